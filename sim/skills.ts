@@ -1,0 +1,499 @@
+// Skills: closed-loop controllers that run whole control steps of physics and return an Outcome.
+// Preconditions are checked first and reported as typed failures; nothing is teleported: the base drives, the
+// hand moves through space, doors swing and drawers slide, and placed objects fall onto their surface.
+import { ROBOT } from './robot.ts';
+import type { Entity, FurnitureEntity, ObjectEntity } from './entities.ts';
+import { forwardOf, rotateYaw, wrapAngle } from './geometry.ts';
+import { buildGrid, INFLATION, planPath, type Waypoint } from './nav.ts';
+import { centerOf, insideContainer, isOpen, relationOf } from './relations.ts';
+import type { Sensor } from './sensor.ts';
+import { assertNever, type Action, type FailureReason, type Outcome, type Vec3 } from './types.ts';
+import { World, type OccluderBox, type WorldSurface } from './world.ts';
+
+export interface SkillLimits {
+  /** Longest a goto may drive, seconds of simulated time. */
+  gotoSeconds: number;
+}
+
+const DEFAULT_LIMITS: SkillLimits = { gotoSeconds: 90 };
+const HAND_SPEED = 1.2; // m/s
+const SETTLE_SECONDS = 0.5;
+
+const ok = (detail?: string): Outcome => (detail ? { ok: true, detail } : { ok: true });
+const fail = (reason: FailureReason, detail: string): Outcome => ({ ok: false, reason, detail });
+
+/** A spot on a surface where an object can be put down. */
+export interface PlacementSpot {
+  surface: WorldSurface;
+  position: Vec3;
+}
+
+export class SkillExecutor {
+  readonly world: World;
+  readonly sensor: Sensor;
+  readonly physicsPerControl: number;
+  readonly limits: SkillLimits;
+  /** Entities the agent has seen this episode: objects must be seen before one can go to them. */
+  readonly known = new Set<string>();
+  /** Metres the base travelled, for path-length metrics. */
+  pathLength = 0;
+
+  constructor(world: World, sensor: Sensor, physicsPerControl: number, limits: Partial<SkillLimits> = {}) {
+    this.world = world;
+    this.sensor = sensor;
+    this.physicsPerControl = physicsPerControl;
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  get controlDt(): number {
+    return this.physicsPerControl * this.world.physicsDt;
+  }
+
+  /** Run one control step with the current commands. */
+  controlStep(): void {
+    const before = this.world.robot.position;
+    for (let i = 0; i < this.physicsPerControl; i++) this.world.stepPhysics();
+    const after = this.world.robot.position;
+    this.pathLength += Math.hypot(after[0] - before[0], after[2] - before[2]);
+  }
+
+  private settle(seconds = SETTLE_SECONDS): void {
+    const r = this.world.robot;
+    r.command = { forward: 0, turn: 0 };
+    const steps = Math.max(1, Math.round(seconds / this.controlDt));
+    for (let i = 0; i < steps; i++) this.controlStep();
+  }
+
+  execute(action: Action): Outcome {
+    const robot = this.world.robot;
+    robot.command = { forward: 0, turn: 0 };
+    let outcome: Outcome;
+    switch (action.kind) {
+      case 'goto':
+        outcome = this.goto(action.target);
+        break;
+      case 'pick':
+        outcome = this.pick(action.object);
+        break;
+      case 'place':
+        outcome = this.place(action.object, action.receptacle);
+        break;
+      case 'open':
+        outcome = this.setOpen(action.target, true);
+        break;
+      case 'close':
+        outcome = this.setOpen(action.target, false);
+        break;
+      case 'toggle':
+        outcome = this.toggle(action.target);
+        break;
+      case 'say':
+      case 'done':
+        this.controlStep();
+        outcome = ok();
+        break;
+      case 'move':
+        outcome = this.move(action.forward, action.turn);
+        break;
+      case 'grasp':
+        outcome = this.grasp();
+        break;
+      case 'release':
+        outcome = this.release();
+        break;
+      default:
+        return assertNever(action, 'action');
+    }
+    robot.command = { forward: 0, turn: 0 };
+    return outcome;
+  }
+
+  /** Look around: everything currently visible becomes known. */
+  look(): ReturnType<Sensor['sense']> {
+    const seen = this.sensor.sense();
+    for (const s of seen) this.known.add(s.entity.id);
+    return seen;
+  }
+
+  private lookup(id: string): Entity | Outcome {
+    const e = this.world.entity(id);
+    return e ?? fail('unknown_entity', `there is no entity "${id}"`);
+  }
+
+  // ---- goto ----------------------------------------------------------------------------------------------
+
+  /** The region from which an entity is within reach, as a predicate on floor points. */
+  private goalRegion(e: Entity): (x: number, z: number) => boolean {
+    const reach = ROBOT.reach;
+    switch (e.kind) {
+      case 'object': {
+        const c = centerOf(e);
+        return (x, z) => Math.hypot(x - c[0], z - c[2]) <= reach - 0.2;
+      }
+      case 'marker': {
+        const [w, d] = e.desc.size;
+        const c = e.center;
+        return (x, z) => rectDistance(x - c[0], z - c[2], w / 2, d / 2) <= INFLATION + 0.25;
+      }
+      case 'furniture': {
+        const [w, , d] = e.desc.size;
+        const [px, pz] = e.desc.position;
+        if (!e.model.frontOnly) return (x, z) => {
+          const [lx, lz] = rotateYaw(x - px, z - pz, -e.yaw);
+          return rectDistance(lx, lz, w / 2, d / 2) <= INFLATION + 0.25;
+        };
+        const interior = e.model.interior;
+        const ic = this.world.furnitureToWorld(e, interior?.center[0] ?? 0, 0, interior?.center[2] ?? 0);
+        // Closed containers: the door's sweep is kept clear by extra obstacles, so the base parks beside it.
+        const facing = e.model.part === null || isOpen(e);
+        return (x, z) => {
+          const [lx, lz] = rotateYaw(x - px, z - pz, -e.yaw);
+          if (lz < d / 2 || Math.hypot(x - ic[0], z - ic[2]) > reach - 0.15) return false;
+          return !facing || Math.abs(lx) <= w / 2 - 0.05;
+        };
+      }
+    }
+  }
+
+  /** Space a closed door or drawer sweeps when it opens, so the base does not park there. */
+  private sweepBoxes(f: FurnitureEntity): OccluderBox[] {
+    const part = f.model.part;
+    if (!part || isOpen(f)) return [];
+    const [w, h, d] = f.desc.size;
+    const depth = part.kind === 'hinge' ? w : part.travel;
+    const cx = part.kind === 'hinge' ? part.hinge[0] + w / 2 : 0;
+    const c = this.world.furnitureToWorld(f, cx, h / 2, d / 2 + depth / 2);
+    return [{ owner: f.id, center: c, half: [w / 2, h / 2, depth / 2], yaw: f.yaw }];
+  }
+
+  goto(id: string): Outcome {
+    const e = this.lookup(id);
+    if ('ok' in e) return e;
+    if (e.kind === 'object' && this.world.robot.held === e) return fail('not_applicable', `already holding ${id}`);
+    if (e.kind === 'object' && !this.known.has(id)) return fail('not_visible', `${id} has not been seen yet`);
+    if (e.kind === 'object') {
+      const container = this.closedContainerHolding(e);
+      if (container) return fail('container_closed', `${id} is inside ${container.id}, which is closed`);
+    }
+    const robot = this.world.robot;
+    const region = this.goalRegion(e);
+    const maxSteps = Math.round(this.limits.gotoSeconds / this.controlDt);
+    let steps = 0;
+    let replans = 0;
+    const extra = e.kind === 'furniture' ? this.sweepBoxes(e) : [];
+    while (replans < 4) {
+      const grid = buildGrid(this.world, extra);
+      const here = robot.position;
+      const path = planPath(grid, here[0], here[2], region);
+      if (!path) return fail('path_blocked', `no free path to ${id}`);
+      const result = this.follow(path, maxSteps - steps);
+      steps += result.steps;
+      if (result.arrived) break;
+      if (steps >= maxSteps) return fail('timeout', `did not reach ${id} within ${this.limits.gotoSeconds} s`);
+      replans++;
+    }
+    if (replans >= 4) return fail('path_blocked', `stuck on the way to ${id}`);
+    this.face(centerOf(e));
+    this.look();
+    return ok();
+  }
+
+  /** Drive along waypoints (pure pursuit). Stops early when stuck. */
+  private follow(path: Waypoint[], budget: number): { arrived: boolean; steps: number } {
+    const robot = this.world.robot;
+    let steps = 0;
+    let target = 0;
+    let lastProgressAt = 0;
+    let best = Infinity;
+    while (target < path.length && steps < budget) {
+      const wp = path[target] as Waypoint;
+      const p = robot.position;
+      const dx = wp[0] - p[0];
+      const dz = wp[1] - p[2];
+      const dist = Math.hypot(dx, dz);
+      const last = target === path.length - 1;
+      if (dist < (last ? 0.06 : 0.2)) {
+        target++;
+        best = Infinity;
+        lastProgressAt = steps;
+        continue;
+      }
+      const heading = Math.atan2(-dx, -dz);
+      const err = wrapAngle(heading - robot.yaw);
+      const turn = clamp(err * 3, -ROBOT.maxTurnRate, ROBOT.maxTurnRate);
+      const forward = Math.abs(err) > 0.6 ? 0 : ROBOT.maxSpeed * Math.min(1, dist / 0.5 + 0.25) * Math.cos(err);
+      robot.command = { forward, turn };
+      this.controlStep();
+      steps++;
+      if (dist < best - 0.02) {
+        best = dist;
+        lastProgressAt = steps;
+      } else if (steps - lastProgressAt > 30) {
+        robot.command = { forward: 0, turn: 0 };
+        return { arrived: false, steps };
+      }
+    }
+    robot.command = { forward: 0, turn: 0 };
+    return { arrived: target >= path.length, steps };
+  }
+
+  /** Turn in place to look at a point. */
+  private face(point: Vec3): void {
+    const robot = this.world.robot;
+    for (let i = 0; i < 60; i++) {
+      const p = robot.position;
+      const heading = Math.atan2(-(point[0] - p[0]), -(point[2] - p[2]));
+      const err = wrapAngle(heading - robot.yaw);
+      if (Math.abs(err) < 0.05) break;
+      robot.command = { forward: 0, turn: clamp(err * 4, -ROBOT.maxTurnRate, ROBOT.maxTurnRate) };
+      this.controlStep();
+    }
+    robot.command = { forward: 0, turn: 0 };
+  }
+
+  // ---- manipulation ----------------------------------------------------------------------------------------
+
+  private closedContainerHolding(o: ObjectEntity): FurnitureEntity | null {
+    const p = centerOf(o);
+    for (const e of this.world.entityList) {
+      if (e.kind === 'furniture' && e.model.part && !isOpen(e) && insideContainer(this.world, e, p)) return e;
+    }
+    return null;
+  }
+
+  private isVisibleNow(id: string): boolean {
+    return this.look().some((s) => s.entity.id === id);
+  }
+
+  /** Carry pose of the hand for an object: centred on the tray. */
+  private carryPose(o: ObjectEntity): Vec3 {
+    return [0, ROBOT.trayHeight + o.halfHeight + 0.015, 0];
+  }
+
+  /** Move the hand through local waypoints at hand speed, one control step at a time. */
+  private moveHand(waypoints: Vec3[]): void {
+    const robot = this.world.robot;
+    const stepLen = HAND_SPEED * this.controlDt;
+    for (const wp of waypoints) {
+      let guard = 0;
+      while (!robot.moveHandTowards(wp, stepLen) && guard++ < 200) this.controlStep();
+      this.controlStep();
+    }
+  }
+
+  pick(id: string): Outcome {
+    const e = this.lookup(id);
+    if ('ok' in e) return e;
+    if (e.kind !== 'object') return fail('not_applicable', `${id} is a ${e.category}, not something one can pick up`);
+    const robot = this.world.robot;
+    if (robot.held === e) return fail('not_applicable', `already holding ${id}`);
+    if (robot.held) return fail('hands_full', `already holding ${robot.held.id}`);
+    const container = this.closedContainerHolding(e);
+    if (container && !this.isVisibleNow(id)) return fail('container_closed', `${id} is inside ${container.id}, which is closed`);
+    if (!this.isVisibleNow(id)) return fail('not_visible', `${id} is not in view`);
+    const c = centerOf(e);
+    if (robot.horizontalDistance(c) > ROBOT.reach || c[1] > 1.9) return fail('out_of_reach', `${id} is ${robot.horizontalDistance(c).toFixed(2)} m away; reach is ${ROBOT.reach} m`);
+    return this.grab(e);
+  }
+
+  private grab(o: ObjectEntity): Outcome {
+    const robot = this.world.robot;
+    // The arm lifts the object straight up, then draws it back over the tray; it passes through nothing.
+    o.body.collisionResponse = false;
+    robot.attach(o);
+    const start = robot.handLocal;
+    const carry = this.carryPose(o);
+    const lift: Vec3 = [start[0], start[1] + 0.04, start[2]];
+    const out: Vec3 = [start[0] * 0.35, Math.max(lift[1], carry[1]), start[2] * 0.35];
+    this.moveHand([lift, out, carry]);
+    o.body.collisionResponse = true;
+    this.settle(0.2);
+    return ok();
+  }
+
+  /** Candidate spots for an object on a receptacle, nearest to the base first. */
+  findSpots(o: ObjectEntity, receptacle: Entity): { spots: PlacementSpot[]; reason: FailureReason | null; detail: string } {
+    const world = this.world;
+    const wantIn = receptacle.kind === 'furniture' && receptacle.model.interior !== null;
+    const surfaces = world.surfacesOf(receptacle).filter((s) => s.kind === (wantIn ? 'in' : 'on'));
+    if (surfaces.length === 0) return { spots: [], reason: 'not_applicable', detail: `nothing can be put on ${receptacle.id}` };
+    const [w, h, d] = o.desc.size;
+    const footprint = (o.desc.shape === 'sphere' ? w / 2 : Math.hypot(w / 2, d / 2)) + 0.015;
+    const height = o.desc.shape === 'sphere' ? w : h;
+    const robot = world.robot;
+    const others = world.entityList.filter((x): x is ObjectEntity => x.kind === 'object' && x !== o && robot.held !== x);
+    const spots: PlacementSpot[] = [];
+    let free = 0;
+    for (const s of surfaces) {
+      const clearance = this.clearanceAbove(receptacle, s);
+      if (height + 0.02 > clearance) continue;
+      const ux = s.half[0] - footprint;
+      const uz = s.half[1] - footprint;
+      if (ux < 0 || uz < 0) continue;
+      const step = 0.05;
+      for (let ix = -Math.floor(ux / step); ix <= Math.floor(ux / step); ix++) {
+        for (let iz = -Math.floor(uz / step); iz <= Math.floor(uz / step); iz++) {
+          const [ox, oz] = rotateYaw(ix * step, iz * step, s.yaw);
+          const p: Vec3 = [s.center[0] + ox, s.center[1] + o.halfHeight + 0.006, s.center[2] + oz];
+          const overlaps = others.some((x) => {
+            const q = x.body.position;
+            const r = (x.desc.shape === 'sphere' ? x.desc.size[0] / 2 : Math.hypot(x.desc.size[0] / 2, x.desc.size[2] / 2)) + footprint;
+            return Math.hypot(q.x - p[0], q.z - p[2]) < r && Math.abs(q.y - p[1]) < x.halfHeight + o.halfHeight + 0.02;
+          });
+          if (overlaps) continue;
+          free++;
+          if (robot.horizontalDistance(p) <= ROBOT.reach && p[1] < 1.9) spots.push({ surface: s, position: p });
+        }
+      }
+    }
+    if (free === 0) return { spots, reason: 'no_space', detail: `no room for ${o.id} on ${receptacle.id}` };
+    if (spots.length === 0) return { spots, reason: 'out_of_reach', detail: `no free spot on ${receptacle.id} within reach` };
+    const base = robot.position;
+    spots.sort((a, b) => {
+      const da = Math.hypot(a.position[0] - base[0], a.position[2] - base[2]);
+      const db = Math.hypot(b.position[0] - base[0], b.position[2] - base[2]);
+      return da - db || a.surface.level - b.surface.level;
+    });
+    return { spots, reason: null, detail: '' };
+  }
+
+  /** Free height above a surface: up to the next board or the roof of the container. */
+  private clearanceAbove(receptacle: Entity, s: WorldSurface): number {
+    if (receptacle.kind !== 'furniture') return 2;
+    const above = this.world
+      .surfacesOf(receptacle)
+      .filter((t) => t.kind === s.kind && t.center[1] > s.center[1] + 1e-6)
+      .map((t) => t.center[1] - 0.03);
+    if (s.kind === 'in') above.push(receptacle.desc.size[1] - 0.03);
+    return above.length ? Math.min(...above) - s.center[1] : 2;
+  }
+
+  place(objectId: string, receptacleId: string): Outcome {
+    const o = this.lookup(objectId);
+    if ('ok' in o) return o;
+    const r = this.lookup(receptacleId);
+    if ('ok' in r) return r;
+    const robot = this.world.robot;
+    if (o.kind !== 'object') return fail('not_applicable', `${objectId} is not an object`);
+    if (robot.held !== o) return fail('not_holding', robot.held ? `holding ${robot.held.id}, not ${objectId}` : `not holding ${objectId}`);
+    if (r.kind === 'object') return fail('not_applicable', `cannot put things on ${receptacleId}`);
+    if (r.kind === 'furniture' && r.model.part && !isOpen(r)) return fail('container_closed', `${receptacleId} is closed`);
+    const { spots, reason, detail } = this.findSpots(o, r);
+    const spot = spots[0];
+    if (reason || !spot) return fail(reason ?? 'no_space', detail);
+    const target = robot.toLocal(spot.position);
+    const carry = robot.handLocal;
+    const high = Math.max(carry[1], target[1] + 0.1);
+    const waypoints: Vec3[] = [];
+    if (spot.surface.kind === 'in') {
+      // Go in through the front opening: line up in front of the spot at its height, then slide in.
+      const f = r as FurnitureEntity;
+      const d = f.desc.size[2];
+      const [fx, fz] = rotateYaw(0, d / 2 + 0.15, f.yaw);
+      const local = this.world.worldToFurniture(f, spot.position);
+      const [sx, sz] = rotateYaw(local[0], 0, f.yaw);
+      const front: Vec3 = [f.desc.position[0] + sx + fx, target[1] + 0.02, f.desc.position[1] + sz + fz];
+      const frontLocal = robot.toLocal(front);
+      waypoints.push([carry[0] * 0.5 + frontLocal[0] * 0.5, high, carry[2] * 0.5 + frontLocal[2] * 0.5], frontLocal);
+    } else {
+      waypoints.push([target[0], high, target[2]]);
+    }
+    waypoints.push(target);
+    o.body.collisionResponse = false;
+    this.moveHand(waypoints);
+    o.body.collisionResponse = true;
+    robot.detach();
+    o.body.velocity.setZero();
+    o.body.angularVelocity.setZero();
+    robot.handLocal = [0, ROBOT.trayHeight, 0];
+    robot.handYaw = 0;
+    robot.placeHand();
+    this.settle();
+    const rel = relationOf(this.world, o);
+    if (rel.on_top_of !== receptacleId && rel.inside !== receptacleId) {
+      return fail('no_space', `${objectId} did not come to rest on ${receptacleId}`);
+    }
+    return ok();
+  }
+
+  private setOpen(id: string, open: boolean): Outcome {
+    const e = this.lookup(id);
+    if ('ok' in e) return e;
+    if (e.kind !== 'furniture' || !e.model.part) return fail('not_applicable', `${id} cannot be ${open ? 'opened' : 'closed'}`);
+    const [, h, d] = e.desc.size;
+    const handle = this.world.furnitureToWorld(e, 0, h / 2, d / 2 + (open ? 0 : this.frontReach(e)));
+    const robot = this.world.robot;
+    const dist = robot.horizontalDistance(handle);
+    if (dist > ROBOT.reach + 0.35) return fail('out_of_reach', `${id} is ${dist.toFixed(2)} m away`);
+    if (open === isOpen(e) && e.openness === e.targetOpenness) return ok(open ? 'already open' : 'already closed');
+    this.world.setTargetOpenness(e, open ? 1 : 0);
+    // Twice the time a full swing takes, as a guard.
+    const limit = Math.ceil(2 / (World.PART_SPEED * this.controlDt));
+    for (let i = 0; i < limit && e.openness !== e.targetOpenness; i++) this.controlStep();
+    this.settle(0.2);
+    this.look();
+    return ok();
+  }
+
+  /** How far the part's front reaches out when open (for reach checks when closing). */
+  private frontReach(f: FurnitureEntity): number {
+    const part = f.model.part;
+    if (!part) return 0;
+    return part.kind === 'slide' ? part.travel : f.desc.size[0] / 2;
+  }
+
+  private toggle(id: string): Outcome {
+    const e = this.lookup(id);
+    if ('ok' in e) return e;
+    if (e.kind !== 'furniture' || !e.model.switchable) return fail('not_applicable', `${id} has no switch`);
+    const dist = this.world.robot.horizontalDistance(e.center);
+    if (dist > ROBOT.reach + 0.5) return fail('out_of_reach', `${id} is ${dist.toFixed(2)} m away`);
+    e.on = !e.on;
+    this.controlStep();
+    return ok(e.on ? 'now on' : 'now off');
+  }
+
+  private move(forward: number, turn: number): Outcome {
+    const robot = this.world.robot;
+    robot.command = { forward: clamp(forward, -1, 1) * ROBOT.maxSpeed, turn: clamp(turn, -1, 1) * ROBOT.maxTurnRate };
+    this.controlStep();
+    robot.command = { forward: 0, turn: 0 };
+    this.look();
+    return ok();
+  }
+
+  private grasp(): Outcome {
+    const robot = this.world.robot;
+    if (robot.held) return fail('hands_full', `already holding ${robot.held.id}`);
+    const seen = this.look().filter((s) => s.entity.kind === 'object' && Math.abs(s.bearing) < Math.PI / 4);
+    if (seen.length === 0) return fail('not_visible', 'no object in front');
+    const inReach = seen.find((s) => robot.horizontalDistance(s.center) <= ROBOT.reach && s.center[1] < 1.9);
+    if (!inReach || inReach.entity.kind !== 'object') return fail('out_of_reach', `nearest object in front is ${seen[0]?.entity.id}, out of reach`);
+    return this.grab(inReach.entity);
+  }
+
+  private release(): Outcome {
+    const robot = this.world.robot;
+    const o = robot.held;
+    if (!o) return fail('not_holding', 'holding nothing');
+    const [fx, fz] = forwardOf(0);
+    o.body.collisionResponse = false;
+    this.moveHand([[fx * 0.55, robot.handLocal[1], fz * 0.55]]);
+    o.body.collisionResponse = true;
+    robot.detach();
+    robot.handLocal = [0, ROBOT.trayHeight, 0];
+    robot.handYaw = 0;
+    robot.placeHand();
+    this.settle();
+    return ok();
+  }
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+/** Distance from a point (in the rectangle's frame) to an axis-aligned rectangle of half extents hx, hz. */
+function rectDistance(x: number, z: number, hx: number, hz: number): number {
+  return Math.hypot(Math.max(0, Math.abs(x) - hx), Math.max(0, Math.abs(z) - hz));
+}
