@@ -118,31 +118,33 @@ function hingedContainer(w: number, h: number, d: number, innerBoards: number): 
   return { shell, part, surfaces, interior, switchable: false, frontOnly: true };
 }
 
-/** A chest with one drawer: the shell is open at the front; the tray slides out along +z. */
+/** A chest with one shallow drawer at the top: a solid base below, the tray slides out along +z. */
 function drawerChest(w: number, h: number, d: number): FurnitureModel {
+  const trayDepth = 0.2; // inner height of the tray
+  const gap = 0.006;
+  const trayBottom = h - PANEL - gap - trayDepth - PANEL;
   const shell: LocalBox[] = [
-    box(0, PLINTH / 2, 0, w / 2, PLINTH / 2, d / 2), // plinth
+    box(0, trayBottom / 2, 0, w / 2, trayBottom / 2, d / 2), // solid base up to the drawer
     box(0, h - PANEL / 2, 0, w / 2, PANEL / 2, d / 2), // top
     box(-w / 2 + PANEL / 2, h / 2, 0, PANEL / 2, h / 2, d / 2),
     box(w / 2 - PANEL / 2, h / 2, 0, PANEL / 2, h / 2, d / 2),
     box(0, h / 2, -d / 2 + PANEL / 2, w / 2 - PANEL, h / 2, PANEL / 2),
   ];
-  const gap = 0.006;
   const trayHx = w / 2 - PANEL - gap;
   const trayBack = -d / 2 + PANEL + gap;
   const trayFront = d / 2;
-  const trayBottom = PLINTH + gap;
-  const wallTop = h - PANEL - 0.06;
+  const wallTop = h - PANEL - gap;
   const trayHz = (trayFront - trayBack) / 2;
   const trayCz = (trayFront + trayBack) / 2;
-  const wallH = (wallTop - trayBottom) / 2;
+  const wallH = (wallTop - trayBottom - PANEL) / 2;
+  const wallY = trayBottom + PANEL + wallH;
   const boxes: LocalBox[] = [
     box(0, trayBottom + PANEL / 2, trayCz, trayHx, PANEL / 2, trayHz), // bottom
-    box(-trayHx + 0.01, trayBottom + wallH, trayCz, 0.01, wallH, trayHz), // left wall
-    box(trayHx - 0.01, trayBottom + wallH, trayCz, 0.01, wallH, trayHz), // right wall
-    box(0, trayBottom + wallH, trayBack + 0.01, trayHx - 0.02, wallH, 0.01), // back wall
+    box(-trayHx + 0.01, wallY, trayCz, 0.01, wallH, trayHz), // left wall
+    box(trayHx - 0.01, wallY, trayCz, 0.01, wallH, trayHz), // right wall
+    box(0, wallY, trayBack + 0.01, trayHx - 0.02, wallH, 0.01), // back wall
     // The front panel covers the whole opening, so a closed drawer hides what it holds.
-    box(0, (PLINTH + h - PANEL) / 2, trayFront + 0.0125, w / 2 - 0.005, (h - PANEL - PLINTH) / 2, 0.0125),
+    box(0, (trayBottom + wallTop) / 2, trayFront + 0.0125, w / 2 - 0.005, (wallTop - trayBottom) / 2, 0.0125),
   ];
   const floorY = trayBottom + PANEL;
   const innerHz = trayHz - 0.02;
@@ -156,8 +158,10 @@ function drawerChest(w: number, h: number, d: number): FurnitureModel {
     },
     topSurface(w, h, d),
   ];
-  const interior = box(0, (floorY + wallTop) / 2 + 0.03, trayCz, trayHx - 0.02, (wallTop - floorY) / 2 + 0.03, innerHz);
-  return { shell, part: { kind: 'slide', boxes, travel: (trayFront - trayBack) * 0.8 }, surfaces, interior, switchable: false, frontOnly: true };
+  const interior = box(0, (floorY + wallTop) / 2, trayCz, trayHx - 0.02, (wallTop - floorY) / 2, innerHz);
+  // Pulled out almost all the way, so that nothing inside stays hidden under the top.
+  const travel = trayFront - trayBack - 0.03;
+  return { shell, part: { kind: 'slide', boxes, travel }, surfaces, interior, switchable: false, frontOnly: true };
 }
 
 function solid(w: number, h: number, d: number, surface: boolean): FurnitureModel {

@@ -123,7 +123,7 @@ export class SkillExecutor {
   // ---- goto ----------------------------------------------------------------------------------------------
 
   /** The region from which an entity is within reach, as a predicate on floor points. */
-  private goalRegion(e: Entity): (x: number, z: number) => boolean {
+  goalRegion(e: Entity): (x: number, z: number) => boolean {
     const reach = ROBOT.reach;
     switch (e.kind) {
       case 'object': {
@@ -156,7 +156,7 @@ export class SkillExecutor {
   }
 
   /** Space a closed door or drawer sweeps when it opens, so the base does not park there. */
-  private sweepBoxes(f: FurnitureEntity): OccluderBox[] {
+  sweepBoxes(f: FurnitureEntity): OccluderBox[] {
     const part = f.model.part;
     if (!part || isOpen(f)) return [];
     const [w, h, d] = f.desc.size;
@@ -330,7 +330,7 @@ export class SkillExecutor {
       const ux = s.half[0] - footprint;
       const uz = s.half[1] - footprint;
       if (ux < 0 || uz < 0) continue;
-      const step = 0.05;
+      const step = 0.03;
       for (let ix = -Math.floor(ux / step); ix <= Math.floor(ux / step); ix++) {
         for (let iz = -Math.floor(uz / step); iz <= Math.floor(uz / step); iz++) {
           const [ox, oz] = rotateYaw(ix * step, iz * step, s.yaw);

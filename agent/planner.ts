@@ -1,0 +1,52 @@
+// The planner interface every planner implements (oracle, random, and the language-model planners to come),
+// and the context the loop hands it: the shared prompt ingredients.
+import type { ActionParseError } from './grammar.ts';
+import type { Action, Observation, Outcome } from '../sim/types.ts';
+
+/** One past step as the planner sees it. */
+export interface HistoryEntry {
+  step: number;
+  /** The action as text, or null when the planner's output did not parse. */
+  action: string | null;
+  outcome: Outcome;
+}
+
+export interface PlannerContext {
+  instruction: string;
+  observation: Observation;
+  /** The most recent steps, oldest first. */
+  history: HistoryEntry[];
+  /** Retrieved long-term memories, most relevant first (empty until a memory is attached). */
+  memories: string[];
+}
+
+export interface DecisionStats {
+  /** Tokens generated, for language-model planners. */
+  tokens?: number;
+  promptTokens?: number;
+}
+
+export interface Decision {
+  /** A short chain of thought, shown in logs and the UI. */
+  thought: string;
+  /** The action to execute, or null when the raw output could not be turned into one. */
+  action: Action | null;
+  /** The planner's raw output. */
+  raw: string;
+  /** Why `action` is null. */
+  error?: ActionParseError;
+  stats: DecisionStats;
+}
+
+export interface EpisodeInfo {
+  seed: number;
+  family: string;
+  instruction: string;
+}
+
+export interface Planner {
+  readonly name: string;
+  /** Called once before each episode. */
+  reset?(info: EpisodeInfo): void;
+  decide(context: PlannerContext, options: { signal?: AbortSignal }): Promise<Decision>;
+}

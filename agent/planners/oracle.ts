@@ -1,0 +1,193 @@
+// The oracle: a privileged expert that reads the world state and the task's goals, decomposes every family into
+// skills, searches containers honestly (nearest first) when its target is hidden, and narrates why. It is the
+// teacher later planners learn from, and the upper bound of every metric.
+import type { Env } from '../../sim/env.ts';
+import type { Entity, FurnitureEntity, ObjectEntity } from '../../sim/entities.ts';
+import { centerOf, insideContainer, isOpen, relationOf } from '../../sim/relations.ts';
+import { ROBOT } from '../../sim/robot.ts';
+import type { Action } from '../../sim/types.ts';
+import type { Goal } from '../../scenes/goals.ts';
+import { goalHolds } from '../../scenes/goals.ts';
+import { GoalTask } from '../../scenes/task.ts';
+import { formatAction } from '../grammar.ts';
+import type { Decision, HistoryEntry, Planner, PlannerContext } from '../planner.ts';
+
+interface Step {
+  action: Action;
+  thought: string;
+}
+
+const name = (e: Entity): string => (e.kind === 'object' ? `the ${e.color} ${e.category.replace(/_/g, ' ')}` : `${e.id}`);
+
+export class OraclePlanner implements Planner {
+  readonly name = 'oracle';
+  private readonly env: Env;
+  /** Containers already opened and looked into while searching. */
+  private searched = new Set<string>();
+
+  constructor(env: Env) {
+    this.env = env;
+  }
+
+  reset(): void {
+    this.searched = new Set();
+  }
+
+  async decide(context: PlannerContext): Promise<Decision> {
+    const step = this.next(context);
+    const raw = `Thought: ${step.thought}\nAction: ${formatAction(step.action)}`;
+    return { thought: step.thought, action: step.action, raw, stats: {} };
+  }
+
+  private get task(): GoalTask {
+    const task = this.env.task;
+    if (!(task instanceof GoalTask)) throw new Error('the oracle needs a goal-based task');
+    return task;
+  }
+
+  private next(context: PlannerContext): Step {
+    const world = this.env.world;
+    const task = this.task;
+    const last = context.history[context.history.length - 1] ?? null;
+    let goal: Goal | undefined;
+    if (task.mode === 'sequence') goal = task.goals[task.achieved];
+    else {
+      const open = task.goals.filter((g) => !goalHolds(world, g));
+      // Finish what is in hand first.
+      goal = open.find((g) => 'object' in g && g.object === world.robot.held?.id) ?? open[0];
+    }
+    if (!goal) return { action: { kind: 'done' }, thought: 'Everything asked for is done.' };
+    return this.achieve(goal, context, last);
+  }
+
+  private achieve(goal: Goal, ctx: PlannerContext, last: HistoryEntry | null): Step {
+    const world = this.env.world;
+    switch (goal.kind) {
+      case 'near': {
+        const o = world.object(goal.object);
+        if (!o) return this.giveUp(goal.object);
+        if (world.robot.held === o) return this.putDown(o, last, 'I am holding what I should go to; I put it down first.');
+        return this.reach(o, ctx, last, `I need to be next to ${name(o)}.`);
+      }
+      case 'holding': {
+        const o = world.object(goal.object);
+        if (!o) return this.giveUp(goal.object);
+        return this.obtain(o, ctx, last);
+      }
+      case 'on':
+      case 'in': {
+        const o = world.object(goal.object);
+        const r = world.entity(goal.kind === 'on' ? goal.receptacle : goal.container);
+        if (!o || !r) return this.giveUp(goal.object);
+        if (world.robot.held !== o) return this.obtain(o, ctx, last);
+        const where = goal.kind === 'on' ? `on ${r.id}` : `in ${r.id}`;
+        if (r.kind === 'furniture' && r.model.part && !isOpen(r)) {
+          if (this.lastWas(last, 'goto', r.id)) return { action: { kind: 'open', target: r.id }, thought: `${r.id} is closed; I open it to put ${name(o)} inside.` };
+          return { action: { kind: 'goto', target: r.id }, thought: `I have ${name(o)}. It goes ${where}, which is closed, so I go there to open it.` };
+        }
+        const placeFailed = last !== null && !last.outcome.ok && last.action === formatAction({ kind: 'place', object: o.id, receptacle: r.id });
+        if (!placeFailed && (this.lastWas(last, 'goto', r.id) || this.lastWas(last, 'open', r.id))) {
+          return { action: { kind: 'place', object: o.id, receptacle: r.id }, thought: `I am at ${r.id}; I put ${name(o)} ${goal.kind === 'on' ? 'on' : 'in'} it.` };
+        }
+        return { action: { kind: 'goto', target: r.id }, thought: `I have ${name(o)}. It goes ${where}, so I go there.` };
+      }
+      case 'open':
+      case 'closed': {
+        const f = world.furniture(goal.container);
+        if (!f) return this.giveUp(goal.container);
+        const kind = goal.kind === 'open' ? 'open' : 'close';
+        const failed = last !== null && !last.outcome.ok && last.action === formatAction({ kind, target: f.id });
+        if (!failed && this.lastWas(last, 'goto', f.id)) return { action: { kind, target: f.id }, thought: `I am at ${f.id}; I ${kind} it.` };
+        return { action: { kind: 'goto', target: f.id }, thought: `I need to ${kind} ${f.id}, so I go to it first.` };
+      }
+    }
+  }
+
+  private giveUp(id: string): Step {
+    return { action: { kind: 'say', text: `I cannot find ${id}.` }, thought: `${id} does not exist here.` };
+  }
+
+  private lastWas(last: HistoryEntry | null, kind: Action['kind'], target: string): boolean {
+    return last !== null && last.outcome.ok && last.action === `${kind}(${target})`;
+  }
+
+  /** Get an object into the gripper, putting down whatever else is there first. */
+  private obtain(o: ObjectEntity, ctx: PlannerContext, last: HistoryEntry | null): Step {
+    const world = this.env.world;
+    const held = world.robot.held;
+    if (held === o) return { action: { kind: 'done' }, thought: `I am holding ${name(o)}.` };
+    if (held) return this.putDown(held, last, `I need my gripper free for ${name(o)}, so I put down ${name(held)} first.`);
+    const known = this.env.skills.known.has(o.id);
+    const container = this.closedContainerOf(o);
+    if (!known && this.task.hidden.includes(o.id)) return this.search(o, last);
+    if (container) {
+      if (this.lastWas(last, 'goto', container.id)) return { action: { kind: 'open', target: container.id }, thought: `${name(o)} is inside ${container.id}, which is closed. I open it.` };
+      return { action: { kind: 'goto', target: container.id }, thought: `${name(o)} is inside ${container.id}, which is closed. I go there to open it.` };
+    }
+    const visible = ctx.observation.visible.some((v) => v.id === o.id);
+    const c = centerOf(o);
+    const pickFailed = last !== null && !last.outcome.ok && last.action === `pick(${o.id})`;
+    if (visible && !pickFailed && world.robot.horizontalDistance(c) <= ROBOT.reach) {
+      return { action: { kind: 'pick', object: o.id }, thought: `${name(o)} is right here within reach. I pick it up.` };
+    }
+    return this.reach(o, ctx, last, `I need ${name(o)}.`);
+  }
+
+  /** Go next to an object, first to the furniture it is on when it has not been seen yet. */
+  private reach(o: ObjectEntity, _ctx: PlannerContext, last: HistoryEntry | null, why: string): Step {
+    const world = this.env.world;
+    if (this.env.skills.known.has(o.id)) return { action: { kind: 'goto', target: o.id }, thought: `${why} I have seen it, so I go to it.` };
+    const rel = relationOf(world, o);
+    const support = rel.inside ?? rel.on_top_of;
+    if (support && !this.lastWas(last, 'goto', support)) {
+      return { action: { kind: 'goto', target: support }, thought: `${why} It should be ${rel.inside ? 'in' : 'on'} ${support}; I go there to look.` };
+    }
+    return { action: { kind: 'move', forward: 0, turn: 0.5 }, thought: `${why} I cannot see it from here, so I turn to look around.` };
+  }
+
+  /** Open containers nearest first until the hidden target is seen. */
+  private search(o: ObjectEntity, last: HistoryEntry | null): Step {
+    const world = this.env.world;
+    const here = world.robot.position;
+    const candidates = world.entityList
+      .filter((e): e is FurnitureEntity => e.kind === 'furniture' && e.model.part !== null && !this.searched.has(e.id))
+      .sort((a, b) => Math.hypot(a.center[0] - here[0], a.center[2] - here[2]) - Math.hypot(b.center[0] - here[0], b.center[2] - here[2]) || (a.id < b.id ? -1 : 1));
+    const current = candidates.find((c) => last !== null && (last.action === `goto(${c.id})` || last.action === `open(${c.id})`)) ?? candidates[0];
+    if (!current) return { action: { kind: 'move', forward: 0, turn: 0.5 }, thought: `I have looked everywhere for ${name(o)}; I look around once more.` };
+    const what = name(o);
+    if (!isOpen(current)) {
+      if (this.lastWas(last, 'goto', current.id)) return { action: { kind: 'open', target: current.id }, thought: `${what} is not in sight. I open ${current.id} to look inside.` };
+      return { action: { kind: 'goto', target: current.id }, thought: `${what} is not in sight. It could be in ${current.id}, the nearest container I have not checked.` };
+    }
+    if (this.lastWas(last, 'goto', current.id)) {
+      // Looked inside from the front and still not seen: move on.
+      this.searched.add(current.id);
+      return this.search(o, null);
+    }
+    return { action: { kind: 'goto', target: current.id }, thought: `${current.id} is open; I step in front of it to look inside for ${what}.` };
+  }
+
+  private closedContainerOf(o: ObjectEntity): FurnitureEntity | null {
+    const world = this.env.world;
+    const p = centerOf(o);
+    for (const e of world.entityList) {
+      if (e.kind === 'furniture' && e.model.part && !isOpen(e) && insideContainer(world, e, p)) return e;
+    }
+    return null;
+  }
+
+  /** Put the held object on the nearest open surface that is not a container. */
+  private putDown(held: ObjectEntity, last: HistoryEntry | null, why: string): Step {
+    const world = this.env.world;
+    const here = world.robot.position;
+    const surfaces = world.entityList
+      .filter((e): e is FurnitureEntity => e.kind === 'furniture' && e.model.interior === null && e.model.surfaces.some((s) => s.kind === 'on'))
+      .sort((a, b) => Math.hypot(a.center[0] - here[0], a.center[2] - here[2]) - Math.hypot(b.center[0] - here[0], b.center[2] - here[2]));
+    const failed = new Set<string>();
+    if (last && !last.outcome.ok && last.action?.startsWith(`place(${held.id}, `)) failed.add(last.action.slice(`place(${held.id}, `.length, -1));
+    const target = surfaces.find((s) => !failed.has(s.id)) ?? surfaces[0];
+    if (!target) return { action: { kind: 'release' }, thought: `${why} There is no surface nearby, so I let it go here.` };
+    if (this.lastWas(last, 'goto', target.id)) return { action: { kind: 'place', object: held.id, receptacle: target.id }, thought: why };
+    return { action: { kind: 'goto', target: target.id }, thought: `${why} The nearest free surface is ${target.id}.` };
+  }
+}
