@@ -332,8 +332,9 @@ export class HouseBuilder {
     const slots = this.slots.filter((s) => s.furniture.id === receptacle && s.kind === (inside ? 'in' : 'on') && s.clearance > height + 0.04);
     for (let attempt = 0; attempt < 40 && slots.length > 0; attempt++) {
       const slot = rng.pick(slots);
-      const x = rng.uniform(-1, 1) * Math.max(0, slot.half[0] - r);
-      const z = rng.uniform(-1, 1) * Math.max(0, slot.half[1] - r);
+      // Near the middle: reachable from wherever the robot stands beside it.
+      const x = rng.uniform(-1, 1) * Math.min(0.25, Math.max(0, slot.half[0] - r));
+      const z = rng.uniform(-1, 1) * Math.min(0.25, Math.max(0, slot.half[1] - r));
       if (Math.abs(x) + r > slot.half[0] + 0.01 || Math.abs(z) + r > slot.half[1] + 0.01) continue;
       if (slot.taken.some((t) => Math.hypot(t.x - x, t.z - z) < t.r + r + 0.02)) continue;
       slot.taken.push({ x, z, r });

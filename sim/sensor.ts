@@ -19,8 +19,8 @@ export interface SensorConfig {
 
 export const DEFAULT_SENSOR: SensorConfig = {
   hfov: (100 * Math.PI) / 180,
-  vfov: (80 * Math.PI) / 180,
-  pitch: (-20 * Math.PI) / 180,
+  vfov: (90 * Math.PI) / 180,
+  pitch: (-28 * Math.PI) / 180,
   near: 0.05,
   range: 9,
 };

@@ -124,11 +124,30 @@ export class SkillExecutor {
 
   /** The region from which an entity is within reach, as a predicate on floor points. */
   goalRegion(e: Entity): (x: number, z: number) => boolean {
+    const c = centerOf(e);
+    const room = this.world.roomAt(c[0], c[2]);
+    const within = this.reachRegion(e);
+    // Never through a wall: stand in the same room.
+    return (x, z) => within(x, z) && this.world.roomAt(x, z) === room;
+  }
+
+  private reachRegion(e: Entity): (x: number, z: number) => boolean {
     const reach = ROBOT.reach;
     switch (e.kind) {
       case 'object': {
         const c = centerOf(e);
-        return (x, z) => Math.hypot(x - c[0], z - c[2]) <= reach - 0.2;
+        const near = (x: number, z: number): boolean => Math.hypot(x - c[0], z - c[2]) <= reach - 0.2;
+        // On a shelf or in a container, only the front gives a view past the side panels.
+        const rel = relationOf(this.world, e);
+        const support = this.world.furniture(rel.inside ?? rel.on_top_of ?? '');
+        if (!support?.model.frontOnly) return near;
+        const [w, , d] = support.desc.size;
+        const [px, pz] = support.desc.position;
+        return (x, z) => {
+          if (!near(x, z)) return false;
+          const [lx, lz] = rotateYaw(x - px, z - pz, -support.yaw);
+          return lz >= d / 2 && Math.abs(lx) <= w / 2 + 0.1;
+        };
       }
       case 'marker': {
         const [w, d] = e.desc.size;
@@ -138,10 +157,14 @@ export class SkillExecutor {
       case 'furniture': {
         const [w, , d] = e.desc.size;
         const [px, pz] = e.desc.position;
-        if (!e.model.frontOnly) return (x, z) => {
-          const [lx, lz] = rotateYaw(x - px, z - pz, -e.yaw);
-          return rectDistance(lx, lz, w / 2, d / 2) <= INFLATION + 0.25;
-        };
+        if (!e.model.frontOnly) {
+          // Beside it, with its middle in reach (so a free spot near the middle can always be used).
+          const middleReach = Math.max(reach - 0.1, Math.min(w, d) / 2 + INFLATION + 0.2);
+          return (x, z) => {
+            const [lx, lz] = rotateYaw(x - px, z - pz, -e.yaw);
+            return rectDistance(lx, lz, w / 2, d / 2) <= INFLATION + 0.25 && Math.hypot(lx, lz) <= middleReach;
+          };
+        }
         const interior = e.model.interior;
         const ic = this.world.furnitureToWorld(e, interior?.center[0] ?? 0, 0, interior?.center[2] ?? 0);
         // Closed containers: the door's sweep is kept clear by extra obstacles, so the base parks beside it.
@@ -195,6 +218,7 @@ export class SkillExecutor {
     if (replans >= 4) return fail('path_blocked', `stuck on the way to ${id}`);
     this.face(centerOf(e));
     this.look();
+    if (e.kind === 'furniture') this.scan(e);
     return ok();
   }
 
@@ -237,6 +261,15 @@ export class SkillExecutor {
     return { arrived: target >= path.length, steps };
   }
 
+  /** Look along a piece of furniture, end to end, then face its middle again: close up, it is wider than the view. */
+  private scan(f: FurnitureEntity): void {
+    const w = f.desc.size[0];
+    if (w < 0.9) return;
+    for (const side of [-1, 1]) this.face(this.world.furnitureToWorld(f, (side * w) / 2, 0, 0));
+    this.face(f.center);
+    this.look();
+  }
+
   /** Turn in place to look at a point. */
   private face(point: Vec3): void {
     const robot = this.world.robot;
@@ -249,6 +282,7 @@ export class SkillExecutor {
       this.controlStep();
     }
     robot.command = { forward: 0, turn: 0 };
+    this.look();
   }
 
   // ---- manipulation ----------------------------------------------------------------------------------------

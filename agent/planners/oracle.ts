@@ -57,6 +57,15 @@ export class OraclePlanner implements Planner {
       goal = open.find((g) => 'object' in g && g.object === world.robot.held?.id) ?? open[0];
     }
     if (!goal) return { action: { kind: 'done' }, thought: 'Everything asked for is done.' };
+    if (last && !last.outcome.ok && last.outcome.reason === 'path_blocked') {
+      // An open door may stand in the way: close the nearest one that no goal needs open.
+      const needed = new Set(task.goals.flatMap((g) => (g.kind === 'open' ? [g.container] : [])));
+      const here = world.robot.position;
+      const door = world.entityList
+        .filter((e): e is FurnitureEntity => e.kind === 'furniture' && e.model.part !== null && e.openness > 0.05 && !needed.has(e.id))
+        .sort((a, b) => Math.hypot(a.center[0] - here[0], a.center[2] - here[2]) - Math.hypot(b.center[0] - here[0], b.center[2] - here[2]))[0];
+      if (door) return { action: { kind: 'close', target: door.id }, thought: `The way is blocked; the open ${door.id} may be in the way, so I close it.` };
+    }
     return this.achieve(goal, context, last);
   }
 
@@ -160,9 +169,9 @@ export class OraclePlanner implements Planner {
       return { action: { kind: 'goto', target: current.id }, thought: `${what} is not in sight. It could be in ${current.id}, the nearest container I have not checked.` };
     }
     if (this.lastWas(last, 'goto', current.id)) {
-      // Looked inside from the front and still not seen: move on.
+      // Looked inside from the front and still not seen: close it again and move on.
       this.searched.add(current.id);
-      return this.search(o, null);
+      return { action: { kind: 'close', target: current.id }, thought: `${what} is not in ${current.id}. I close it and look elsewhere.` };
     }
     return { action: { kind: 'goto', target: current.id }, thought: `${current.id} is open; I step in front of it to look inside for ${what}.` };
   }
