@@ -3,7 +3,7 @@
 // hand moves through space, doors swing and drawers slide, and placed objects fall onto their surface.
 import { ROBOT } from './robot.ts';
 import type { Entity, FurnitureEntity, ObjectEntity } from './entities.ts';
-import { forwardOf, rotateYaw, wrapAngle } from './geometry.ts';
+import { forwardOf, rotateYaw, wrapAngle, yawOfQuaternion } from './geometry.ts';
 import { buildGrid, INFLATION, planPath, type Waypoint } from './nav.ts';
 import { centerOf, insideContainer, isOpen, relationOf } from './relations.ts';
 import type { Sensor } from './sensor.ts';
@@ -26,6 +26,8 @@ const fail = (reason: FailureReason, detail: string): Outcome => ({ ok: false, r
 export interface PlacementSpot {
   surface: WorldSurface;
   position: Vec3;
+  /** World yaw the object is put down with. */
+  yaw: number;
 }
 
 export class SkillExecutor {
@@ -305,12 +307,23 @@ export class SkillExecutor {
   }
 
   /** Move the hand through local waypoints at hand speed, one control step at a time. */
-  private moveHand(waypoints: Vec3[]): void {
+  /** Move the hand through local waypoints, turning it (and what it holds) to `handYaw` on the way. */
+  private moveHand(waypoints: Vec3[], handYaw?: number): void {
     const robot = this.world.robot;
     const stepLen = HAND_SPEED * this.controlDt;
+    const turnStep = 2.5 * this.controlDt;
+    const turn = (): void => {
+      if (handYaw === undefined) return;
+      const delta = wrapAngle(handYaw - robot.handYaw);
+      robot.handYaw = Math.abs(delta) <= turnStep ? handYaw : robot.handYaw + Math.sign(delta) * turnStep;
+    };
     for (const wp of waypoints) {
       let guard = 0;
-      while (!robot.moveHandTowards(wp, stepLen) && guard++ < 200) this.controlStep();
+      for (;;) {
+        turn();
+        if (robot.moveHandTowards(wp, stepLen) || guard++ >= 200) break;
+        this.controlStep();
+      }
       this.controlStep();
     }
   }
@@ -352,17 +365,23 @@ export class SkillExecutor {
     const surfaces = world.surfacesOf(receptacle).filter((s) => s.kind === (wantIn ? 'in' : 'on'));
     if (surfaces.length === 0) return { spots: [], reason: 'not_applicable', detail: `nothing can be put on ${receptacle.id}` };
     const [w, h, d] = o.desc.size;
-    const footprint = (o.desc.shape === 'sphere' ? w / 2 : Math.hypot(w / 2, d / 2)) + 0.015;
     const height = o.desc.shape === 'sphere' ? w : h;
     const robot = world.robot;
     const others = world.entityList.filter((x): x is ObjectEntity => x.kind === 'object' && x !== o && robot.held !== x);
     const spots: PlacementSpot[] = [];
+    const objectYaw = yawOfQuaternion(o.body.quaternion);
     let free = 0;
     for (const s of surfaces) {
       const clearance = this.clearanceAbove(receptacle, s);
       if (height + 0.02 > clearance) continue;
-      const ux = s.half[0] - footprint;
-      const uz = s.half[1] - footprint;
+      // The object is turned square to the surface (a quarter turn at most), so its footprint is a rectangle there.
+      const quarter = Math.round(wrapAngle(objectYaw - s.yaw) / (Math.PI / 2));
+      const yaw = s.yaw + quarter * (Math.PI / 2);
+      const swap = quarter % 2 !== 0 && o.desc.shape === 'box';
+      const hx = (swap ? d : w) / 2 + 0.01;
+      const hz = (swap ? w : d) / 2 + 0.01;
+      const ux = s.half[0] - hx;
+      const uz = s.half[1] - hz;
       if (ux < 0 || uz < 0) continue;
       const step = 0.03;
       for (let ix = -Math.floor(ux / step); ix <= Math.floor(ux / step); ix++) {
@@ -371,12 +390,14 @@ export class SkillExecutor {
           const p: Vec3 = [s.center[0] + ox, s.center[1] + o.halfHeight + 0.006, s.center[2] + oz];
           const overlaps = others.some((x) => {
             const q = x.body.position;
-            const r = (x.desc.shape === 'sphere' ? x.desc.size[0] / 2 : Math.hypot(x.desc.size[0] / 2, x.desc.size[2] / 2)) + footprint;
-            return Math.hypot(q.x - p[0], q.z - p[2]) < r && Math.abs(q.y - p[1]) < x.halfHeight + o.halfHeight + 0.02;
+            if (Math.abs(q.y - p[1]) >= x.halfHeight + o.halfHeight + 0.02) return false;
+            const r = (x.desc.shape === 'sphere' ? x.desc.size[0] / 2 : Math.hypot(x.desc.size[0] / 2, x.desc.size[2] / 2)) + 0.005;
+            const [lx, lz] = rotateYaw(q.x - p[0], q.z - p[2], -s.yaw);
+            return rectDistance(lx, lz, hx, hz) < r;
           });
           if (overlaps) continue;
           free++;
-          if (robot.horizontalDistance(p) <= ROBOT.reach && p[1] < 1.9) spots.push({ surface: s, position: p });
+          if (robot.horizontalDistance(p) <= ROBOT.reach && p[1] < 1.9) spots.push({ surface: s, position: p, yaw });
         }
       }
     }
@@ -434,7 +455,7 @@ export class SkillExecutor {
     }
     waypoints.push(target);
     o.body.collisionResponse = false;
-    this.moveHand(waypoints);
+    this.moveHand(waypoints, wrapAngle(spot.yaw - robot.yaw));
     o.body.collisionResponse = true;
     robot.detach();
     o.body.velocity.setZero();
