@@ -7,7 +7,7 @@ import { round, roundVec } from './geometry.ts';
 import { entityState } from './relations.ts';
 import { DEFAULT_SENSOR, Sensor, type SensorConfig, type Sighting } from './sensor.ts';
 import { SkillExecutor } from './skills.ts';
-import type { WorldSnapshot } from './snapshot.ts';
+import { hashWorld, restoreWorld, snapshotWorld, type WorldSnapshot } from './snapshot.ts';
 import type { Action, Landmark, Observation, Outcome, SeenEntity } from './types.ts';
 import { DEFAULT_PHYSICS_DT, World } from './world.ts';
 
@@ -261,7 +261,7 @@ export class Env {
       lastAction: ep.lastAction,
       lastOutcome: ep.lastOutcome,
       task: ep.task.state(),
-      world: ep.world.snapshot(),
+      world: snapshotWorld(ep.world),
     };
   }
 
@@ -269,7 +269,7 @@ export class Env {
   restore(s: EnvSnapshot): void {
     if (!this.current || this.current.seed !== s.seed) this.reset({ seed: s.seed });
     const ep = this.ep;
-    ep.world.restore(s.world);
+    restoreWorld(ep.world, s.world);
     ep.step = s.step;
     ep.ended = s.ended;
     ep.skills.known.clear();
@@ -284,6 +284,6 @@ export class Env {
   stateHash(): string {
     const ep = this.ep;
     const extra = JSON.stringify([ep.step, [...ep.skills.known].sort(), ep.task.state()]);
-    return ep.world.stateHash(extra);
+    return hashWorld(ep.world, extra);
   }
 }

@@ -7,7 +7,7 @@ import type { ObjectEntity } from './entities.ts';
 import { forwardOf, rotateYaw, yawOfQuaternion } from './geometry.ts';
 import type { Vec2 } from './description.ts';
 import type { Vec3 } from './types.ts';
-import { GROUP, MASK, type World } from './world.ts';
+import { GROUP, MASK } from './collision.ts';
 
 export const ROBOT = {
   radius: 0.25,
@@ -39,10 +39,10 @@ export class Robot {
   handYaw = 0;
   held: ObjectEntity | null = null;
   private grip: CANNON.LockConstraint | null = null;
-  private readonly world: World;
+  private readonly physics: CANNON.World;
 
-  constructor(world: World, position: Vec2, yaw: number, material: CANNON.Material) {
-    this.world = world;
+  constructor(physics: CANNON.World, scene: THREE.Scene, position: Vec2, yaw: number, material: CANNON.Material) {
+    this.physics = physics;
     const body = new CANNON.Body({ mass: ROBOT.mass, material, linearDamping: 0, angularDamping: 0 });
     // Two stacked spheres: round in every direction, so the base slides along walls instead of snagging.
     body.addShape(new CANNON.Sphere(ROBOT.radius), new CANNON.Vec3(0, ROBOT.radius, 0));
@@ -52,13 +52,13 @@ export class Robot {
     body.quaternion.setFromAxisAngle(CANNON.Vec3.UNIT_Y, yaw);
     body.collisionFilterGroup = GROUP.ROBOT;
     body.collisionFilterMask = MASK.ROBOT;
-    world.physics.addBody(body);
+    physics.addBody(body);
     this.body = body;
 
     const hand = new CANNON.Body({ type: CANNON.Body.KINEMATIC, mass: 0 });
     hand.collisionFilterGroup = 0;
     hand.collisionFilterMask = 0;
-    world.physics.addBody(hand);
+    physics.addBody(hand);
     this.hand = hand;
     this.placeHand();
 
@@ -73,7 +73,7 @@ export class Robot {
     const eye = new THREE.Mesh(new THREE.BoxGeometry(0.2, 0.08, 0.08), new THREE.MeshStandardMaterial({ color: 0x1b1f24 }));
     eye.position.set(0, ROBOT.eyeHeight - 0.1, -0.12);
     this.view.add(eye);
-    world.scene.add(this.view);
+    scene.add(this.view);
   }
 
   get yaw(): number {
@@ -153,7 +153,7 @@ export class Robot {
     this.hand.position.copy(b.position);
     this.hand.quaternion.copy(b.quaternion);
     this.grip = new CANNON.LockConstraint(this.hand, b, { maxForce: 1e4 });
-    this.world.physics.addConstraint(this.grip);
+    this.physics.addConstraint(this.grip);
     b.collisionFilterMask = MASK.HELD_OBJECT;
     this.held = object;
   }
@@ -161,7 +161,7 @@ export class Robot {
   detach(): ObjectEntity | null {
     const object = this.held;
     if (!object) return null;
-    if (this.grip) this.world.physics.removeConstraint(this.grip);
+    if (this.grip) this.physics.removeConstraint(this.grip);
     this.grip = null;
     object.body.collisionFilterMask = MASK.OBJECT;
     object.body.collisionResponse = true;
@@ -191,7 +191,7 @@ export class Robot {
   }
 
   restoreGrip(state: GripState | null, objectOf: (id: string) => ObjectEntity | undefined): void {
-    if (this.grip) this.world.physics.removeConstraint(this.grip);
+    if (this.grip) this.physics.removeConstraint(this.grip);
     if (this.held) this.held.body.collisionFilterMask = MASK.OBJECT;
     this.grip = null;
     this.held = null;
@@ -203,7 +203,7 @@ export class Robot {
     [g.pivotA, g.pivotB, g.xA, g.xB, g.yA, g.yB, g.zA, g.zB].forEach((v, i) => {
       v.set(n[i * 3] ?? 0, n[i * 3 + 1] ?? 0, n[i * 3 + 2] ?? 0);
     });
-    this.world.physics.addConstraint(g);
+    this.physics.addConstraint(g);
     object.body.collisionFilterMask = MASK.HELD_OBJECT;
     this.grip = g;
     this.held = object;

@@ -59,7 +59,7 @@ export function snapshotWorld(world: World): WorldSnapshot {
 
 export function restoreWorld(world: World, s: WorldSnapshot): void {
   const moving = movingBodies(world);
-  if (s.version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${String(s.version)} is not ${SNAPSHOT_VERSION}`);
+  if (s.version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${String(s.version)} is not ${String(SNAPSHOT_VERSION)}`);
   if (s.bodyCount !== world.physics.bodies.length || s.bodies.length !== moving.length * 13) {
     throw new SnapshotError(
       `snapshot has ${s.bodyCount} bodies (${s.bodies.length / 13} moving), world has ${world.physics.bodies.length} (${moving.length} moving): not the same scene`,

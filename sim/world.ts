@@ -16,20 +16,9 @@ import { furnitureModel, type LocalBox, type Surface } from './furniture.ts';
 import { rotateYaw, yawOfQuaternion } from './geometry.ts';
 import { COLOR_HEX } from './palette.ts';
 import { Robot } from './robot.ts';
-import { hashWorld, restoreWorld, snapshotWorld, type WorldSnapshot } from './snapshot.ts';
+import { GROUP, MASK } from './collision.ts';
 import { buildWalls, type WallBox } from './walls.ts';
 import type { EntityId, Vec3 } from './types.ts';
-
-/** Collision groups: which kinds of bodies touch which. */
-export const GROUP = { STATIC: 1, PART: 2, ROBOT: 4, OBJECT: 8, MARKER: 16 } as const;
-export const MASK = {
-  STATIC: GROUP.ROBOT | GROUP.OBJECT,
-  PART: GROUP.ROBOT | GROUP.OBJECT,
-  ROBOT: GROUP.STATIC | GROUP.PART | GROUP.OBJECT,
-  OBJECT: GROUP.STATIC | GROUP.PART | GROUP.ROBOT | GROUP.OBJECT | GROUP.MARKER,
-  HELD_OBJECT: GROUP.STATIC | GROUP.PART | GROUP.OBJECT | GROUP.MARKER,
-  MARKER: GROUP.OBJECT,
-} as const;
 
 export interface WorldOptions {
   /** Fixed physics step, seconds. */
@@ -109,7 +98,7 @@ export class World {
     description.furniture.forEach((f, i) => this.addFurniture(f, i));
     description.markers.forEach((mk, i) => this.addMarker(mk, i));
     description.objects.forEach((o, i) => this.addObject(o, i));
-    this.robot = new Robot(this, description.agent.position, description.agent.yaw, m.robot);
+    this.robot = new Robot(this.physics, this.scene, description.agent.position, description.agent.yaw, m.robot);
     this.syncScene();
   }
 
@@ -201,21 +190,6 @@ export class World {
   private localBoxToWorld(f: FurnitureEntity, b: LocalBox, yaw: number, offset: Vec3): OccluderBox {
     const c = this.furnitureToWorld(f, b.center[0] + offset[0], b.center[1] + offset[1], b.center[2] + offset[2]);
     return { owner: f.id, center: c, half: b.half, yaw };
-  }
-
-  // ---- state -------------------------------------------------------------------------------------------
-
-  snapshot(): WorldSnapshot {
-    return snapshotWorld(this);
-  }
-
-  restore(snapshot: WorldSnapshot): void {
-    restoreWorld(this, snapshot);
-  }
-
-  /** Hex digest of the exact state (extra: discrete state owned by layers above, such as the task's). */
-  stateHash(extra = ''): string {
-    return hashWorld(this, extra);
   }
 
   // ---- stepping ------------------------------------------------------------------------------------------
