@@ -168,7 +168,7 @@ export class SkillExecutor {
           };
         }
         const interior = e.model.interior;
-        const ic = this.world.furnitureToWorld(e, interior?.center[0] ?? 0, 0, interior?.center[2] ?? 0);
+        const ic = this.world.furnitureToWorld(e, interior?.center[0] ?? 0, 0, (interior?.center[2] ?? 0) + this.world.partSlide(e));
         // Closed containers: the door's sweep is kept clear by extra obstacles, so the base parks beside it.
         const facing = e.model.part === null || isOpen(e);
         return (x, z) => {
