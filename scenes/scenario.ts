@@ -3,17 +3,19 @@
 import { z } from 'zod';
 import { strictObject } from './spec.ts';
 import { FAMILY_NAMES, PLANNER_NAMES, SPLITS, type FamilyName } from './family-names.ts';
+import { seedOf, SPLIT_SIZE } from './splits.ts';
 
 export const SCENARIO_LIMITS = { seedCount: 100_000, maxSteps: 1000 } as const;
 
 const isUnique = (values: readonly unknown[]): boolean => new Set(values).size === values.length;
 
-const seed = z.int().min(0);
+// Seeds in a scenario are indices within its split: episode seed = SPLIT_BASE[split] + index.
+const seed = z.int().min(0).max(SPLIT_SIZE - 1);
 
 export const SeedRangeSchema = strictObject({ start: seed, count: z.int().min(1).max(SCENARIO_LIMITS.seedCount) })
   // Written as a subtraction: the sum itself may round to a safe integer.
-  .refine((r) => r.count - 1 <= Number.MAX_SAFE_INTEGER - r.start, {
-    error: 'the last seed (start + count - 1) must be a safe integer',
+  .refine((r) => r.start + r.count <= SPLIT_SIZE, {
+    error: `the last seed index (start + count - 1) must be below ${SPLIT_SIZE}, the size of a split`,
     path: ['count'],
   });
 
@@ -25,6 +27,7 @@ export const SeedListSchema = z
   .meta({ uniqueItems: true });
 
 export const ScenarioSchema = strictObject({
+  $schema: z.string().optional().meta({ description: 'Path or URL of this JSON Schema, for editors.' }),
   version: z.literal(1),
   name: z.string().min(1).max(200),
   description: z.string().max(10_000).optional(),
@@ -58,7 +61,7 @@ export interface ScenarioEpisode {
   seed: number;
 }
 
-/** The seeds of a scenario: a range ascending, a list in the order given. */
+/** The seed indices of a scenario: a range ascending, a list in the order given. */
 export function scenarioSeeds(s: Scenario): number[] {
   if (Array.isArray(s.seeds)) return [...s.seeds];
   const { start, count } = s.seeds;
@@ -67,10 +70,10 @@ export function scenarioSeeds(s: Scenario): number[] {
 
 /**
  * Every episode of a scenario, family-major (families in the order given, or FAMILY_NAMES order for "all"),
- * then seeds as `scenarioSeeds` lists them; `episodes` caps the count per family.
+ * then seeds as `scenarioSeeds` lists them, made absolute within the split; `episodes` caps the count per family.
  */
 export function scenarioEpisodes(s: Scenario): ScenarioEpisode[] {
   const families: readonly FamilyName[] = s.families === 'all' ? FAMILY_NAMES : s.families;
   const seeds = scenarioSeeds(s).slice(0, s.episodes ?? Infinity);
-  return families.flatMap((family) => seeds.map((seed) => ({ family, seed })));
+  return families.flatMap((family) => seeds.map((index) => ({ family, seed: seedOf(s.split, index) })));
 }

@@ -1,5 +1,6 @@
 // The zod schemas of the scene and scenario formats, scenario expansion, and the committed JSON Schemas.
 import { readFileSync } from 'node:fs';
+import { SPLIT_BASE } from '../../scenes/splits.ts';
 import { describe, expect, it } from 'vitest';
 import type { SceneDescription } from '../../sim/description.ts';
 import { FAMILY_NAMES } from '../../scenes/family-names.ts';
@@ -119,21 +120,23 @@ describe('ScenarioSchema', () => {
 });
 
 describe('scenarioEpisodes', () => {
-  it('is family-major with a seed range ascending', () => {
+  it('is family-major with a seed range ascending, seeds made absolute within the split', () => {
+    const base = SPLIT_BASE[scenario().split];
     expect(scenarioEpisodes(scenario())).toEqual([
-      { family: 'goto', seed: 10 },
-      { family: 'goto', seed: 11 },
-      { family: 'goto', seed: 12 },
-      { family: 'pickup', seed: 10 },
-      { family: 'pickup', seed: 11 },
-      { family: 'pickup', seed: 12 },
+      { family: 'goto', seed: base + 10 },
+      { family: 'goto', seed: base + 11 },
+      { family: 'goto', seed: base + 12 },
+      { family: 'pickup', seed: base + 10 },
+      { family: 'pickup', seed: base + 11 },
+      { family: 'pickup', seed: base + 12 },
     ]);
+    expect(scenarioEpisodes(scenario({ split: 'train' }))[0]).toEqual({ family: 'goto', seed: 10 });
   });
 
   it('keeps the families and a seed list in the order given', () => {
     const s = scenario({ families: ['open', 'goto'], seeds: [7, 3, 5] });
     expect(scenarioSeeds(s)).toEqual([7, 3, 5]);
-    expect(scenarioEpisodes(s).map((e) => `${e.family}:${e.seed}`)).toEqual([
+    expect(scenarioEpisodes(s).map((e) => `${e.family}:${e.seed - SPLIT_BASE[s.split]}`)).toEqual([
       'open:7', 'open:3', 'open:5', 'goto:7', 'goto:3', 'goto:5',
     ]);
   });
@@ -143,7 +146,7 @@ describe('scenarioEpisodes', () => {
     const episodes = scenarioEpisodes(s);
     expect(episodes).toHaveLength(FAMILY_NAMES.length * 2);
     expect(episodes.filter((_, i) => i % 2 === 0).map((e) => e.family)).toEqual([...FAMILY_NAMES]);
-    expect(new Set(episodes.map((e) => e.seed))).toEqual(new Set([0, 1]));
+    expect(new Set(episodes.map((e) => e.seed - SPLIT_BASE[s.split]))).toEqual(new Set([0, 1]));
   });
 
   it('is deterministic', () => {
