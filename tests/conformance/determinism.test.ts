@@ -3,6 +3,7 @@
 // through JSON).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { familyEnv } from '../../scenes/env.ts';
 import { FAMILY_NAMES } from '../../scenes/family-names.ts';
@@ -48,7 +49,26 @@ describe.each(FAMILY_NAMES)('family %s', (family) => {
   });
 });
 
-describe('across processes', () => {
+/** The final stateHash of the oracle's episode, computed in a worker thread. */
+function hashInWorker(family: string, seed: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
+      workerData: { module: new URL('./hash-worker.ts', import.meta.url).href, family, seed },
+    });
+    worker.once('message', (hash: string) => {
+      resolve(hash);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+}
+
+describe('across processes and threads', () => {
+  it('a worker thread computes the same final hash', async () => {
+    const local = (await trace('place-in', SEED)).result.stateHash;
+    expect(await hashInWorker('place-in', SEED)).toBe(local);
+  });
+
   it('a separate process computes the same final hashes', async () => {
     const local: Record<string, string> = {};
     for (const family of FAMILY_NAMES) local[family] = (await trace(family, SEED)).result.stateHash;
