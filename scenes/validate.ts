@@ -3,7 +3,7 @@
 // `$.furniture[2].size[1]`; bad input of any kind only ever throws ValidationError, listing all issues.
 import { readFileSync, statSync } from 'node:fs';
 import type { z } from 'zod';
-import type { FurnitureDescription, RoomDescription, SceneDescription, Vec2 } from '../sim/description.ts';
+import { MAX_HOUSE_SPAN, type FurnitureDescription, type RoomDescription, type SceneDescription, type Vec2 } from '../sim/description.ts';
 import { furnitureModel, isOpenable } from '../sim/furniture.ts';
 import { doorwayOnSharedWall } from '../sim/walls.ts';
 import { SCENARIO_KEYS, ScenarioSchema, type Scenario } from './scenario.ts';
@@ -164,6 +164,14 @@ function sceneIssues(scene: SceneDescription): ValidationIssue[] {
     }
     goodRooms.push({ room, index });
   });
+  // The navigation grid covers the whole house at 10 cm: keep it to a house, not a city.
+  if (scene.rooms.length > 0) {
+    const span = (axis: 0 | 1): number =>
+      Math.max(...scene.rooms.map((r) => r.max[axis])) - Math.min(...scene.rooms.map((r) => r.min[axis]));
+    if (span(0) > MAX_HOUSE_SPAN || span(1) > MAX_HOUSE_SPAN) {
+      report(['rooms'], `the rooms span ${fmt(span(0))} x ${fmt(span(1))} m; a house spans at most ${MAX_HOUSE_SPAN} m each way`);
+    }
+  }
   const roomIds = [...roomById.keys()];
   const roomContaining = (r: Rect): RoomDescription | undefined => goodRooms.find((g) => rectInRoom(r, g.room))?.room;
   const roomAtPoint = (p: Vec2): RoomDescription | undefined => goodRooms.find((g) => pointInRoom(p, g.room))?.room;

@@ -4,6 +4,9 @@ import type { Color, EntityId } from './types.ts';
 
 export type Vec2 = [number, number];
 
+/** Largest extent of a house in metres, each way (the navigation grid covers it at 10 cm). */
+export const MAX_HOUSE_SPAN = 100;
+
 export const ROOM_TYPES = ['kitchen', 'living_room', 'bedroom', 'bathroom', 'hallway'] as const;
 export type RoomType = (typeof ROOM_TYPES)[number];
 

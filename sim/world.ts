@@ -3,12 +3,13 @@
 // at a time, so that a run is a pure function of the description and the actions (no wall clock anywhere).
 import * as CANNON from 'cannon-es';
 import * as THREE from 'three';
-import type {
-  FurnitureDescription,
-  MarkerDescription,
-  ObjectDescription,
-  PlacementDescription,
-  SceneDescription,
+import {
+  MAX_HOUSE_SPAN,
+  type FurnitureDescription,
+  type MarkerDescription,
+  type ObjectDescription,
+  type PlacementDescription,
+  type SceneDescription,
 } from './description.ts';
 import type { Entity, FurnitureEntity, MarkerEntity, ObjectEntity } from './entities.ts';
 import { SceneError, SimConfigError } from './errors.ts';
@@ -90,6 +91,12 @@ export class World {
     this.physics.addContactMaterial(new CANNON.ContactMaterial(m.object, m.floor, { friction: 0.6, restitution: 0 }));
     this.physics.addContactMaterial(new CANNON.ContactMaterial(m.object, m.object, { friction: 0.6, restitution: 0 }));
 
+    const xs = description.rooms.flatMap((r) => [r.min[0], r.max[0]]);
+    const zs = description.rooms.flatMap((r) => [r.min[1], r.max[1]]);
+    if (xs.length === 0) throw new SceneError('rooms', 'a scene needs at least one room');
+    if (Math.max(...xs) - Math.min(...xs) > MAX_HOUSE_SPAN || Math.max(...zs) - Math.min(...zs) > MAX_HOUSE_SPAN) {
+      throw new SceneError('rooms', `a house spans at most ${MAX_HOUSE_SPAN} m each way`);
+    }
     this.scene = new THREE.Scene();
     this.scene.name = description.name ?? 'scene';
     this.addFloor();

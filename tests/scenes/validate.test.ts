@@ -134,6 +134,7 @@ describe('validateScene: bad input', () => {
     ['unknown top-level key', (s) => (s['robot'] = {}), '$.robot', 'unknown key'],
     ['missing key', (s) => delete s.agent, '$.agent', 'missing required key "agent"'],
     ['mass zero', (s) => (at(s, 'objects', 0).mass = 0), '$.objects[0].mass', 'Too small'],
+    ['a house too big to navigate', (s) => (at(s, 'rooms', 1).max = [400, 4]), '$.rooms', 'at most 100 m'],
     ['object too big', (s) => (at(s, 'objects', 0).size = [1.5, 0.1, 0.1]), '$.objects[0].size[0]', 'Too big'],
     ['unknown color', (s) => (at(s, 'objects', 0).color = 'pink'), '$.objects[0].color', '"red"'],
     ['not an object', (s) => (arr(s, 'rooms')[0] = 'kitchen'), '$.rooms[0]', 'expected object'],
