@@ -1,0 +1,183 @@
+// `umwelt run`: one episode of a task family with a planner, shown live (progress bar on a terminal, one line per
+// step otherwise) or reported as one JSON object. For planners other than the oracle, the oracle first runs the
+// same episode in a separate env, and its path length is the reference for SPL.
+import type { Command } from 'commander';
+import { formatAction } from '../../agent/grammar.ts';
+import { runEpisode, type EpisodeResult, type LoopEvent } from '../../agent/loop.ts';
+import type { EpisodeMetrics } from '../../agent/metrics.ts';
+import type { Planner } from '../../agent/planner.ts';
+import { makePlanner, PLANNERS, type PlannerName } from '../../agent/planners/index.ts';
+import { familyEnv } from '../../scenes/env.ts';
+import { GenerationError } from '../../scenes/families.ts';
+import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
+import { splitOfSeed } from '../../scenes/splits.ts';
+import { DEFAULT_ENV_CONFIG } from '../../sim/env.ts';
+import { EXIT, UsageError } from '../errors.ts';
+import { fixed, metres, plural } from '../format.ts';
+import {
+  DEFAULT_FAMILY,
+  DEFAULT_MAX_STEPS,
+  DEFAULT_PLANNER,
+  DEFAULT_SEED,
+  MAX_STEPS_LIMIT,
+  parseFamily,
+  parseMaxSteps,
+  parsePlanner,
+  parseSeed,
+} from '../options.ts';
+import { printJson, type Output } from '../output.ts';
+import { PlainDisplay, SilentDisplay, TerminalDisplay, type EpisodeDisplay, type StepView } from '../progress.ts';
+import type { CliContext } from './context.ts';
+
+export interface RunOptions {
+  family: FamilyName;
+  seed: number;
+  planner: PlannerName;
+  maxSteps: number;
+  /** Print one JSON object and nothing else on standard output. */
+  json?: boolean;
+  /** Print only the final summary line. */
+  quiet?: boolean;
+}
+
+/** The JSON report of `umwelt run --json`. */
+export interface RunReport {
+  success: boolean;
+  steps: number;
+  spl: number;
+  stateHash: string;
+  family: string;
+  seed: number;
+  planner: string;
+  instruction: string;
+  pathLength: number;
+  failureReason: string | null;
+  metrics: EpisodeMetrics;
+}
+
+export function runReport(result: EpisodeResult): RunReport {
+  return {
+    success: result.success,
+    steps: result.steps,
+    spl: result.metrics.spl,
+    stateHash: result.stateHash,
+    family: result.family,
+    seed: result.seed,
+    planner: result.planner,
+    instruction: result.instruction,
+    pathLength: result.metrics.pathLength,
+    failureReason: result.failureReason,
+    metrics: result.metrics,
+  };
+}
+
+/** The last line of a human-readable run. */
+export function summaryLine(result: EpisodeResult): string {
+  const m = result.metrics;
+  const path = `path ${metres(m.pathLength)} m, ${fixed(m.simSeconds, 1)} s simulated`;
+  const hash = `stateHash ${result.stateHash}`;
+  if (result.success) return `✔ success in ${plural(result.steps, 'step')} (SPL ${fixed(m.spl, 2)}, ${path}) — ${hash}`;
+  if (result.aborted) return `✘ interrupted after ${plural(result.steps, 'step')} (${path}) — ${hash}`;
+  return `✘ failed after ${plural(result.steps, 'step')}: ${result.failureReason ?? 'the task was not achieved'} (${path}) — ${hash}`;
+}
+
+/** A planner that lets the event loop run before each decision, so that the display redraws and Ctrl-C lands. */
+function yielding(planner: Planner): Planner {
+  return {
+    name: planner.name,
+    reset: planner.reset?.bind(planner),
+    decide: async (context, options) => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return planner.decide(context, options);
+    },
+  };
+}
+
+/** The oracle's path length on the same episode, or undefined when the oracle does not succeed either. */
+async function oracleReference(family: FamilyName, seed: number, maxSteps: number, signal?: AbortSignal): Promise<number | undefined> {
+  const env = familyEnv(family, { maxSteps: Math.max(maxSteps, DEFAULT_ENV_CONFIG.maxSteps) });
+  const result = await runEpisode({ env, planner: yielding(makePlanner('oracle', env)), seed, signal });
+  return result.success ? result.metrics.pathLength : undefined;
+}
+
+function stepView(event: Extract<LoopEvent, { type: 'action-end' }>, thought: string): StepView {
+  const { outcome } = event;
+  return {
+    step: event.step,
+    action: event.action ? formatAction(event.action) : '(unparsable)',
+    outcome: outcome.ok ? 'ok' : `failed: ${outcome.reason}`,
+    detail: outcome.ok ? null : outcome.detail || null,
+    thought,
+  };
+}
+
+function chooseDisplay(options: RunOptions, out: Output): EpisodeDisplay {
+  if (options.json || options.quiet) return new SilentDisplay();
+  if (out.terminal) return new TerminalDisplay(out.terminal, options.maxSteps);
+  return new PlainDisplay(out);
+}
+
+export async function runCommand(options: RunOptions, out: Output, signal?: AbortSignal): Promise<number> {
+  const { family, seed, planner: plannerName, maxSteps } = options;
+  const display = chooseDisplay(options, out);
+  let result: EpisodeResult;
+  try {
+    const reference = plannerName === 'oracle' ? undefined : await oracleReference(family, seed, maxSteps, signal);
+    const env = familyEnv(family, { maxSteps });
+    const planner = yielding(makePlanner(plannerName, env));
+    let thought = '';
+    const onEvent = (event: LoopEvent): void => {
+      if (event.type === 'episode-start') {
+        const split = splitOfSeed(event.seed);
+        const ref = plannerName === 'oracle' ? '' : ` · SPL reference: ${reference === undefined ? 'none (the oracle fails too)' : `oracle path ${metres(reference)} m`}`;
+        display.header([
+          `${event.family} #${event.seed} (${split} split) · planner ${event.planner} · at most ${plural(maxSteps, 'step')}${ref}`,
+          `Instruction: ${event.instruction}`,
+        ]);
+      } else if (event.type === 'decision') {
+        thought = event.decision.thought;
+      } else if (event.type === 'action-end') {
+        display.step(stepView(event, thought));
+      }
+    };
+    try {
+      result = await runEpisode({ env, planner, seed, clock: () => performance.now(), onEvent, referencePathLength: reference, signal });
+    } finally {
+      display.stop();
+    }
+  } catch (e) {
+    if (e instanceof GenerationError) throw new UsageError(`cannot generate the ${family} episode for seed ${seed}: ${e.message}`);
+    throw e;
+  }
+  if (options.json) printJson(out, runReport(result));
+  else out.line(summaryLine(result));
+  return result.aborted ? EXIT.interrupted : EXIT.ok;
+}
+
+export function registerRun(program: Command, cli: CliContext): void {
+  program
+    .command('run')
+    .summary('run one episode with a planner and show it live')
+    .description(
+      'Run one episode: generate the house and task of a family for a seed, let a planner act until the task is ' +
+        'achieved, fails or the step limit is reached, and report success, steps, SPL and the final state hash.\n\n' +
+        'On a terminal a progress bar shows the steps; otherwise one line is printed per step. ' +
+        'Exits 0 whether or not the episode succeeds.',
+    )
+    .option('-f, --family <name>', `task family: ${FAMILY_NAMES.join(', ')}`, parseFamily, DEFAULT_FAMILY)
+    .option('-s, --seed <n>', 'episode seed, a non-negative integer (test split: 1000000-1999999)', parseSeed, DEFAULT_SEED)
+    .option('-p, --planner <name>', `planner: ${PLANNERS.join(', ')}`, parsePlanner, DEFAULT_PLANNER)
+    .option('-n, --max-steps <k>', `step limit of the episode, 1-${MAX_STEPS_LIMIT}`, parseMaxSteps, DEFAULT_MAX_STEPS)
+    .option('--json', 'print one JSON object with the result and metrics, nothing else')
+    .option('-q, --quiet', 'print only the final summary line')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ umwelt run                                   # fetch, seed 1000000, oracle
+  $ umwelt run --family goto --seed 1000042
+  $ umwelt run --planner random --family pickup --max-steps 20
+  $ umwelt run --family chain --json | jq .spl`,
+    )
+    .action(async (opts: RunOptions) => cli.exit(await runCommand(opts, cli.out, cli.signal)));
+}

@@ -1,0 +1,44 @@
+// Parsers for option values shared by several commands (family, seed, planner, step limit). Each throws
+// commander's InvalidArgumentError with a message that says what is allowed, which the CLI turns into exit code 2.
+import { InvalidArgumentError } from 'commander';
+import { isPlannerName, PLANNERS, type PlannerName } from '../agent/planners/index.ts';
+import { isFamilyName } from '../scenes/families.ts';
+import { FAMILY_NAMES, type FamilyName } from '../scenes/family-names.ts';
+import { SCENARIO_LIMITS } from '../scenes/scenario.ts';
+import { SPLIT_BASE } from '../scenes/splits.ts';
+
+export const DEFAULT_FAMILY: FamilyName = 'fetch';
+/** The first seed of the test split. */
+export const DEFAULT_SEED = SPLIT_BASE.test;
+export const DEFAULT_PLANNER: PlannerName = 'oracle';
+export const DEFAULT_MAX_STEPS = 40;
+export const MAX_STEPS_LIMIT = SCENARIO_LIMITS.maxSteps;
+
+export function parseFamily(value: string): FamilyName {
+  if (isFamilyName(value)) return value;
+  throw new InvalidArgumentError(`unknown task family "${value}"; valid families: ${FAMILY_NAMES.join(', ')}`);
+}
+
+export function parsePlanner(value: string): PlannerName {
+  if (isPlannerName(value)) return value;
+  throw new InvalidArgumentError(`unknown planner "${value}"; valid planners: ${PLANNERS.join(', ')}`);
+}
+
+/** A non-negative safe integer written in decimal digits (underscores allowed as separators: 1_000_000). */
+export function parseSeed(value: string): number {
+  const digits = value.trim();
+  const seed = /^\d+(_\d+)*$/.test(digits) ? Number(digits.replace(/_/g, '')) : Number.NaN;
+  if (!Number.isSafeInteger(seed)) {
+    throw new InvalidArgumentError(`seed must be a non-negative integer up to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
+  }
+  return seed;
+}
+
+export function parseMaxSteps(value: string): number {
+  const text = value.trim();
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_STEPS_LIMIT) {
+    throw new InvalidArgumentError(`max steps must be an integer from 1 to ${MAX_STEPS_LIMIT}, got "${value}"`);
+  }
+  return n;
+}
