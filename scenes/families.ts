@@ -306,8 +306,18 @@ function reachable(description: SceneDescription, targets: string[]): boolean {
     const e = world.entity(id);
     if (!e) return false;
     const extra = e.kind === 'furniture' ? skills.sweepBoxes(e) : [];
-    const g = extra.length ? buildGrid(world, extra) : grid;
-    if (!planPath(g, x, z, skills.goalRegion(e))) return false;
+    const path = planPath(extra.length ? buildGrid(world, extra) : grid, x, z, skills.goalRegion(e));
+    if (!path) return false;
+    if (e.kind === 'furniture' && e.part) {
+      // Once open, its door or drawer must not wall off the place to stand in front of it.
+      const stand = path[path.length - 1] ?? [x, z];
+      e.openness = e.targetOpenness = 1;
+      world.stepPhysics();
+      const reachableOpen = planPath(buildGrid(world), stand[0], stand[1], skills.goalRegion(e)) !== null;
+      e.openness = e.targetOpenness = 0;
+      world.stepPhysics();
+      if (!reachableOpen) return false;
+    }
   }
   return true;
 }

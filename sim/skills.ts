@@ -174,7 +174,10 @@ export class SkillExecutor {
         return (x, z) => {
           const [lx, lz] = rotateYaw(x - px, z - pz, -e.yaw);
           if (lz < d / 2 || Math.hypot(x - ic[0], z - ic[2]) > reach - 0.15) return false;
-          return !facing || Math.abs(lx) <= w / 2 - 0.05;
+          if (facing) return Math.abs(lx) <= w / 2 - 0.05;
+          // A door is hinged on its left edge and swings out there: wait on the right, or the open door
+          // would stand between the base and the opening.
+          return e.model.part?.kind !== 'hinge' || lx > 0;
         };
       }
     }
