@@ -5,8 +5,7 @@ import type { EpisodeSetup } from '../sim/env.ts';
 import { isOpenable } from '../sim/furniture.ts';
 import { buildGrid, planPath } from '../sim/nav.ts';
 import { Rng } from '../sim/rng.ts';
-import { Sensor } from '../sim/sensor.ts';
-import { SkillExecutor } from '../sim/skills.ts';
+import { goalRegion, sweepBoxes } from '../sim/regions.ts';
 import type { Color } from '../sim/types.ts';
 import { World } from '../sim/world.ts';
 import { OBJECT_COLORS, OBJECT_KINDS, type ObjectKind } from './catalog.ts';
@@ -298,22 +297,21 @@ function chainDraft(ep: Episode): Draft {
 /** Every piece of furniture, mat and target must be reachable from where the agent starts. */
 function reachable(description: SceneDescription, targets: string[]): boolean {
   const world = new World(description);
-  const skills = new SkillExecutor(world, new Sensor(world), 6);
   const grid = buildGrid(world);
   const [x, , z] = world.robot.position;
   const ids = [...world.entityList.filter((e) => e.kind !== 'object').map((e) => e.id), ...targets];
   for (const id of ids) {
     const e = world.entity(id);
     if (!e) return false;
-    const extra = e.kind === 'furniture' ? skills.sweepBoxes(e) : [];
-    const path = planPath(extra.length ? buildGrid(world, extra) : grid, x, z, skills.goalRegion(e));
+    const extra = e.kind === 'furniture' ? sweepBoxes(world, e) : [];
+    const path = planPath(extra.length ? buildGrid(world, extra) : grid, x, z, goalRegion(world, e));
     if (!path) return false;
     if (e.kind === 'furniture' && e.part) {
       // Once open, its door or drawer must not wall off the place to stand in front of it.
       const stand = path[path.length - 1] ?? [x, z];
       e.openness = e.targetOpenness = 1;
       world.stepPhysics();
-      const reachableOpen = planPath(buildGrid(world), stand[0], stand[1], skills.goalRegion(e)) !== null;
+      const reachableOpen = planPath(buildGrid(world), stand[0], stand[1], goalRegion(world, e)) !== null;
       e.openness = e.targetOpenness = 0;
       world.stepPhysics();
       if (!reachableOpen) return false;

@@ -3,12 +3,14 @@
 // hand moves through space, doors swing and drawers slide, and placed objects fall onto their surface.
 import { ROBOT } from './robot.ts';
 import type { Entity, FurnitureEntity, ObjectEntity } from './entities.ts';
-import { forwardOf, rotateYaw, wrapAngle, yawOfQuaternion } from './geometry.ts';
-import { buildGrid, INFLATION, planPath, type Waypoint } from './nav.ts';
+import { forwardOf, rotateYaw, wrapAngle } from './geometry.ts';
+import { buildGrid, planPath, type Waypoint } from './nav.ts';
+import { findSpots } from './placement.ts';
+import { goalRegion, sweepBoxes } from './regions.ts';
 import { centerOf, insideContainer, isOpen, relationOf } from './relations.ts';
 import type { Sensor } from './sensor.ts';
 import { assertNever, type Action, type FailureReason, type Outcome, type Vec3 } from './types.ts';
-import { World, type OccluderBox, type WorldSurface } from './world.ts';
+import { World } from './world.ts';
 
 export interface SkillLimits {
   /** Longest a goto may drive, seconds of simulated time. */
@@ -21,14 +23,6 @@ const SETTLE_SECONDS = 0.5;
 
 const ok = (detail?: string): Outcome => (detail ? { ok: true, detail } : { ok: true });
 const fail = (reason: FailureReason, detail: string): Outcome => ({ ok: false, reason, detail });
-
-/** A spot on a surface where an object can be put down. */
-export interface PlacementSpot {
-  surface: WorldSurface;
-  position: Vec3;
-  /** World yaw the object is put down with. */
-  yaw: number;
-}
 
 export class SkillExecutor {
   readonly world: World;
@@ -124,76 +118,6 @@ export class SkillExecutor {
 
   // ---- goto ----------------------------------------------------------------------------------------------
 
-  /** The region from which an entity is within reach, as a predicate on floor points. */
-  goalRegion(e: Entity): (x: number, z: number) => boolean {
-    const c = centerOf(e);
-    const room = this.world.roomAt(c[0], c[2]);
-    const within = this.reachRegion(e);
-    // Never through a wall: stand in the same room.
-    return (x, z) => within(x, z) && this.world.roomAt(x, z) === room;
-  }
-
-  private reachRegion(e: Entity): (x: number, z: number) => boolean {
-    const reach = ROBOT.reach;
-    switch (e.kind) {
-      case 'object': {
-        const c = centerOf(e);
-        const near = (x: number, z: number): boolean => Math.hypot(x - c[0], z - c[2]) <= reach - 0.2;
-        // On a shelf or in a container, only the front gives a view past the side panels.
-        const rel = relationOf(this.world, e);
-        const support = this.world.furniture(rel.inside ?? rel.on_top_of ?? '');
-        if (!support?.model.frontOnly) return near;
-        const [w, , d] = support.desc.size;
-        const [px, pz] = support.desc.position;
-        return (x, z) => {
-          if (!near(x, z)) return false;
-          const [lx, lz] = rotateYaw(x - px, z - pz, -support.yaw);
-          return lz >= d / 2 && Math.abs(lx) <= w / 2 + 0.1;
-        };
-      }
-      case 'marker': {
-        const [w, d] = e.desc.size;
-        const c = e.center;
-        return (x, z) => rectDistance(x - c[0], z - c[2], w / 2, d / 2) <= INFLATION + 0.25;
-      }
-      case 'furniture': {
-        const [w, , d] = e.desc.size;
-        const [px, pz] = e.desc.position;
-        if (!e.model.frontOnly) {
-          // Beside it, with its middle in reach (so a free spot near the middle can always be used).
-          const middleReach = Math.max(reach - 0.1, Math.min(w, d) / 2 + INFLATION + 0.2);
-          return (x, z) => {
-            const [lx, lz] = rotateYaw(x - px, z - pz, -e.yaw);
-            return rectDistance(lx, lz, w / 2, d / 2) <= INFLATION + 0.25 && Math.hypot(lx, lz) <= middleReach;
-          };
-        }
-        const interior = e.model.interior;
-        const ic = this.world.furnitureToWorld(e, interior?.center[0] ?? 0, 0, (interior?.center[2] ?? 0) + this.world.partSlide(e));
-        // Closed containers: the door's sweep is kept clear by extra obstacles, so the base parks beside it.
-        const facing = e.model.part === null || isOpen(e);
-        return (x, z) => {
-          const [lx, lz] = rotateYaw(x - px, z - pz, -e.yaw);
-          if (lz < d / 2 || Math.hypot(x - ic[0], z - ic[2]) > reach - 0.15) return false;
-          if (facing) return Math.abs(lx) <= w / 2 - 0.05;
-          // A door is hinged on its left edge and swings out there: wait on the right, or the open door
-          // would stand between the base and the opening.
-          return e.model.part?.kind !== 'hinge' || lx > 0;
-        };
-      }
-    }
-  }
-
-  /** Space a closed door or drawer sweeps when it opens, so the base does not park there. */
-  sweepBoxes(f: FurnitureEntity): OccluderBox[] {
-    const part = f.model.part;
-    if (!part || isOpen(f)) return [];
-    const [w, h, d] = f.desc.size;
-    const depth = part.kind === 'hinge' ? w : part.travel;
-    const cx = part.kind === 'hinge' ? part.hinge[0] + w / 2 : 0;
-    const c = this.world.furnitureToWorld(f, cx, h / 2, d / 2 + depth / 2);
-    return [{ owner: f.id, center: c, half: [w / 2, h / 2, depth / 2], yaw: f.yaw }];
-  }
-
   goto(id: string): Outcome {
     const e = this.lookup(id);
     if ('ok' in e) return e;
@@ -204,11 +128,11 @@ export class SkillExecutor {
       if (container) return fail('container_closed', `${id} is inside ${container.id}, which is closed`);
     }
     const robot = this.world.robot;
-    const region = this.goalRegion(e);
+    const region = goalRegion(this.world, e);
     const maxSteps = Math.round(this.limits.gotoSeconds / this.controlDt);
     let steps = 0;
     let replans = 0;
-    const extra = e.kind === 'furniture' ? this.sweepBoxes(e) : [];
+    const extra = e.kind === 'furniture' ? sweepBoxes(this.world, e) : [];
     while (replans < 4) {
       const grid = buildGrid(this.world, extra);
       const here = robot.position;
@@ -309,7 +233,6 @@ export class SkillExecutor {
     return [0, ROBOT.trayHeight + o.halfHeight + 0.015, 0];
   }
 
-  /** Move the hand through local waypoints at hand speed, one control step at a time. */
   /** Move the hand through local waypoints, turning it (and what it holds) to `handYaw` on the way. */
   private moveHand(waypoints: Vec3[], handYaw?: number): void {
     const robot = this.world.robot;
@@ -361,71 +284,6 @@ export class SkillExecutor {
     return ok();
   }
 
-  /** Candidate spots for an object on a receptacle, nearest to the base first. */
-  findSpots(o: ObjectEntity, receptacle: Entity): { spots: PlacementSpot[]; reason: FailureReason | null; detail: string } {
-    const world = this.world;
-    const wantIn = receptacle.kind === 'furniture' && receptacle.model.interior !== null;
-    const surfaces = world.surfacesOf(receptacle).filter((s) => s.kind === (wantIn ? 'in' : 'on'));
-    if (surfaces.length === 0) return { spots: [], reason: 'not_applicable', detail: `nothing can be put on ${receptacle.id}` };
-    const [w, h, d] = o.desc.size;
-    const height = o.desc.shape === 'sphere' ? w : h;
-    const robot = world.robot;
-    const others = world.entityList.filter((x): x is ObjectEntity => x.kind === 'object' && x !== o && robot.held !== x);
-    const spots: PlacementSpot[] = [];
-    const objectYaw = yawOfQuaternion(o.body.quaternion);
-    let free = 0;
-    for (const s of surfaces) {
-      const clearance = this.clearanceAbove(receptacle, s);
-      if (height + 0.02 > clearance) continue;
-      // The object is turned square to the surface (a quarter turn at most), so its footprint is a rectangle there.
-      const quarter = Math.round(wrapAngle(objectYaw - s.yaw) / (Math.PI / 2));
-      const yaw = s.yaw + quarter * (Math.PI / 2);
-      const swap = quarter % 2 !== 0 && o.desc.shape === 'box';
-      const hx = (swap ? d : w) / 2 + 0.01;
-      const hz = (swap ? w : d) / 2 + 0.01;
-      const ux = s.half[0] - hx;
-      const uz = s.half[1] - hz;
-      if (ux < 0 || uz < 0) continue;
-      const step = 0.03;
-      for (let ix = -Math.floor(ux / step); ix <= Math.floor(ux / step); ix++) {
-        for (let iz = -Math.floor(uz / step); iz <= Math.floor(uz / step); iz++) {
-          const [ox, oz] = rotateYaw(ix * step, iz * step, s.yaw);
-          const p: Vec3 = [s.center[0] + ox, s.center[1] + o.halfHeight + 0.006, s.center[2] + oz];
-          const overlaps = others.some((x) => {
-            const q = x.body.position;
-            if (Math.abs(q.y - p[1]) >= x.halfHeight + o.halfHeight + 0.02) return false;
-            const r = (x.desc.shape === 'sphere' ? x.desc.size[0] / 2 : Math.hypot(x.desc.size[0] / 2, x.desc.size[2] / 2)) + 0.005;
-            const [lx, lz] = rotateYaw(q.x - p[0], q.z - p[2], -s.yaw);
-            return rectDistance(lx, lz, hx, hz) < r;
-          });
-          if (overlaps) continue;
-          free++;
-          if (robot.horizontalDistance(p) <= ROBOT.reach && p[1] < 1.9) spots.push({ surface: s, position: p, yaw });
-        }
-      }
-    }
-    if (free === 0) return { spots, reason: 'no_space', detail: `no room for ${o.id} on ${receptacle.id}` };
-    if (spots.length === 0) return { spots, reason: 'out_of_reach', detail: `no free spot on ${receptacle.id} within reach` };
-    const base = robot.position;
-    spots.sort((a, b) => {
-      const da = Math.hypot(a.position[0] - base[0], a.position[2] - base[2]);
-      const db = Math.hypot(b.position[0] - base[0], b.position[2] - base[2]);
-      return da - db || a.surface.level - b.surface.level;
-    });
-    return { spots, reason: null, detail: '' };
-  }
-
-  /** Free height above a surface: up to the next board or the roof of the container. */
-  private clearanceAbove(receptacle: Entity, s: WorldSurface): number {
-    if (receptacle.kind !== 'furniture') return 2;
-    const above = this.world
-      .surfacesOf(receptacle)
-      .filter((t) => t.kind === s.kind && t.center[1] > s.center[1] + 1e-6)
-      .map((t) => t.center[1] - 0.03);
-    if (s.kind === 'in') above.push(receptacle.desc.size[1] - 0.03);
-    return above.length ? Math.min(...above) - s.center[1] : 2;
-  }
-
   place(objectId: string, receptacleId: string): Outcome {
     const o = this.lookup(objectId);
     if ('ok' in o) return o;
@@ -436,7 +294,7 @@ export class SkillExecutor {
     if (robot.held !== o) return fail('not_holding', robot.held ? `holding ${robot.held.id}, not ${objectId}` : `not holding ${objectId}`);
     if (r.kind === 'object') return fail('not_applicable', `cannot put things on ${receptacleId}`);
     if (r.kind === 'furniture' && r.model.part && !isOpen(r)) return fail('container_closed', `${receptacleId} is closed`);
-    const { spots, reason, detail } = this.findSpots(o, r);
+    const { spots, reason, detail } = findSpots(this.world, o, r);
     const spot = spots[0];
     if (reason || !spot) return fail(reason ?? 'no_space', detail);
     const target = robot.toLocal(spot.position);
@@ -549,9 +407,4 @@ export class SkillExecutor {
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
-}
-
-/** Distance from a point (in the rectangle's frame) to an axis-aligned rectangle of half extents hx, hz. */
-function rectDistance(x: number, z: number, hx: number, hz: number): number {
-  return Math.hypot(Math.max(0, Math.abs(x) - hx), Math.max(0, Math.abs(z) - hz));
 }
