@@ -57,14 +57,30 @@ export class OraclePlanner implements Planner {
       goal = open.find((g) => 'object' in g && g.object === world.robot.held?.id) ?? open[0];
     }
     if (!goal) return { action: { kind: 'done' }, thought: 'Everything asked for is done.' };
-    if (last && !last.outcome.ok && last.outcome.reason === 'path_blocked') {
-      // An open door may stand in the way: close the nearest one that no goal needs open.
-      const needed = new Set(task.goals.flatMap((g) => (g.kind === 'open' ? [g.container] : [])));
+    const needed = new Set(task.goals.flatMap((g) => (g.kind === 'open' ? [g.container] : [])));
+    // Tidy as it goes: a door left open after putting something inside can block the way later.
+    const placedIn = last?.outcome.ok && last.action?.startsWith('place(') ? world.furniture(last.action.slice(0, -1).split(', ')[1] ?? '') : undefined;
+    if (placedIn?.model.part && !needed.has(placedIn.id) && placedIn.openness > 0.05) {
+      return { action: { kind: 'close', target: placedIn.id }, thought: `It is in ${placedIn.id}; I close it again so it is not in the way.` };
+    }
+    if (last && !last.outcome.ok && (last.outcome.reason === 'path_blocked' || last.action?.startsWith('close('))) {
+      // An open door may stand in the way: close the nearest one that no goal needs open, going to it first.
       const here = world.robot.position;
       const door = world.entityList
         .filter((e): e is FurnitureEntity => e.kind === 'furniture' && e.model.part !== null && e.openness > 0.05 && !needed.has(e.id))
         .sort((a, b) => Math.hypot(a.center[0] - here[0], a.center[2] - here[2]) - Math.hypot(b.center[0] - here[0], b.center[2] - here[2]))[0];
-      if (door) return { action: { kind: 'close', target: door.id }, thought: `The way is blocked; the open ${door.id} may be in the way, so I close it.` };
+      if (door) {
+        if (last.action === `close(${door.id})`) return { action: { kind: 'goto', target: door.id }, thought: `${door.id} is too far to close from here; I go to it.` };
+        return { action: { kind: 'close', target: door.id }, thought: `The way is blocked; the open ${door.id} may be in the way, so I close it.` };
+      }
+    }
+    if (last?.outcome.ok && last.action?.startsWith('goto(')) {
+      // Arrived at a door to close it after a blocked path.
+      const prev = context.history[context.history.length - 2];
+      const target = world.furniture(last.action.slice(5, -1));
+      if (prev && !prev.outcome.ok && prev.action === `close(${target?.id ?? ''})` && target && target.openness > 0.05) {
+        return { action: { kind: 'close', target: target.id }, thought: `I am at ${target.id}; I close it.` };
+      }
     }
     return this.achieve(goal, context, last);
   }
