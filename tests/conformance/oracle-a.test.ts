@@ -5,6 +5,6 @@ import { oracleSuccessTest } from './oracle-rate.ts';
 describe('oracle success', () => {
   oracleSuccessTest('goto');
   oracleSuccessTest('pickup');
-  oracleSuccessTest('place-on');
   oracleSuccessTest('open');
+  oracleSuccessTest('place-on');
 });

@@ -5,5 +5,4 @@ import { oracleSuccessTest } from './oracle-rate.ts';
 describe('oracle success', () => {
   oracleSuccessTest('place-in');
   oracleSuccessTest('fetch');
-  oracleSuccessTest('search');
 });

@@ -3,6 +3,6 @@ import { describe } from 'vitest';
 import { oracleSuccessTest } from './oracle-rate.ts';
 
 describe('oracle success', () => {
-  oracleSuccessTest('rearrange');
+  oracleSuccessTest('search');
   oracleSuccessTest('chain');
 });
