@@ -1,6 +1,7 @@
 // The environment API, Gymnasium-style: reset({seed}) -> {obs, info}; step(action) -> {obs, reward, terminated,
 // truncated, info}. One step runs one action, which takes a whole number of control steps, each a whole number of
 // physics steps. The task (what counts as success) is separate from the physics, as in dm_control.
+import { actionProblem } from './action-check.ts';
 import type { SceneDescription } from './description.ts';
 import { SimConfigError } from './errors.ts';
 import { round, roundVec } from './geometry.ts';
@@ -163,6 +164,8 @@ export class Env {
   step(action: Action): StepResult {
     const ep = this.ep;
     if (ep.ended) throw new EnvStateError('the episode has ended: call reset()');
+    const problem = actionProblem(action);
+    if (problem !== null) return this.finish(null, { ok: false, reason: 'invalid_action', detail: problem }, 0);
     const before = ep.world.physicsSteps;
     const outcome = ep.skills.execute(action);
     return this.finish(action, outcome, ep.world.physicsSteps - before);

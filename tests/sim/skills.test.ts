@@ -73,3 +73,27 @@ describe('skills', () => {
     expect(skills.execute({ kind: 'goto', target: 'shelf_1' })).toMatchObject({ ok: false, reason: 'path_blocked' });
   });
 });
+
+describe('the env', () => {
+  it('turns malformed actions from code into failed outcomes without running physics', async () => {
+    const { familyEnv } = await import('../../scenes/env.ts');
+    const env = familyEnv('goto', { maxSteps: 5 });
+    env.reset({ seed: 1_000_000 });
+    const before = env.world.physicsSteps;
+    const hash = env.stateHash();
+    const bad = [
+      { kind: 'move', forward: Number.NaN, turn: 0 },
+      { kind: 'move', forward: 2, turn: 0 },
+      { kind: 'goto', target: 42 },
+      { kind: 'fly' },
+    ] as unknown as Parameters<typeof env.step>[0][];
+    for (const action of bad) {
+      const r = env.step(action);
+      expect(r.info.outcome).toMatchObject({ ok: false, reason: 'invalid_action' });
+      expect(r.info.actionPhysicsSteps).toBe(0);
+    }
+    expect(env.world.physicsSteps).toBe(before);
+    expect(env.stateHash()).not.toBe(hash); // the step counter moved on
+    expect(Number.isFinite(env.world.robot.position[0])).toBe(true);
+  });
+});
