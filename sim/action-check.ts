@@ -8,7 +8,7 @@ const isFraction = (v: unknown): boolean => typeof v === 'number' && Number.isFi
 /** Why an action is malformed, or null when it is well-formed. */
 export function actionProblem(action: Action): string | null {
   if (typeof action !== 'object' || action === null || !ACTION_KINDS.includes(action.kind)) {
-    return `not an action: ${JSON.stringify(action)?.slice(0, 100) ?? String(action)}`;
+    return `not an action: ${(JSON.stringify(action) ?? 'undefined').slice(0, 100)}`;
   }
   switch (action.kind) {
     case 'goto':
