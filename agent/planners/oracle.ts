@@ -92,7 +92,7 @@ export class OraclePlanner implements Planner {
         const o = world.object(goal.object);
         if (!o) return this.giveUp(goal.object);
         if (world.robot.held === o) return this.putDown(o, last, 'I am holding what I should go to; I put it down first.');
-        return this.reach(o, ctx, last, `I need to be next to ${name(o)}.`);
+        return this.reach(o, last, `I need to be next to ${name(o)}.`);
       }
       case 'holding': {
         const o = world.object(goal.object);
@@ -155,11 +155,11 @@ export class OraclePlanner implements Planner {
     if (visible && !pickFailed && world.robot.horizontalDistance(c) <= ROBOT.reach) {
       return { action: { kind: 'pick', object: o.id }, thought: `${name(o)} is right here within reach. I pick it up.` };
     }
-    return this.reach(o, ctx, last, `I need ${name(o)}.`);
+    return this.reach(o, last, `I need ${name(o)}.`);
   }
 
   /** Go next to an object, first to the furniture it is on when it has not been seen yet. */
-  private reach(o: ObjectEntity, _ctx: PlannerContext, last: HistoryEntry | null, why: string): Step {
+  private reach(o: ObjectEntity, last: HistoryEntry | null, why: string): Step {
     const world = this.env.world;
     if (this.env.skills.known.has(o.id)) return { action: { kind: 'goto', target: o.id }, thought: `${why} I have seen it, so I go to it.` };
     const rel = relationOf(world, o);
