@@ -8,11 +8,6 @@ export function rotateYaw(x: number, z: number, yaw: number): [number, number] {
   return [x * c + z * s, -x * s + z * c];
 }
 
-/** The inverse of rotateYaw. */
-export function unrotateYaw(x: number, z: number, yaw: number): [number, number] {
-  return rotateYaw(x, z, -yaw);
-}
-
 /** Wrap an angle to (-pi, pi]. */
 export function wrapAngle(a: number): number {
   let r = a % (2 * Math.PI);

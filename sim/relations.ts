@@ -67,6 +67,15 @@ export function isOpen(f: FurnitureEntity): boolean {
   return f.openness >= 0.95;
 }
 
+/** The closed container an object is inside, if any. */
+export function closedContainerAround(world: World, o: ObjectEntity): FurnitureEntity | null {
+  const p = centerOf(o);
+  for (const e of world.entityList) {
+    if (e.kind === 'furniture' && e.model.part && !isOpen(e) && insideContainer(world, e, p)) return e;
+  }
+  return null;
+}
+
 export function entityState(world: World, e: Entity): EntityState {
   switch (e.kind) {
     case 'object': {

@@ -88,12 +88,6 @@ export class Robot {
     return [this.body.position.x, this.body.position.y + ROBOT.eyeHeight, this.body.position.z];
   }
 
-  /** World pose of a point given in the robot's frame. */
-  toWorld(local: Vec3): Vec3 {
-    const [x, z] = rotateYaw(local[0], local[2], this.yaw);
-    return [this.body.position.x + x, this.body.position.y + local[1], this.body.position.z + z];
-  }
-
   /** A world point in the robot's frame. */
   toLocal(p: Vec3): Vec3 {
     const [x, z] = rotateYaw(p[0] - this.body.position.x, p[2] - this.body.position.z, -this.yaw);

@@ -7,7 +7,7 @@ import { forwardOf, rotateYaw, wrapAngle } from './geometry.ts';
 import { buildGrid, planPath, type Waypoint } from './nav.ts';
 import { findSpots } from './placement.ts';
 import { goalRegion, sweepBoxes } from './regions.ts';
-import { centerOf, insideContainer, isOpen, relationOf } from './relations.ts';
+import { centerOf, closedContainerAround, isOpen, relationOf } from './relations.ts';
 import type { Sensor } from './sensor.ts';
 import { assertNever, type Action, type FailureReason, type Outcome, type Vec3 } from './types.ts';
 import { World } from './world.ts';
@@ -124,7 +124,7 @@ export class SkillExecutor {
     if (e.kind === 'object' && this.world.robot.held === e) return fail('not_applicable', `already holding ${id}`);
     if (e.kind === 'object' && !this.known.has(id)) return fail('not_visible', `${id} has not been seen yet`);
     if (e.kind === 'object') {
-      const container = this.closedContainerHolding(e);
+      const container = closedContainerAround(this.world, e);
       if (container) return fail('container_closed', `${id} is inside ${container.id}, which is closed`);
     }
     const robot = this.world.robot;
@@ -216,14 +216,6 @@ export class SkillExecutor {
 
   // ---- manipulation ----------------------------------------------------------------------------------------
 
-  private closedContainerHolding(o: ObjectEntity): FurnitureEntity | null {
-    const p = centerOf(o);
-    for (const e of this.world.entityList) {
-      if (e.kind === 'furniture' && e.model.part && !isOpen(e) && insideContainer(this.world, e, p)) return e;
-    }
-    return null;
-  }
-
   private isVisibleNow(id: string): boolean {
     return this.look().some((s) => s.entity.id === id);
   }
@@ -261,7 +253,7 @@ export class SkillExecutor {
     const robot = this.world.robot;
     if (robot.held === e) return fail('not_applicable', `already holding ${id}`);
     if (robot.held) return fail('hands_full', `already holding ${robot.held.id}`);
-    const container = this.closedContainerHolding(e);
+    const container = closedContainerAround(this.world, e);
     if (container && !this.isVisibleNow(id)) return fail('container_closed', `${id} is inside ${container.id}, which is closed`);
     if (!this.isVisibleNow(id)) return fail('not_visible', `${id} is not in view`);
     const c = centerOf(e);

@@ -180,7 +180,7 @@ export class World {
     for (const w of this.walls) out.push({ owner: null, center: w.center, half: w.half, yaw: 0 });
     for (const e of this.entityList) {
       if (e.kind !== 'furniture') continue;
-      for (const b of e.model.shell) out.push(this.localBoxToWorld(e, b, e.yaw, [0, 0, 0]));
+      for (const b of e.model.shell) out.push({ owner: e.id, center: this.furnitureToWorld(e, ...b.center), half: b.half, yaw: e.yaw });
       if (e.part && e.model.part) {
         const partYaw = yawOfQuaternion(e.part.quaternion);
         const origin: Vec3 = [e.part.position.x, e.part.position.y, e.part.position.z];
@@ -192,11 +192,6 @@ export class World {
       }
     }
     return out;
-  }
-
-  private localBoxToWorld(f: FurnitureEntity, b: LocalBox, yaw: number, offset: Vec3): OccluderBox {
-    const c = this.furnitureToWorld(f, b.center[0] + offset[0], b.center[1] + offset[1], b.center[2] + offset[2]);
-    return { owner: f.id, center: c, half: b.half, yaw };
   }
 
   // ---- stepping ------------------------------------------------------------------------------------------

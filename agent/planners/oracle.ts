@@ -3,7 +3,7 @@
 // teacher later planners learn from, and the upper bound of every metric.
 import type { Env } from '../../sim/env.ts';
 import type { Entity, FurnitureEntity, ObjectEntity } from '../../sim/entities.ts';
-import { centerOf, insideContainer, isOpen, relationOf } from '../../sim/relations.ts';
+import { centerOf, closedContainerAround, isOpen, relationOf } from '../../sim/relations.ts';
 import { ROBOT } from '../../sim/robot.ts';
 import type { Action } from '../../sim/types.ts';
 import type { Goal } from '../../scenes/goals.ts';
@@ -143,7 +143,7 @@ export class OraclePlanner implements Planner {
     if (held === o) return { action: { kind: 'done' }, thought: `I am holding ${name(o)}.` };
     if (held) return this.putDown(held, last, `I need my gripper free for ${name(o)}, so I put down ${name(held)} first.`);
     const known = this.env.skills.known.has(o.id);
-    const container = this.closedContainerOf(o);
+    const container = closedContainerAround(this.env.world, o);
     if (!known && this.task.hidden.includes(o.id)) return this.search(o, last);
     if (container) {
       if (this.lastWas(last, 'goto', container.id)) return { action: { kind: 'open', target: container.id }, thought: `${name(o)} is inside ${container.id}, which is closed. I open it.` };
@@ -190,15 +190,6 @@ export class OraclePlanner implements Planner {
       return { action: { kind: 'close', target: current.id }, thought: `${what} is not in ${current.id}. I close it and look elsewhere.` };
     }
     return { action: { kind: 'goto', target: current.id }, thought: `${current.id} is open; I step in front of it to look inside for ${what}.` };
-  }
-
-  private closedContainerOf(o: ObjectEntity): FurnitureEntity | null {
-    const world = this.env.world;
-    const p = centerOf(o);
-    for (const e of world.entityList) {
-      if (e.kind === 'furniture' && e.model.part && !isOpen(e) && insideContainer(world, e, p)) return e;
-    }
-    return null;
   }
 
   /** Put the held object on the nearest open surface that is not a container. */
