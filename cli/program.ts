@@ -2,6 +2,7 @@
 // `umwelt: error: ...` line and an exit code (2 for bad flags or input, 1 for unexpected failures).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerMemory } from './commands/memory.ts';
 import { registerRun } from './commands/run.ts';
 import { registerScene } from './commands/scene.ts';
 import { registerScenes } from './commands/scenes.ts';
@@ -12,7 +13,7 @@ import { errorLine, EXIT, UsageError } from './errors.ts';
 import type { Output } from './output.ts';
 
 /** The commands, in the order help lists them. */
-export const COMMANDS = ['run', 'scenes', 'scene', 'validate', 'schema'] as const;
+export const COMMANDS = ['run', 'scenes', 'scene', 'validate', 'schema', 'memory'] as const;
 
 function packageVersion(): string {
   try {
@@ -49,6 +50,7 @@ Examples:
   $ umwelt scene --family search --seed 1000003
   $ umwelt validate my-house.json
   $ umwelt schema --out scenes/schema
+  $ umwelt memory search agent.mem "where is the red mug" --k 3
 
 Exit codes: 0 done (also when an episode fails), 1 invalid file or unexpected failure, 2 bad flags or input, 130 interrupted.`,
     );
@@ -58,6 +60,7 @@ Exit codes: 0 done (also when an episode fails), 1 invalid file or unexpected fa
   registerScene(program, cli);
   registerValidate(program, cli);
   registerSchema(program, cli);
+  registerMemory(program, cli);
   return program;
 }
 
