@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { BagOfWordsEmbedder, defaultEmbedder, HashedNgramEmbedder, type HashedNgramOptions } from '../memory/embed/index.ts';
 import type { Embedder } from '../memory/types.ts';
 import { buildRetrievalSet, QUERY_KINDS, scoreRetrieval, TEST_FIRST_SEED, type RetrievalHouse, type RetrievalScore } from './memory-retrieval-set.ts';
+import { intOption } from './args.ts';
 
 const K = 5;
 const TARGET_RECALL = 0.9;
@@ -24,13 +25,10 @@ function options(): { houses: number; heldout: number } {
     strict: true,
   });
   const quick = values.quick === true;
-  const int = (text: string | undefined, fallback: number, name: string): number => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${text}`);
-    return n;
+  return {
+    houses: intOption(values.houses, quick ? 2 : 16, 'houses', 1),
+    heldout: intOption(values['heldout-houses'], quick ? 1 : 8, 'heldout-houses', 1),
   };
-  return { houses: int(values.houses, quick ? 2 : 16, 'houses'), heldout: int(values['heldout-houses'], quick ? 1 : 8, 'heldout-houses') };
 }
 
 const round = (x: number, digits = 4): number => Number(x.toPrecision(digits));

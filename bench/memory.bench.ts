@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { clusteredVectors } from '../memory/index/clustered.ts';
 import { AUTO_THRESHOLD, ExactIndex, HNSW_DEFAULTS, HnswIndex, simdAvailable } from '../memory/index/index.ts';
+import { intOption } from './args.ts';
 
 const DIM = 128;
 const CLUSTERS = 100;
@@ -48,19 +49,13 @@ function options(): Options {
     strict: true,
   });
   const quick = values.quick === true;
-  const int = (text: string | undefined, fallback: number, name: string, min: number): number => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${text}`);
-    return n;
-  };
   return {
     quick,
-    n: int(values.n, quick ? 5000 : 100_000, 'n', 100),
-    queries: int(values.queries, quick ? 200 : 1000, 'queries', 1),
-    M: int(values.M, HNSW_DEFAULTS.M, 'M', 2),
-    efConstruction: int(values['ef-construction'], HNSW_DEFAULTS.efConstruction, 'ef-construction', 1),
-    passes: int(values.passes, quick ? 1 : 3, 'passes', 1),
+    n: intOption(values.n, quick ? 5000 : 100_000, 'n', 100),
+    queries: intOption(values.queries, quick ? 200 : 1000, 'queries', 1),
+    M: intOption(values.M, HNSW_DEFAULTS.M, 'M', 2),
+    efConstruction: intOption(values['ef-construction'], HNSW_DEFAULTS.efConstruction, 'ef-construction', 1),
+    passes: intOption(values.passes, quick ? 1 : 3, 'passes', 1),
     skipJsKernel: values['skip-js-kernel'] === true,
   };
 }

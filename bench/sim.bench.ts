@@ -19,6 +19,7 @@ import { Rng } from '../sim/rng.ts';
 import { Sensor } from '../sim/sensor.ts';
 import type { Vec3 } from '../sim/types.ts';
 import { World } from '../sim/world.ts';
+import { intOption } from './args.ts';
 
 const FAMILIES: readonly FamilyName[] = ['fetch', 'place-in', 'rearrange', 'search'];
 const FIRST_SEED = 1_000_000;
@@ -44,17 +45,11 @@ function options(): { quick: boolean; episodesPerFamily: number; passes: number;
     strict: true,
   });
   const quick = values.quick === true;
-  const int = (text: string | undefined, fallback: number, name: string, min: number): number => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${text}`);
-    return n;
-  };
   return {
     quick,
-    episodesPerFamily: int(values['episodes-per-family'], quick ? 1 : 3, 'episodes-per-family', 1),
-    passes: int(values.passes, quick ? 1 : 3, 'passes', 1),
-    obsReps: int(values['obs-reps'], quick ? 50 : 400, 'obs-reps', 1),
+    episodesPerFamily: intOption(values['episodes-per-family'], quick ? 1 : 3, 'episodes-per-family', 1),
+    passes: intOption(values.passes, quick ? 1 : 3, 'passes', 1),
+    obsReps: intOption(values['obs-reps'], quick ? 50 : 400, 'obs-reps', 1),
   };
 }
 

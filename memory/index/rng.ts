@@ -16,6 +16,11 @@ export class Mulberry32 {
     return (t ^ (t >>> 14)) >>> 0;
   }
 
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
   /** Uniform in (0, 1]: never 0, so -log(u) is finite. */
   nextOpenClosed(): number {
     return (this.nextUint32() + 1) / 4294967296;

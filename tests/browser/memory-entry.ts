@@ -8,6 +8,7 @@ import { createIndex } from '../../memory/index/index.ts';
 import { IdbLog } from '../../memory/persist/idb.ts';
 import { MemoryStore } from '../../memory/store/store.ts';
 import { toJson, type Hit, type MemoryTestApi } from './api.ts';
+import { mulberry32 } from '../fixtures/random.ts';
 
 const indexFactory = (dim: number) => createIndex({ kind: 'exact', dim });
 
@@ -15,18 +16,6 @@ function searchAll(store: MemoryStore, queries: number[][], k: number): Hit[][] 
   return queries.map((q) =>
     store.search(Float32Array.from(q), { k }).map((h) => ({ id: h.record.id, similarity: h.similarity })),
   );
-}
-
-/** A small deterministic PRNG (mulberry32), so the page's records are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const KINDS = ['observation', 'event', 'outcome', 'reflection', 'skill'] as const;

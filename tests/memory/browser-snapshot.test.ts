@@ -23,6 +23,7 @@ import { createIndex } from '../../memory/index/index.ts';
 import { MemoryStore, type MemorySnapshot } from '../../memory/store/store.ts';
 import type { MemoryRecord } from '../../memory/types.ts';
 import { toJson, type Hit, type MemoryTestApi } from '../browser/api.ts';
+import { mulberry32 } from '../fixtures/random.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,17 +39,6 @@ const K = 5;
 const STEP_MS = 15_000;
 
 const indexFactory = (dim: number) => createIndex({ kind: 'exact', dim });
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function nodeStore(): MemoryStore {
   const rand = mulberry32(42);

@@ -12,23 +12,13 @@ import { FileLog } from '../../memory/persist/log.ts';
 import { flatIndexFactory } from '../../memory/store/flat-index.ts';
 import { MemoryStore } from '../../memory/store/store.ts';
 import type { MemoryRecord } from '../../memory/types.ts';
+import { mulberry32 } from '../fixtures/random.ts';
 
 const DIM = 8;
 const dir = mkdtempSync(join(tmpdir(), 'umwelt-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let fileNo = 0;
 const freshPath = (): string => join(dir, `log-${fileNo++}.bin`);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function rec(i: number): MemoryRecord {
   return {
