@@ -1,6 +1,7 @@
 // Skills: closed-loop controllers that run whole control steps of physics and return an Outcome.
-// Preconditions are checked first and reported as typed failures; nothing is teleported: the base drives, the
-// hand moves through space, doors swing and drawers slide, and placed objects fall onto their surface.
+// Preconditions are checked first and reported as typed failures. The base drives, doors swing, drawers slide and
+// placed objects fall onto their surface; only the arm is abstract (the hand moves through space, and the object
+// it lifts or lowers passes through things until it is on the tray or let go).
 import { ROBOT } from './robot.ts';
 import type { Entity, FurnitureEntity, ObjectEntity } from './entities.ts';
 import { forwardOf, rotateYaw, wrapAngle } from './geometry.ts';

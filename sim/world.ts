@@ -125,10 +125,6 @@ export class World {
     return e?.kind === 'furniture' ? e : undefined;
   }
 
-  get time(): number {
-    return this.physicsSteps * this.physicsDt;
-  }
-
   /** The id of the room containing the floor point (x, z), or 'outside'. */
   roomAt(x: number, z: number): string {
     for (const r of this.description.rooms) {

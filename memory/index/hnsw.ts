@@ -63,16 +63,16 @@ export class HnswIndex implements VectorIndex {
   private readonly mL: number;
   private rng: Mulberry32;
 
-  private rows: VectorRows;
+  private rows!: VectorRows;
   private readonly useSimd: boolean;
-  private labels: Float64Array;
-  private levels: Uint8Array;
-  private deleted: Uint8Array;
-  private links0: Int32Array;
-  private upperStart: Int32Array;
-  private upperLinks: Int32Array;
+  private labels!: Float64Array;
+  private levels!: Uint8Array;
+  private deleted!: Uint8Array;
+  private links0!: Int32Array;
+  private upperStart!: Int32Array;
+  private upperLinks!: Int32Array;
   private upperUsed = 0;
-  private visited: Uint32Array;
+  private visited!: Uint32Array;
   private generation = 0;
 
   /** Nodes used, tombstones included. */
@@ -110,14 +110,7 @@ export class HnswIndex implements VectorIndex {
     this.mL = 1 / Math.log(this.M);
     const capacity = Math.max(16, positiveInt('capacity', options.capacity ?? 0, 0));
     this.useSimd = options.simd ?? true;
-    this.rows = new VectorRows(this.dim, capacity, this.useSimd);
-    this.labels = new Float64Array(capacity);
-    this.levels = new Uint8Array(capacity);
-    this.deleted = new Uint8Array(capacity);
-    this.links0 = new Int32Array(capacity * (this.M0 + 1));
-    this.upperStart = new Int32Array(capacity);
-    this.upperLinks = new Int32Array(Math.max(64, Math.ceil(capacity / this.M) * 2 * (this.M + 1)));
-    this.visited = new Uint32Array(capacity);
+    this.allocate(capacity);
     this.sortedIds = new Int32Array(this.efConstruction + 1);
     this.sortedSims = new Float64Array(this.efConstruction + 1);
     this.pruneIds = new Int32Array(this.M0 + 1);
@@ -186,12 +179,8 @@ export class HnswIndex implements VectorIndex {
     return top.result();
   }
 
-  compact(): void {
-    const oldRows = this.rows;
-    const oldLabels = this.labels;
-    const oldDeleted = this.deleted;
-    const oldCount = this.count;
-    const capacity = Math.max(16, this.live);
+  /** Fresh node storage for `capacity` nodes (the constructor, and compact() before it re-inserts). */
+  private allocate(capacity: number): void {
     this.rows = new VectorRows(this.dim, capacity, this.useSimd);
     this.labels = new Float64Array(capacity);
     this.levels = new Uint8Array(capacity);
@@ -200,6 +189,15 @@ export class HnswIndex implements VectorIndex {
     this.upperStart = new Int32Array(capacity);
     this.upperLinks = new Int32Array(Math.max(64, Math.ceil(capacity / this.M) * 2 * (this.M + 1)));
     this.visited = new Uint32Array(capacity);
+  }
+
+  compact(): void {
+    const oldRows = this.rows;
+    const oldLabels = this.labels;
+    const oldDeleted = this.deleted;
+    const oldCount = this.count;
+    const capacity = Math.max(16, this.live);
+    this.allocate(capacity);
     this.generation = 0;
     this.upperUsed = 0;
     this.count = 0;

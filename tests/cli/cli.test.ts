@@ -1,11 +1,10 @@
 // The `umwelt` command: the real CLI in child processes (exit codes, stdout/stderr, determinism across
 // processes) and the command functions in memory (the same behaviour without spawning).
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { umwelt, type Run } from './run-cli.ts';
 import { runCommand, type RunReport } from '../../cli/commands/run.ts';
 import { sceneCommand, type SceneReport } from '../../cli/commands/scene.ts';
 import { scenesCommand, type ScenesReport } from '../../cli/commands/scenes.ts';
@@ -15,28 +14,6 @@ import { runCli } from '../../cli/program.ts';
 import { makeEpisode } from '../../scenes/families.ts';
 import { FAMILY_NAMES } from '../../scenes/family-names.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node --import tsx cli/main.ts ...args` in the repository root; never rejects. */
-function umwelt(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'cli/main.ts', ...args],
-      { cwd: ROOT, timeout: 100_000, env: { ...process.env, NO_COLOR: '1' } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 /** Parse standard output as the one JSON document it must be. */
 function json<T>(run: Run): T {

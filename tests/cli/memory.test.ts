@@ -1,11 +1,10 @@
 // `umwelt memory inspect|search`: a small log written with FileLog + MemoryStore, read back by the command
 // functions in memory and by the real CLI in a child process; damaged and foreign files; the file is never modified.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { umwelt } from './run-cli.ts';
 import { memoryInspectCommand, memorySearchCommand, type InspectReport, type SearchReport } from '../../cli/commands/memory.ts';
 import { memoryOutput } from '../../cli/output.ts';
 import { runCli } from '../../cli/program.ts';
@@ -16,23 +15,6 @@ import { importanceOf } from '../../memory/retrieval.ts';
 import { MemoryStore } from '../../memory/store/store.ts';
 import type { MemoryKind, MemoryRecord } from '../../memory/types.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node --import tsx cli/main.ts ...args` in the repository root; never rejects. */
-function umwelt(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const MEMORIES: { text: string; kind: MemoryKind; episode: string; simTime: number; importance: number }[] = [
   { text: 'pick(mug_3) failed: out_of_reach', kind: 'outcome', episode: 'fetch-1', simTime: 4, importance: importanceOf('outcome', { failure: true }) },
