@@ -19,6 +19,7 @@ export type LoopEvent =
 export interface EpisodeResult {
   seed: number;
   family: string;
+  /** The instruction at reset (a scripted scenario may change it later; the observations carry the current one). */
   instruction: string;
   planner: string;
   success: boolean;
@@ -93,8 +94,9 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
     }
     const step = env.stepCount + 1;
     const started = clock();
+    // The instruction as the agent sees it now: a scripted scenario may change it mid-episode.
     const decision = await planner.decide(
-      { instruction: reset.info.instruction, observation, history: history.slice(-historyLength), memories: [] },
+      { instruction: observation.instruction, observation, history: history.slice(-historyLength), memories: [] },
       { signal: options.signal },
     );
     const latencyMs = clock() - started;
@@ -142,6 +144,7 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
     reward: total,
     decisionLatencyMs: latencySummary(latencies),
     tokens,
+    custom: env.task.metrics?.(env.world) ?? {},
   };
   const result: EpisodeResult = {
     seed,

@@ -1,4 +1,5 @@
-// Per-episode metrics: success, steps, skill failures by reason, path length, SPL, decision latency.
+// Per-episode metrics: success, steps, skill failures by reason, path length, SPL, decision latency, and the
+// task's own metrics (a scripted scenario's).
 import type { FailureReason } from '../sim/types.ts';
 
 export interface EpisodeMetrics {
@@ -16,6 +17,8 @@ export interface EpisodeMetrics {
   reward: number;
   decisionLatencyMs: { mean: number; p50: number; p95: number };
   tokens: number;
+  /** The task's own metrics, by name (a scripted scenario's); {} when the task defines none. */
+  custom: Record<string, number>;
 }
 
 export function spl(success: boolean, pathLength: number, reference: number | null): number {

@@ -1,7 +1,8 @@
 // The `umwelt` program: commander setup, the commands, and the mapping of every error to one
 // `umwelt: error: ...` line and an exit code (2 for bad flags or input, 1 for unexpected failures).
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../eval/version.ts';
+import { registerEval } from './commands/eval.ts';
 import { registerMemory } from './commands/memory.ts';
 import { registerRun } from './commands/run.ts';
 import { registerScene } from './commands/scene.ts';
@@ -13,17 +14,7 @@ import { errorLine, EXIT, UsageError } from './errors.ts';
 import type { Output } from './output.ts';
 
 /** The commands, in the order help lists them. */
-export const COMMANDS = ['run', 'scenes', 'scene', 'validate', 'schema', 'memory'] as const;
-
-function packageVersion(): string {
-  try {
-    const pkg: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-    if (typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string') return pkg.version;
-  } catch {
-    // fall through: a version is not worth failing for
-  }
-  return 'unknown';
-}
+export const COMMANDS = ['run', 'eval', 'scenes', 'scene', 'validate', 'schema', 'memory'] as const;
 
 export function buildProgram(cli: CliContext): Command {
   const program = new Command('umwelt');
@@ -46,6 +37,7 @@ export function buildProgram(cli: CliContext): Command {
 Examples:
   $ umwelt run                                  # the oracle on the first test episode of "fetch"
   $ umwelt run --family chain --planner random --max-steps 20
+  $ umwelt eval scenes/scenarios/smoke.json --planner oracle,random
   $ umwelt scenes                               # families, seed splits, planners
   $ umwelt scene --family search --seed 1000003
   $ umwelt validate my-house.json
@@ -56,6 +48,7 @@ Exit codes: 0 done (also when an episode fails), 1 invalid file or unexpected fa
     );
   // Subcommands created with .command() inherit the output configuration and exitOverride set above.
   registerRun(program, cli);
+  registerEval(program, cli);
   registerScenes(program, cli);
   registerScene(program, cli);
   registerValidate(program, cli);

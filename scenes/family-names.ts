@@ -16,3 +16,4 @@ export const SPLITS = ['train', 'test', 'heldout'] as const;
 export type Split = (typeof SPLITS)[number];
 
 export const PLANNER_NAMES = ['oracle', 'random'] as const;
+export type PlannerName = (typeof PLANNER_NAMES)[number];

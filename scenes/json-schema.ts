@@ -6,11 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ScenarioSchema } from './scenario.ts';
 import { SceneSpecSchema } from './spec.ts';
+import { SuiteSchema } from './suite.ts';
 
 export type JsonSchema = Record<string, unknown>;
 
 export const SCENE_SCHEMA_FILE = 'scene.schema.json';
 export const SCENARIO_SCHEMA_FILE = 'scenario.schema.json';
+export const SUITE_SCHEMA_FILE = 'suite.schema.json';
 
 function withHeader(schema: z.ZodType, id: string, title: string, description: string): JsonSchema {
   // io: 'input' describes files as written: keys with defaults are optional.
@@ -36,17 +38,27 @@ export function scenarioJsonSchema(): JsonSchema {
   );
 }
 
+export function suiteJsonSchema(): JsonSchema {
+  return withHeader(
+    SuiteSchema,
+    'urn:umwelt:schema:suite:1',
+    'Umwelt scenario suite',
+    'A list of scenario files (JSON or scripted TypeScript) evaluated together.',
+  );
+}
+
 /** The text written to a schema file: pretty-printed with a trailing newline. */
 export function schemaText(schema: JsonSchema): string {
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
-/** Write scene.schema.json and scenario.schema.json into `dir`; returns the paths written. */
+/** Write scene.schema.json, scenario.schema.json and suite.schema.json into `dir`; returns the paths written. */
 export function writeJsonSchemas(dir: string): string[] {
   mkdirSync(dir, { recursive: true });
   const files: [string, JsonSchema][] = [
     [join(dir, SCENE_SCHEMA_FILE), sceneJsonSchema()],
     [join(dir, SCENARIO_SCHEMA_FILE), scenarioJsonSchema()],
+    [join(dir, SUITE_SCHEMA_FILE), suiteJsonSchema()],
   ];
   for (const [path, schema] of files) writeFileSync(path, schemaText(schema));
   return files.map(([path]) => path);

@@ -7,8 +7,12 @@ import { goalEntities, goalHolds, type Goal } from './goals.ts';
 
 export type GoalMode = 'sequence' | 'all';
 
-export class GoalTask implements Task {
-  readonly family: FamilyName;
+/**
+ * A goal-based task. `F` is the type of its family label: a task family's name for generated episodes, any
+ * string for a scripted scenario's own scene.
+ */
+export class GoalTask<F extends string = FamilyName> implements Task {
+  readonly family: F;
   readonly instruction: string;
   readonly goals: readonly Goal[];
   readonly mode: GoalMode;
@@ -18,7 +22,7 @@ export class GoalTask implements Task {
   private progress = 0;
   private best = 0;
 
-  constructor(family: FamilyName, instruction: string, goals: Goal[], mode: GoalMode, hidden: string[] = []) {
+  constructor(family: F, instruction: string, goals: Goal[], mode: GoalMode, hidden: string[] = []) {
     if (goals.length === 0) throw new Error('a task needs at least one goal');
     this.family = family;
     this.instruction = instruction;
@@ -66,4 +70,22 @@ export class GoalTask implements Task {
     this.progress = typeof state.progress === 'number' ? state.progress : 0;
     this.best = typeof state.best === 'number' ? state.best : 0;
   }
+}
+
+/** A task that wraps a goal-based one (a scripted scenario's task): `goalTask` is its current base. */
+export interface GoalTaskWrapper {
+  readonly goalTask: GoalTask<string> | null;
+}
+
+/**
+ * The goal-based task behind a task: the task itself, or the current base of a wrapper such as a scripted
+ * scenario's task (a new GoalTask once the scenario has replaced the goals). Null when there is none.
+ */
+export function goalTaskOf(task: Task): GoalTask<string> | null {
+  if (task instanceof GoalTask) return task as GoalTask<string>;
+  if ('goalTask' in task) {
+    const inner = (task as Partial<GoalTaskWrapper>).goalTask;
+    if (inner instanceof GoalTask) return inner;
+  }
+  return null;
 }

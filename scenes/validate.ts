@@ -8,6 +8,7 @@ import { furnitureModel, isOpenable } from '../sim/furniture.ts';
 import { doorwayOnSharedWall } from '../sim/walls.ts';
 import { SCENARIO_KEYS, ScenarioSchema, type Scenario } from './scenario.ts';
 import { SCENE_KEYS, SceneSpecSchema } from './spec.ts';
+import { looksLikeSuite, SuiteSchema, type Suite } from './suite.ts';
 
 export type ValidationIssue = { path: string; message: string };
 
@@ -279,6 +280,13 @@ export function validateScenario(value: unknown, file?: string): Scenario {
   return parsed.data;
 }
 
+/** Validate a parsed suite file. */
+export function validateSuite(value: unknown, file?: string): Suite {
+  const parsed = SuiteSchema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(zodIssues(parsed.error, value), file);
+  return parsed.data;
+}
+
 // ---- JSON text ----
 
 /** Where JSON.parse failed: a small scanner, so positions do not depend on the engine's message format. */
@@ -412,17 +420,22 @@ export function parseJsonFile(text: string, file?: string): unknown {
 
 // ---- files ----
 
-export type ValidatedFile = { kind: 'scene'; value: SceneDescription } | { kind: 'scenario'; value: Scenario };
+export type ValidatedFile =
+  | { kind: 'scene'; value: SceneDescription }
+  | { kind: 'scenario'; value: Scenario }
+  | { kind: 'suite'; value: Suite };
 
-/** A scenario has `families` or `seeds`; a scene has `rooms`. */
-export function fileKind(value: unknown): 'scene' | 'scenario' | null {
+/** A suite says `"kind": "suite"`; a scenario has `families` or `seeds`; a scene has `rooms`. */
+export function fileKind(value: unknown): 'scene' | 'scenario' | 'suite' | null {
   if (!isRecord(value)) return null;
+  if (looksLikeSuite(value)) return 'suite';
   if (Object.hasOwn(value, 'families') || Object.hasOwn(value, 'seeds')) return 'scenario';
   if (Object.hasOwn(value, 'rooms')) return 'scene';
   return null;
 }
 
-function readText(path: string): string {
+/** A file's text, refused with a ValidationError when missing, a directory, too large or not UTF-8. */
+export function readTextFile(path: string): string {
   const refuse = (message: string): never => {
     throw new ValidationError([{ path: '$', message }], path);
   };
@@ -446,18 +459,20 @@ function readText(path: string): string {
   }
 }
 
-/** Read, parse and validate a scene or scenario file, deciding which it is from its keys. */
+/** Read, parse and validate a scene, scenario or suite file, deciding which it is from its keys. */
 export function validateFile(path: string): ValidatedFile {
-  const value = parseJsonFile(readText(path), path);
+  const value = parseJsonFile(readTextFile(path), path);
   switch (fileKind(value)) {
     case 'scenario':
       return { kind: 'scenario', value: validateScenario(value, path) };
     case 'scene':
       return { kind: 'scene', value: validateScene(value, path) };
-    default: {
+    case 'suite':
+      return { kind: 'suite', value: validateSuite(value, path) };
+    case null: {
       const message =
         `neither a scene (keys: ${SCENE_KEYS.join(', ')}) nor a scenario (keys: ${SCENARIO_KEYS.join(', ')}); ` +
-        'a scenario has "families" or "seeds", a scene has "rooms"';
+        'a scenario has "families" or "seeds", a scene has "rooms", a suite has "kind": "suite"';
       throw new ValidationError([{ path: '$', message }], path);
     }
   }

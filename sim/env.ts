@@ -21,13 +21,19 @@ export interface Task {
   readonly instruction: string;
   /** Entities the task is about (targets first); used by metrics and by privileged planners. */
   readonly targets: string[];
-  /** Called after every step; may advance internal progress (ordered subgoals). Returns the step's reward. */
+  /**
+   * Called once at reset (after settling, before the first observation) and once after every step, before
+   * `success` and `failure`; may advance internal progress (ordered subgoals) or change the world (a scripted
+   * scenario's events). Returns the step's reward.
+   */
   update(world: World): number;
   success(world: World): boolean;
   /** A reason the episode can no longer succeed, or null. */
   failure(world: World): string | null;
   state(): TaskState;
   restore(state: TaskState): void;
+  /** The task's own metrics of the episode, read once when it ends (a scripted scenario's, for example). */
+  metrics?(world: World): Record<string, number>;
 }
 
 export interface EpisodeSetup {

@@ -8,7 +8,7 @@ import { ROBOT } from '../../sim/robot.ts';
 import type { Action } from '../../sim/types.ts';
 import type { Goal } from '../../scenes/goals.ts';
 import { goalHolds } from '../../scenes/goals.ts';
-import { GoalTask } from '../../scenes/task.ts';
+import { goalTaskOf, type GoalTask } from '../../scenes/task.ts';
 import { formatAction } from '../grammar.ts';
 import type { Decision, HistoryEntry, Planner, PlannerContext } from '../planner.ts';
 
@@ -22,15 +22,19 @@ const name = (e: Entity): string => (e.kind === 'object' ? `the ${e.color} ${e.c
 export class OraclePlanner implements Planner {
   readonly name = 'oracle';
   private readonly env: Env;
-  /** Containers already opened and looked into while searching. */
-  private searched = new Set<string>();
+  /**
+   * Containers already opened and looked into while searching, by the object searched for: a scripted scenario
+   * may change the goals (a new object to find) or move things behind its back, so each search keeps its own list
+   * and starts over once every container has been checked.
+   */
+  private searched = new Map<string, Set<string>>();
 
   constructor(env: Env) {
     this.env = env;
   }
 
   reset(): void {
-    this.searched = new Set();
+    this.searched = new Map();
   }
 
   async decide(context: PlannerContext): Promise<Decision> {
@@ -39,9 +43,10 @@ export class OraclePlanner implements Planner {
     return { thought: step.thought, action: step.action, raw, stats: {} };
   }
 
-  private get task(): GoalTask {
-    const task = this.env.task;
-    if (!(task instanceof GoalTask)) throw new Error('the oracle needs a goal-based task');
+  /** The current goal-based task (through a scripted scenario's task, whose goals may change mid-episode). */
+  private get task(): GoalTask<string> {
+    const task = goalTaskOf(this.env.task);
+    if (!task) throw new Error('the oracle needs a goal-based task');
     return task;
   }
 
@@ -174,9 +179,18 @@ export class OraclePlanner implements Planner {
   private search(o: ObjectEntity, last: HistoryEntry | null): Step {
     const world = this.env.world;
     const here = world.robot.position;
-    const candidates = world.entityList
-      .filter((e): e is FurnitureEntity => e.kind === 'furniture' && e.model.part !== null && !this.searched.has(e.id))
-      .sort((a, b) => Math.hypot(a.center[0] - here[0], a.center[2] - here[2]) - Math.hypot(b.center[0] - here[0], b.center[2] - here[2]) || (a.id < b.id ? -1 : 1));
+    const searched = this.searched.get(o.id) ?? new Set<string>();
+    this.searched.set(o.id, searched);
+    const unsearched = (): FurnitureEntity[] =>
+      world.entityList
+        .filter((e): e is FurnitureEntity => e.kind === 'furniture' && e.model.part !== null && !searched.has(e.id))
+        .sort((a, b) => Math.hypot(a.center[0] - here[0], a.center[2] - here[2]) - Math.hypot(b.center[0] - here[0], b.center[2] - here[2]) || (a.id < b.id ? -1 : 1));
+    let candidates = unsearched();
+    if (candidates.length === 0 && searched.size > 0) {
+      // Everything has been checked: it may have been moved into one already looked into. Start over.
+      searched.clear();
+      candidates = unsearched();
+    }
     const current = candidates.find((c) => last !== null && (last.action === `goto(${c.id})` || last.action === `open(${c.id})`)) ?? candidates[0];
     if (!current) return { action: { kind: 'move', forward: 0, turn: 0.5 }, thought: `I have looked everywhere for ${name(o)}; I look around once more.` };
     const what = name(o);
@@ -186,7 +200,7 @@ export class OraclePlanner implements Planner {
     }
     if (this.lastWas(last, 'goto', current.id)) {
       // Looked inside from the front and still not seen: close it again and move on.
-      this.searched.add(current.id);
+      searched.add(current.id);
       return { action: { kind: 'close', target: current.id }, thought: `${what} is not in ${current.id}. I close it and look elsewhere.` };
     }
     return { action: { kind: 'goto', target: current.id }, thought: `${current.id} is open; I step in front of it to look inside for ${what}.` };

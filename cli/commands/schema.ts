@@ -1,4 +1,5 @@
-// `umwelt schema`: write the JSON Schemas of the scene and scenario file formats (for editors and other tools).
+// `umwelt schema`: write the JSON Schemas of the scene, scenario and suite file formats (for editors and other
+// tools). The schema of the evaluation report is committed in eval/schema/.
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
@@ -39,9 +40,10 @@ export function schemaCommand(options: SchemaOptions, out: Output): number {
 export function registerSchema(program: Command, cli: CliContext): void {
   program
     .command('schema')
-    .summary('write the JSON Schemas of the scene and scenario formats')
+    .summary('write the JSON Schemas of the scene, scenario and suite formats')
     .description(
-      'Write scene.schema.json and scenario.schema.json (JSON Schema draft 2020-12, generated from the validators) ' +
+      'Write scene.schema.json, scenario.schema.json and suite.schema.json (JSON Schema draft 2020-12, generated ' +
+        'from the validators) ' +
         'into a directory, creating it if needed, and print the paths written.',
     )
     .addOption(new Option('-o, --out <dir>', 'directory to write into').default(DEFAULT_SCHEMA_DIR, 'scenes/schema of this checkout'))

@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { scenarioEpisodes } from '../../scenes/scenario.ts';
+import { assertNever } from '../../sim/types.ts';
 import { fileKind, MAX_FILE_BYTES, parseJsonFile, validateFile, ValidationError, type ValidatedFile, type ValidationIssue } from '../../scenes/validate.ts';
 import { EXIT } from '../errors.ts';
 import { plural } from '../format.ts';
@@ -20,13 +21,22 @@ export type ValidateReport =
 
 /** What a valid file holds, in a few words: "3 rooms, 9 furniture, 20 objects, 1 mat". */
 export function fileSummary(file: ValidatedFile): string {
-  if (file.kind === 'scene') {
-    const s = file.value;
-    return `${plural(s.rooms.length, 'room')}, ${s.furniture.length} furniture, ${plural(s.objects.length, 'object')}, ${plural(s.markers.length, 'mat')}`;
+  switch (file.kind) {
+    case 'scene': {
+      const s = file.value;
+      return `${plural(s.rooms.length, 'room')}, ${s.furniture.length} furniture, ${plural(s.objects.length, 'object')}, ${plural(s.markers.length, 'mat')}`;
+    }
+    case 'scenario': {
+      const s = file.value;
+      const families = s.families === 'all' ? 'all families' : plural(s.families.length, 'family', 'families');
+      return `"${s.name}": ${families}, ${s.split} split, ${plural(scenarioEpisodes(s).length, 'episode')}, planner ${s.planner}`;
+    }
+    case 'suite':
+      // The listed files are checked when the suite is evaluated (scripted ones need to be imported).
+      return `"${file.value.name}": ${plural(file.value.scenarios.length, 'scenario')}`;
+    default:
+      return assertNever(file, 'validated file');
   }
-  const s = file.value;
-  const families = s.families === 'all' ? 'all families' : plural(s.families.length, 'family', 'families');
-  return `"${s.name}": ${families}, ${s.split} split, ${plural(scenarioEpisodes(s).length, 'episode')}, planner ${s.planner}`;
 }
 
 /** The kind a file was meant to be, read from its keys (for the JSON report of an invalid file). */

@@ -59,6 +59,7 @@ describe('the agent loop', () => {
     expect(result.metrics.decisionLatencyMs.p50).toBe(5);
     expect(result.metrics.pathLength).toBeGreaterThan(0);
     expect(result.metrics.reward).toBeCloseTo(1);
+    expect(result.metrics.custom).toEqual({}); // a family's task has no metrics of its own
     expect(result.stateHash).toMatch(/^[0-9a-f]{32}$/);
   });
 

@@ -156,11 +156,11 @@ describe('umwelt (child process)', () => {
     expect(report.issues.map((i) => i.path)).toContain('$.furniture[0].size[0]');
   });
 
-  it.concurrent('schema --out writes both schemas and prints their paths', async () => {
+  it.concurrent('schema --out writes every schema and prints their paths', async () => {
     const out = join(dir, 'schema');
     const r = await umwelt('schema', '--out', out);
     expect(r.code, r.stderr).toBe(0);
-    for (const name of ['scene.schema.json', 'scenario.schema.json']) {
+    for (const name of ['scene.schema.json', 'scenario.schema.json', 'suite.schema.json']) {
       expect(r.stdout).toContain(name);
       expect(existsSync(join(out, name))).toBe(true);
       expect(JSON.parse(readFileSync(join(out, name), 'utf8'))).toHaveProperty('$schema');

@@ -52,7 +52,7 @@ describe.each(FAMILY_NAMES)('family %s', (family) => {
 /** The final stateHash of the oracle's episode, computed in a worker thread. */
 function hashInWorker(family: string, seed: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
+    const worker = new Worker(new URL('../../eval/ts-worker.mjs', import.meta.url), {
       workerData: { module: new URL('./hash-worker.ts', import.meta.url).href, family, seed },
     });
     worker.once('message', (hash: string) => {

@@ -6,6 +6,8 @@ import type { SceneDescription } from '../../sim/description.ts';
 import { FAMILY_NAMES } from '../../scenes/family-names.ts';
 import {
   SCENARIO_SCHEMA_FILE,
+  SUITE_SCHEMA_FILE,
+  suiteJsonSchema,
   SCENE_SCHEMA_FILE,
   scenarioJsonSchema,
   sceneJsonSchema,
@@ -161,10 +163,11 @@ describe('JSON Schemas', () => {
   it('the committed files are what the zod schemas produce now', () => {
     expect(committed(SCENE_SCHEMA_FILE)).toBe(schemaText(sceneJsonSchema()));
     expect(committed(SCENARIO_SCHEMA_FILE)).toBe(schemaText(scenarioJsonSchema()));
+    expect(committed(SUITE_SCHEMA_FILE)).toBe(schemaText(suiteJsonSchema()));
   });
 
   it('are draft 2020-12 with an id, a title and closed objects', () => {
-    for (const schema of [sceneJsonSchema(), scenarioJsonSchema()]) {
+    for (const schema of [sceneJsonSchema(), scenarioJsonSchema(), suiteJsonSchema()]) {
       expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
       expect(typeof schema.$id).toBe('string');
       expect(typeof schema.title).toBe('string');

@@ -1,0 +1,163 @@
+// `umwelt eval`: run a scenario or suite with one or more planners on worker threads, resumably, and write
+// report.json, report.md and report.html. A progress bar on a terminal; nothing live otherwise or under --json.
+import { basename, extname, join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { PLANNERS } from '../../agent/planners/index.ts';
+import { defaultWorkers, evaluate, type EvalProgress, type EvaluateResult } from '../../eval/evaluate.ts';
+import type { Comparison, GroupSummary } from '../../eval/report-schema.ts';
+import { EvalInputError } from '../../eval/source.ts';
+import { EXIT, UsageError } from '../errors.ts';
+import { fixed, plural } from '../format.ts';
+import { printJson, type Output } from '../output.ts';
+import type { CliContext } from './context.ts';
+
+export interface EvalCommandOptions {
+  planner: string[];
+  episodes?: number;
+  workers: number;
+  out?: string;
+  json?: boolean;
+}
+
+/** `umwelt eval --json`: the report's summary and where the files are. */
+export interface EvalSummary {
+  complete: boolean;
+  source: string;
+  out: string;
+  episodes: { total: number; done: number; resumed: number };
+  overall: GroupSummary[];
+  comparisons: Comparison[];
+  files: string[];
+}
+
+function positiveInteger(what: string, max: number): (value: string) => number {
+  return (value) => {
+    const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${what} must be an integer from 1 to ${max}, got "${value}"`);
+    return n;
+  };
+}
+
+/** Repeatable and comma-separated: `-p oracle -p random` or `-p oracle,random`. */
+function collectPlanners(value: string, previous: string[]): string[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const name of names) {
+    if (!(PLANNERS as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown planner "${name}"; valid planners: ${PLANNERS.join(', ')}`);
+  }
+  return [...previous, ...names.filter((n) => !previous.includes(n))];
+}
+
+export const defaultOutDir = (source: string): string => join('runs', basename(source, extname(source)));
+
+const interval = (g: GroupSummary): string => `${fixed(g.successRate, 2)} [${fixed(g.successCi95.low, 2)}, ${fixed(g.successCi95.high, 2)}]`;
+
+function summaryLines(result: EvaluateResult): string[] {
+  const report = result.report;
+  if (!report) return [];
+  const lines = [`${result.source.name}: ${plural(report.episodes, 'episode')} (${report.families.length} families) in ${fixed(report.wallSeconds, 1)} s`];
+  for (const g of report.overall) {
+    lines.push(
+      `  ${g.planner.padEnd(8)} success ${interval(g)}  SPL ${fixed(g.spl, 2)}  steps ${fixed(g.steps.mean, 1)}  ` +
+        `latency p50 ${fixed(g.latencyMs.p50, 2)} ms p95 ${fixed(g.latencyMs.p95, 2)} ms`,
+    );
+  }
+  for (const c of report.comparisons.filter((c) => c.family === null)) {
+    const p = c.mcnemarP === null ? 'no discordant episodes' : `McNemar p ${c.mcnemarP < 0.001 ? '< 0.001' : fixed(c.mcnemarP, 3)}`;
+    const sign = c.successDiff >= 0 ? '+' : '';
+    lines.push(`  ${c.planner} vs ${c.baseline}: success ${sign}${fixed(c.successDiff, 2)} (${c.intervalsOverlap ? 'intervals overlap' : 'intervals apart'}, ${p})`);
+  }
+  lines.push(`Reports: ${result.files.join(', ')}`);
+  return lines;
+}
+
+function progressBar(out: Output): { start(p: EvalProgress): void; update(p: EvalProgress): void; stop(): void } | null {
+  if (!out.terminal) return null;
+  const bar = new SingleBar(
+    {
+      stream: out.terminal,
+      format: ' {bar} {value}/{total} episodes │ success {rate} │ ETA {eta_formatted}',
+      barsize: 30,
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 20,
+    },
+    Presets.shades_classic,
+  );
+  const rate = (p: EvalProgress): string => (p.done === 0 ? '–' : fixed(p.successes / p.done, 2));
+  return {
+    start: (p) => bar.start(p.total, p.done, { rate: rate(p) }),
+    update: (p) => bar.update(p.done, { rate: rate(p) }),
+    stop: () => bar.stop(),
+  };
+}
+
+export async function evalCommand(source: string, options: EvalCommandOptions, out: Output, signal?: AbortSignal): Promise<number> {
+  const dir = options.out ?? defaultOutDir(source);
+  const bar = options.json ? null : progressBar(out);
+  let result: EvaluateResult;
+  try {
+    result = await evaluate({
+      source,
+      planners: options.planner,
+      episodesPerFamily: options.episodes ?? null,
+      workers: options.workers,
+      out: dir,
+      signal,
+      onStart: (p) => bar?.start(p),
+      onEpisode: (_, p) => bar?.update(p),
+    });
+  } catch (e) {
+    if (e instanceof EvalInputError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    bar?.stop();
+  }
+  if (options.json) {
+    const summary: EvalSummary = {
+      complete: !result.interrupted,
+      source: result.source.path,
+      out: dir,
+      episodes: { total: result.progress.total, done: result.progress.done, resumed: result.progress.resumed },
+      overall: result.report?.overall ?? [],
+      comparisons: result.report?.comparisons ?? [],
+      files: result.files,
+    };
+    printJson(out, summary);
+  } else if (result.interrupted) {
+    out.line(`interrupted after ${result.progress.done} of ${plural(result.progress.total, 'episode')}; run the same command again to finish (results so far: ${join(dir, 'episodes.jsonl')})`);
+  } else {
+    for (const line of summaryLines(result)) out.line(line);
+  }
+  return result.interrupted ? EXIT.interrupted : EXIT.ok;
+}
+
+export function registerEval(program: Command, cli: CliContext): void {
+  program
+    .command('eval')
+    .summary('evaluate planners on a scenario or suite, in parallel, with reports')
+    .description(
+      'Run every episode of a scenario (a .json file or a scripted .ts module) or a suite (a .json file listing ' +
+        'scenarios) with one or more planners, on worker threads, and write DIR/report.json, report.md and ' +
+        'report.html: success with 95% Wilson intervals, SPL, steps, failures by reason, decision latency, and ' +
+        'each planner against the first.\n\n' +
+        'Each finished episode is appended to DIR/episodes.jsonl; running the same command again skips what is ' +
+        'done, so an interrupted run loses at most the episodes in flight. Results do not depend on --workers.',
+    )
+    .argument('<scenario>', 'a scenario (.json or .ts) or a suite (.json)')
+    .option('-p, --planner <name>', `a planner to evaluate, repeatable or comma-separated (${PLANNERS.join(', ')}); default: the scenario's`, collectPlanners, [])
+    .option('-e, --episodes <n>', 'at most this many episodes per family', positiveInteger('episodes', 100_000))
+    .option('-w, --workers <n>', 'worker threads (default: one per core)', positiveInteger('workers', 256), defaultWorkers())
+    .option('-o, --out <dir>', 'output directory (default: runs/<scenario file name>)')
+    .option('--json', 'print one JSON object with the summary and the report paths, nothing else')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ umwelt eval scenes/scenarios/smoke.json
+  $ umwelt eval scenes/scenarios/standard.json --planner oracle,random --workers 4 --out runs/standard
+  $ umwelt eval scenes/scenarios/examples/moved-while-away.ts --episodes 5
+  $ umwelt eval scenes/scenarios/examples.suite.json --json | jq '.overall[].successRate'`,
+    )
+    .action(async (source: string, opts: EvalCommandOptions) => cli.exit(await evalCommand(source, opts, cli.out, cli.signal)));
+}

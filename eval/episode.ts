@@ -1,0 +1,130 @@
+// One planned episode, run to its record: build the env (a task family's, or a scripted scenario's), run the
+// oracle first on the same episode for the SPL reference when the planner is not the oracle, then the planner.
+// Used inside the worker threads, and in-process by anything that wants a single episode.
+import { performance } from 'node:perf_hooks';
+import { runEpisode, type EpisodeResult } from '../agent/loop.ts';
+import { isPlannerName, makePlanner } from '../agent/planners/index.ts';
+import { familyEnv } from '../scenes/env.ts';
+import { isFamilyName } from '../scenes/families.ts';
+import type { ScriptedScenario } from '../scenes/scripted.ts';
+import { DEFAULT_ENV_CONFIG, Env } from '../sim/env.ts';
+import type { EpisodeOutcome, EpisodeRecord, EpisodeSpec } from './record.ts';
+import { EvalInputError, importScripted } from './source.ts';
+
+const scripted = new Map<string, Promise<ScriptedScenario>>();
+
+/** A scripted scenario module, imported once per thread. */
+function scriptedScenario(path: string): Promise<ScriptedScenario> {
+  let loaded = scripted.get(path);
+  if (!loaded) {
+    loaded = importScripted(path);
+    scripted.set(path, loaded);
+  }
+  return loaded;
+}
+
+/** A fresh env for the spec's episodes, with a step limit. */
+async function envFor(spec: EpisodeSpec, maxSteps: number): Promise<Env> {
+  switch (spec.scenarioKind) {
+    case 'json': {
+      if (!isFamilyName(spec.family)) throw new EvalInputError(`unknown task family "${spec.family}"`);
+      return familyEnv(spec.family, { maxSteps });
+    }
+    case 'scripted': {
+      const scenario = await scriptedScenario(spec.scenarioPath);
+      const family = spec.family;
+      return new Env((seed) => scenario.makeEpisode(family, seed), { maxSteps });
+    }
+  }
+}
+
+function plannerFor(name: string, env: Env) {
+  if (!isPlannerName(name)) throw new EvalInputError(`unknown planner "${name}"`);
+  return makePlanner(name, env);
+}
+
+/** The oracle's path length on the same episode, or null when the oracle does not succeed either. */
+async function oracleReference(spec: EpisodeSpec): Promise<number | null> {
+  const env = await envFor(spec, Math.max(spec.maxSteps, DEFAULT_ENV_CONFIG.maxSteps));
+  const result = await runEpisode({ env, planner: plannerFor('oracle', env), seed: spec.seed });
+  return result.success ? result.metrics.pathLength : null;
+}
+
+function outcomeOf(result: EpisodeResult): EpisodeOutcome {
+  const m = result.metrics;
+  return {
+    success: result.success,
+    terminated: result.terminated,
+    truncated: result.truncated,
+    failureReason: result.failureReason,
+    error: null,
+    steps: result.steps,
+    instruction: result.instruction,
+    stateHash: result.stateHash,
+    spl: m.spl,
+    pathLength: m.pathLength,
+    referencePathLength: m.referencePathLength,
+    reward: m.reward,
+    physicsSteps: m.physicsSteps,
+    simSeconds: m.simSeconds,
+    failures: { ...m.failures },
+    tokens: m.tokens,
+    custom: { ...m.custom },
+  };
+}
+
+/** An episode that threw: recorded as a failure with the error, so that a run always finishes. */
+function erroredOutcome(error: unknown): EpisodeOutcome {
+  return {
+    success: false,
+    terminated: false,
+    truncated: false,
+    failureReason: 'error',
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    steps: 0,
+    instruction: '',
+    stateHash: '',
+    spl: 0,
+    pathLength: 0,
+    referencePathLength: null,
+    reward: 0,
+    physicsSteps: 0,
+    simSeconds: 0,
+    failures: {},
+    tokens: 0,
+    custom: {},
+  };
+}
+
+export async function runSpec(spec: EpisodeSpec): Promise<EpisodeRecord> {
+  const started = performance.now();
+  const decisionsMs: number[] = [];
+  let result: EpisodeOutcome;
+  try {
+    const reference = spec.planner === 'oracle' ? undefined : await oracleReference(spec);
+    const env = await envFor(spec, spec.maxSteps);
+    const episode = await runEpisode({
+      env,
+      planner: plannerFor(spec.planner, env),
+      seed: spec.seed,
+      referencePathLength: reference,
+      clock: () => performance.now(),
+      onEvent: (event) => {
+        if (event.type === 'decision') decisionsMs.push(event.latencyMs);
+      },
+    });
+    result = outcomeOf(episode);
+  } catch (e) {
+    if (e instanceof EvalInputError) throw e; // bad input is the caller's to report, not an episode's outcome
+    result = erroredOutcome(e);
+  }
+  return {
+    id: spec.id,
+    scenario: spec.scenario,
+    planner: spec.planner,
+    family: spec.family,
+    seed: spec.seed,
+    result,
+    timing: { wallMs: performance.now() - started, decisionsMs },
+  };
+}

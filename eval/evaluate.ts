@@ -1,0 +1,118 @@
+// An evaluation run, end to end: load and check the scenario or suite, plan the episodes, open the output
+// directory (resuming its journal), run what is left on the worker pool, and, once every episode is done, write
+// the reports. Everything that can be wrong with the input is found before the directory is touched.
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { resolve } from 'node:path';
+import { isPlannerName, PLANNERS } from '../agent/planners/index.ts';
+import { buildReport } from './aggregate.ts';
+import { Journal, MANIFEST_VERSION, type RunManifest } from './journal.ts';
+import { planEpisodes, plannersOf } from './plan.ts';
+import { runPool } from './pool.ts';
+import type { EpisodeRecord, EpisodeSpec } from './record.ts';
+import type { EvalReport } from './report-schema.ts';
+import { writeReports } from './report/write.ts';
+import { EvalInputError, loadSource, type EvalSource } from './source.ts';
+import { packageVersion } from './version.ts';
+
+export interface EvaluateOptions {
+  /** A scenario (.json or scripted .ts) or a suite (.json). */
+  source: string;
+  /** Planners to run; empty: each scenario's own. */
+  planners?: readonly string[];
+  /** Cap on episodes per family; null or undefined: every seed of the scenario. */
+  episodesPerFamily?: number | null;
+  /** Worker threads; defaults to one per core. */
+  workers?: number;
+  /** The output directory. */
+  out: string;
+  signal?: AbortSignal;
+  /** Called once the plan is known and the journal read. */
+  onStart?(progress: EvalProgress): void;
+  /** Called after each episode finished by this run. */
+  onEpisode?(record: EpisodeRecord, progress: EvalProgress): void;
+}
+
+export interface EvalProgress {
+  total: number;
+  done: number;
+  /** Of the episodes done. */
+  successes: number;
+  /** Episodes that were already in the journal. */
+  resumed: number;
+}
+
+export interface EvaluateResult {
+  source: EvalSource;
+  progress: EvalProgress;
+  interrupted: boolean;
+  /** The report, when every episode is done. */
+  report: EvalReport | null;
+  /** Files written with the report. */
+  files: string[];
+}
+
+export const defaultWorkers = (): number => availableParallelism();
+
+export function checkPlanners(names: readonly string[]): void {
+  for (const name of names) {
+    if (!isPlannerName(name)) throw new EvalInputError(`unknown planner "${name}"; valid planners: ${PLANNERS.join(', ')}`);
+  }
+}
+
+function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[]): RunManifest {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ version: packageVersion(), digests: source.scenarios.map((s) => [s.path, s.digest]) }));
+  for (const spec of specs) hash.update(JSON.stringify(spec));
+  return { version: MANIFEST_VERSION, fingerprint: hash.digest('hex'), source: source.path, planners: plannersOf(specs), episodes: specs.length };
+}
+
+export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult> {
+  const started = performance.now();
+  const workers = options.workers ?? defaultWorkers();
+  if (!Number.isInteger(workers) || workers < 1) throw new EvalInputError(`workers must be a positive integer, got ${workers}`);
+  checkPlanners(options.planners ?? []);
+  const source = await loadSource(options.source);
+  checkPlanners(source.scenarios.map((s) => s.planner));
+  const specs = planEpisodes(source, { planners: options.planners ?? [], episodesPerFamily: options.episodesPerFamily ?? null });
+  if (specs.length === 0) throw new EvalInputError(`${source.path}: the scenario has no episodes`);
+
+  const journal = Journal.open(resolve(options.out), manifestOf(source, specs), specs);
+  try {
+    const byId = new Map<string, EpisodeRecord>(journal.done.map((r) => [r.id, r]));
+    const progress: EvalProgress = {
+      total: specs.length,
+      done: byId.size,
+      successes: journal.done.filter((r) => r.result.success).length,
+      resumed: byId.size,
+    };
+    options.onStart?.({ ...progress });
+    const pending = specs.filter((s) => !byId.has(s.id));
+    const pool = await runPool(pending, {
+      workers,
+      signal: options.signal,
+      onResult: (record) => {
+        journal.append(record);
+        byId.set(record.id, record);
+        progress.done++;
+        if (record.result.success) progress.successes++;
+        options.onEpisode?.(record, { ...progress });
+      },
+    });
+    if (pool.interrupted) return { source, progress, interrupted: true, report: null, files: [] };
+
+    const records = specs.map((s) => byId.get(s.id)).filter((r): r is EpisodeRecord => r !== undefined);
+    const report = buildReport(source, records, {
+      umweltVersion: packageVersion(),
+      planners: plannersOf(specs),
+      workers,
+      wallSeconds: (performance.now() - started) / 1000,
+      episodesRun: pool.completed,
+    });
+    const files = writeReports(journal.dir, report);
+    return { source, progress, interrupted: false, report, files };
+  } finally {
+    journal.close();
+  }
+}

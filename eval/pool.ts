@@ -1,0 +1,92 @@
+// A pool of worker threads that runs episode specs, each worker pulling the next spec when it finishes one
+// (comlink carries the calls across the thread boundary). Results arrive in completion order; the caller orders
+// them. An abort terminates the workers at once: the episodes in flight are lost, nothing else.
+import { wrap, type Remote } from 'comlink';
+import { Worker } from 'node:worker_threads';
+import { nodeEndpoint } from './comlink-node.ts';
+import type { EpisodeRecord, EpisodeSpec } from './record.ts';
+import { EvalInputError } from './source.ts';
+import type { EpisodeWorker } from './worker.ts';
+
+export interface PoolOptions {
+  workers: number;
+  signal?: AbortSignal;
+  /** Called once per finished episode, in completion order; awaited before that worker takes the next spec. */
+  onResult(record: EpisodeRecord): void | Promise<void>;
+}
+
+export interface PoolOutcome {
+  completed: number;
+  interrupted: boolean;
+}
+
+class Interrupted extends Error {}
+
+interface Lane {
+  worker: Worker;
+  remote: Remote<EpisodeWorker>;
+  /** Rejects when the thread dies or the run is aborted. */
+  failed: Promise<never>;
+}
+
+function startLane(abort: Promise<never>): Lane {
+  const worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
+    workerData: { module: new URL('./worker.ts', import.meta.url).href },
+  });
+  const died = new Promise<never>((_, reject) => {
+    worker.once('error', (e) => reject(e));
+    worker.once('exit', (code) => reject(new Error(`an evaluation worker exited (code ${code})`)));
+  });
+  const failed = Promise.race([died, abort]);
+  failed.catch(() => undefined); // observed by whichever call races against it; terminating later is not an error
+  return { worker, remote: wrap<EpisodeWorker>(nodeEndpoint(worker)), failed };
+}
+
+/** Errors cross comlink as plain Errors with their name: bring back the input error's type. */
+function revive(e: unknown): unknown {
+  if (e instanceof Error && e.name === 'EvalInputError' && !(e instanceof EvalInputError)) return new EvalInputError(e.message);
+  return e;
+}
+
+export async function runPool(specs: readonly EpisodeSpec[], options: PoolOptions): Promise<PoolOutcome> {
+  const { signal } = options;
+  if (specs.length === 0 || signal?.aborted) return { completed: 0, interrupted: signal?.aborted ?? false };
+  let abortListener: (() => void) | undefined;
+  const abort = new Promise<never>((_, reject) => {
+    abortListener = () => reject(new Interrupted());
+    signal?.addEventListener('abort', abortListener, { once: true });
+  });
+  abort.catch(() => undefined);
+
+  const lanes = Array.from({ length: Math.max(1, Math.min(options.workers, specs.length)) }, () => startLane(abort));
+  let next = 0;
+  let completed = 0;
+  let stopping = false;
+  const drive = async (lane: Lane): Promise<void> => {
+    while (!stopping && next < specs.length) {
+      const spec = specs[next++] as EpisodeSpec;
+      const record = await Promise.race([lane.remote.run(spec), lane.failed]);
+      if (stopping) return;
+      await options.onResult(record);
+      completed++;
+    }
+  };
+  try {
+    await Promise.all(
+      lanes.map((lane) =>
+        drive(lane).catch((e: unknown) => {
+          stopping = true;
+          throw revive(e);
+        }),
+      ),
+    );
+    return { completed, interrupted: false };
+  } catch (e) {
+    if (e instanceof Interrupted) return { completed, interrupted: true };
+    throw e;
+  } finally {
+    stopping = true;
+    if (abortListener) signal?.removeEventListener('abort', abortListener);
+    await Promise.all(lanes.map((lane) => lane.worker.terminate()));
+  }
+}
