@@ -3,7 +3,7 @@
 // Every folder is forbidden to import what it is not explicitly allowed to; each rule below is one
 // clause of the contract, stated as "from <folder> ... not to anything outside its allowed set".
 // "Ours" means the top-level source folders; npm packages and Node built-ins are free except where a
-// rule says otherwise (sim/).
+// rule says otherwise (sim/ and scenes/ use no Node built-ins).
 //
 // Run with `npm run deps` (which cruises `.`, so folders that do not exist yet are simply absent).
 
@@ -100,6 +100,25 @@ module.exports = {
       severity: 'error',
       from: { pathNot: '^(cli|tests|bench)/' },
       to: { path: '^cli/' },
+    },
+    {
+      name: 'sim-scenes-no-node-builtins',
+      comment:
+        'sim/ and scenes/ also run in the browser (web/ imports them): no Node built-ins (node:fs, node:path, ...). ' +
+        'Exempt are only scenes/validate-file.ts (reads scene and scenario files) and scenes/json-schema.ts (writes ' +
+        'the JSON Schemas to scenes/schema/).',
+      severity: 'error',
+      from: { path: '^(sim|scenes)/', pathNot: '^scenes/(validate-file|json-schema)\\.ts$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'sim-scenes-not-node-only',
+      comment:
+        'The two files of scenes/ that use Node built-ins are for Node programs (cli/, eval/, tests/): nothing in sim/ ' +
+        'or scenes/ imports them, so the rest stays loadable in the browser.',
+      severity: 'error',
+      from: { path: '^(sim|scenes)/' },
+      to: { path: '^scenes/(validate-file|json-schema)\\.ts$' },
     },
     // tests/ and bench/ may import anything: no rule restricts them.
 

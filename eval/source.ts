@@ -8,7 +8,8 @@ import { scenarioSeeds, type Scenario } from '../scenes/scenario.ts';
 import { isScriptedScenario, type ScriptedScenario } from '../scenes/scripted.ts';
 import { FAMILY_NAMES, type Split } from '../scenes/family-names.ts';
 import { seedOf } from '../scenes/splits.ts';
-import { fileKind, jsonPath, parseJsonFile, readTextFile, validateScenario, validateSuite, ValidationError } from '../scenes/validate.ts';
+import { fileKind, readTextFile } from '../scenes/validate-file.ts';
+import { jsonPath, parseJsonFile, validateScenario, validateSuite, ValidationError } from '../scenes/validate.ts';
 import type { ScenarioKind } from './record.ts';
 
 /** Bad input to the harness: a file that cannot be read, parsed or validated, or an unknown name. */

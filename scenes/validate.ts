@@ -1,14 +1,14 @@
-// Validation of scene and scenario files: zod for the shape, then the checks that need the whole scene
-// (ids, rooms, doorways, surfaces). Every problem becomes a ValidationIssue with a JSON path such as
-// `$.furniture[2].size[1]`; bad input of any kind only ever throws ValidationError, listing all issues.
-import { readFileSync, statSync } from 'node:fs';
+// Validation of scene, scenario and suite values: zod for the shape, then the checks that need the whole scene
+// (ids, rooms, doorways, surfaces), and JSON text parsed with the position of a syntax error. Every problem becomes
+// a ValidationIssue with a JSON path such as `$.furniture[2].size[1]`; bad input of any kind only ever throws
+// ValidationError, listing all issues. No file access here (that is validate-file.ts): this runs in the browser too.
 import type { z } from 'zod';
 import { MAX_HOUSE_SPAN, type FurnitureDescription, type RoomDescription, type SceneDescription, type Vec2 } from '../sim/description.ts';
 import { furnitureModel, isOpenable } from '../sim/furniture.ts';
 import { doorwayOnSharedWall } from '../sim/walls.ts';
-import { SCENARIO_KEYS, ScenarioSchema, type Scenario } from './scenario.ts';
-import { SCENE_KEYS, SceneSpecSchema } from './spec.ts';
-import { looksLikeSuite, SuiteSchema, type Suite } from './suite.ts';
+import { ScenarioSchema, type Scenario } from './scenario.ts';
+import { SceneSpecSchema } from './spec.ts';
+import { SuiteSchema, type Suite } from './suite.ts';
 
 export type ValidationIssue = { path: string; message: string };
 
@@ -22,9 +22,6 @@ export class ValidationError extends Error {
     super(file === undefined ? lines.join('\n') : [`${file}:`, ...lines].join('\n'));
   }
 }
-
-/** Files larger than this are refused before reading. */
-export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
 type Segment = PropertyKey;
 
@@ -415,65 +412,5 @@ export function parseJsonFile(text: string, file?: string): unknown {
     const found = describeFound(body, where.offset);
     const message = `invalid JSON at line ${line}, column ${column}: expected ${where.expected}, found ${found}`;
     throw new ValidationError([{ path: '$', message }], file);
-  }
-}
-
-// ---- files ----
-
-export type ValidatedFile =
-  | { kind: 'scene'; value: SceneDescription }
-  | { kind: 'scenario'; value: Scenario }
-  | { kind: 'suite'; value: Suite };
-
-/** A suite says `"kind": "suite"`; a scenario has `families` or `seeds`; a scene has `rooms`. */
-export function fileKind(value: unknown): 'scene' | 'scenario' | 'suite' | null {
-  if (!isRecord(value)) return null;
-  if (looksLikeSuite(value)) return 'suite';
-  if (Object.hasOwn(value, 'families') || Object.hasOwn(value, 'seeds')) return 'scenario';
-  if (Object.hasOwn(value, 'rooms')) return 'scene';
-  return null;
-}
-
-/** A file's text, refused with a ValidationError when missing, a directory, too large or not UTF-8. */
-export function readTextFile(path: string): string {
-  const refuse = (message: string): never => {
-    throw new ValidationError([{ path: '$', message }], path);
-  };
-  let bytes: Buffer;
-  try {
-    const stat = statSync(path);
-    if (stat.isDirectory()) return refuse('is a directory, not a file');
-    if (stat.size > MAX_FILE_BYTES) return refuse(`file is too large (${stat.size} bytes; the limit is ${MAX_FILE_BYTES})`);
-    bytes = readFileSync(path);
-  } catch (e) {
-    if (e instanceof ValidationError) throw e;
-    const code = isRecord(e) && typeof e.code === 'string' ? e.code : undefined;
-    if (code === 'ENOENT') return refuse('file not found');
-    return refuse(`cannot read file (${code ?? (e instanceof Error ? e.message : String(e))})`);
-  }
-  if (bytes.length > MAX_FILE_BYTES) return refuse(`file is too large (${bytes.length} bytes; the limit is ${MAX_FILE_BYTES})`);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return refuse('file is not valid UTF-8 text');
-  }
-}
-
-/** Read, parse and validate a scene, scenario or suite file, deciding which it is from its keys. */
-export function validateFile(path: string): ValidatedFile {
-  const value = parseJsonFile(readTextFile(path), path);
-  switch (fileKind(value)) {
-    case 'scenario':
-      return { kind: 'scenario', value: validateScenario(value, path) };
-    case 'scene':
-      return { kind: 'scene', value: validateScene(value, path) };
-    case 'suite':
-      return { kind: 'suite', value: validateSuite(value, path) };
-    case null: {
-      const message =
-        `neither a scene (keys: ${SCENE_KEYS.join(', ')}) nor a scenario (keys: ${SCENARIO_KEYS.join(', ')}); ` +
-        'a scenario has "families" or "seeds", a scene has "rooms", a suite has "kind": "suite"';
-      throw new ValidationError([{ path: '$', message }], path);
-    }
   }
 }

@@ -115,6 +115,8 @@ export class Env {
     lastOutcome: Outcome | null;
   } | null = null;
 
+  private readonly controlStepListeners = new Set<(env: Env) => void>();
+
   constructor(makeEpisode: (seed: number) => EpisodeSetup, config: Partial<EnvConfig> = {}) {
     this.config = { ...DEFAULT_ENV_CONFIG, ...config };
     const ratio = this.config.controlDt / this.config.physicsDt;
@@ -133,6 +135,16 @@ export class Env {
   private get ep(): NonNullable<Env['current']> {
     if (!this.current) throw new EnvStateError('call reset() before step()');
     return this.current;
+  }
+
+  /**
+   * Call `listener` after every control step from now on (the settling ones of reset() included), with this env,
+   * whose world is then between physics steps. Listeners observe; they must not change the world. Returns the
+   * unsubscribe function.
+   */
+  onControlStep(listener: (env: Env) => void): () => void {
+    this.controlStepListeners.add(listener);
+    return () => this.controlStepListeners.delete(listener);
   }
 
   get world(): World {
@@ -156,6 +168,9 @@ export class Env {
     const world = new World(description, { physicsDt: this.config.physicsDt });
     const sensor = new Sensor(world, this.config.sensor);
     const skills = new SkillExecutor(world, sensor, this.physicsPerControl, { gotoSeconds: this.config.gotoSeconds });
+    skills.onControlStep = () => {
+      for (const listener of this.controlStepListeners) listener(this);
+    };
     this.current = { seed, world, task, sensor, skills, step: 0, ended: false, lastAction: null, lastOutcome: null };
     // Let everything come to rest before the first observation.
     for (let i = 0; i < 3; i++) skills.controlStep();

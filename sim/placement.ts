@@ -1,5 +1,7 @@
-// Where a held object can be put down: free spots on a receptacle's surfaces, turned square to the surface,
-// clear of other objects and of the board above, nearest to the base first.
+// Where an object can be put down: free spots on a receptacle's surfaces, turned square to the surface, clear of
+// other objects and of the board above. The place skill asks for the spots within the robot's reach, nearest to its
+// base first; a scripted event (scenes/scripted/actions.ts), which puts things down without the arm, asks for every
+// free spot.
 import type { Entity, ObjectEntity } from './entities.ts';
 import { rotateYaw, wrapAngle, yawOfQuaternion } from './geometry.ts';
 import { rectDistance } from './regions.ts';
@@ -15,15 +17,33 @@ export interface PlacementSpot {
   yaw: number;
 }
 
-/** Spots within reach, or why there are none. */
+/** How findSpots searches. */
+export interface SpotOptions {
+  /**
+   * true (the default, as the place skill needs): only spots the arm reaches from where the robot stands (and below
+   * 1.9 m), nearest to its base first. false: every free spot, surface by surface, nearest the middle of its surface
+   * first (ties in grid order).
+   */
+  reach?: boolean;
+  /**
+   * How the object is turned on the surface: 'quarter' (the default) by the fewest quarter turns that make it square
+   * to the surface from its yaw now; 'surface' to the surface's own yaw, whatever its yaw now.
+   */
+  turn?: 'quarter' | 'surface';
+  /** How far above the surface the object is released, in metres (default 6 mm: it drops and settles). */
+  drop?: number;
+}
+
+/** Spots within reach (every free spot without `reach`), or why there are none. */
 export interface SpotSearch {
   spots: PlacementSpot[];
   reason: FailureReason | null;
   detail: string;
 }
 
-/** Candidate spots for an object on a receptacle, nearest to the base first. */
-export function findSpots(world: World, o: ObjectEntity, receptacle: Entity): SpotSearch {
+/** Candidate spots for an object on a receptacle: within the robot's reach, nearest to its base first, by default. */
+export function findSpots(world: World, o: ObjectEntity, receptacle: Entity, options: SpotOptions = {}): SpotSearch {
+  const { reach = true, turn = 'quarter', drop = 0.006 } = options;
   const wantIn = receptacle.kind === 'furniture' && receptacle.model.interior !== null;
   const surfaces = world.surfacesOf(receptacle).filter((s) => s.kind === (wantIn ? 'in' : 'on'));
   if (surfaces.length === 0) return { spots: [], reason: 'not_applicable', detail: `nothing can be put on ${receptacle.id}` };
@@ -37,9 +57,9 @@ export function findSpots(world: World, o: ObjectEntity, receptacle: Entity): Sp
   for (const s of surfaces) {
     const clearance = clearanceAbove(world, receptacle, s);
     if (height + 0.02 > clearance) continue;
-    // The object is turned square to the surface (a quarter turn at most), so its footprint is a rectangle there.
-    const quarter = Math.round(wrapAngle(objectYaw - s.yaw) / (Math.PI / 2));
-    const yaw = s.yaw + quarter * (Math.PI / 2);
+    // The object is turned square to the surface (by `turn`), so its footprint is a rectangle there.
+    const quarter = turn === 'surface' ? 0 : Math.round(wrapAngle(objectYaw - s.yaw) / (Math.PI / 2));
+    const yaw = turn === 'surface' ? s.yaw : s.yaw + quarter * (Math.PI / 2);
     const swap = quarter % 2 !== 0 && o.desc.shape === 'box';
     const hx = (swap ? d : w) / 2 + 0.01;
     const hz = (swap ? w : d) / 2 + 0.01;
@@ -47,10 +67,12 @@ export function findSpots(world: World, o: ObjectEntity, receptacle: Entity): Sp
     const uz = s.half[1] - hz;
     if (ux < 0 || uz < 0) continue;
     const step = 0.03;
+    /** Without reach: this surface's free spots with their distance from its middle in grid cells. */
+    const onSurface: { spot: PlacementSpot; cells: number }[] = [];
     for (let ix = -Math.floor(ux / step); ix <= Math.floor(ux / step); ix++) {
       for (let iz = -Math.floor(uz / step); iz <= Math.floor(uz / step); iz++) {
         const [ox, oz] = rotateYaw(ix * step, iz * step, s.yaw);
-        const p: Vec3 = [s.center[0] + ox, s.center[1] + o.halfHeight + 0.006, s.center[2] + oz];
+        const p: Vec3 = [s.center[0] + ox, s.center[1] + o.halfHeight + drop, s.center[2] + oz];
         const overlaps = others.some((x) => {
           const q = x.body.position;
           if (Math.abs(q.y - p[1]) >= x.halfHeight + o.halfHeight + 0.02) return false;
@@ -60,11 +82,15 @@ export function findSpots(world: World, o: ObjectEntity, receptacle: Entity): Sp
         });
         if (overlaps) continue;
         free++;
-        if (robot.horizontalDistance(p) <= ROBOT.reach && p[1] < 1.9) spots.push({ surface: s, position: p, yaw });
+        if (!reach) onSurface.push({ spot: { surface: s, position: p, yaw }, cells: Math.hypot(ix, iz) });
+        else if (robot.horizontalDistance(p) <= ROBOT.reach && p[1] < 1.9) spots.push({ surface: s, position: p, yaw });
       }
     }
+    // A stable sort: of spots equally far from the middle, the first in grid order comes first.
+    if (!reach) for (const { spot } of onSurface.sort((a, b) => a.cells - b.cells)) spots.push(spot);
   }
   if (free === 0) return { spots, reason: 'no_space', detail: `no room for ${o.id} on ${receptacle.id}` };
+  if (!reach) return { spots, reason: null, detail: '' };
   if (spots.length === 0) return { spots, reason: 'out_of_reach', detail: `no free spot on ${receptacle.id} within reach` };
   const base = robot.position;
   spots.sort((a, b) => {

@@ -34,6 +34,8 @@ export class SkillExecutor {
   readonly known = new Set<string>();
   /** Metres the base travelled, for path-length metrics. */
   pathLength = 0;
+  /** Called after every control step (recorders sample the world here); must not change the world. */
+  onControlStep: (() => void) | null = null;
 
   constructor(world: World, sensor: Sensor, physicsPerControl: number, limits: Partial<SkillLimits> = {}) {
     this.world = world;
@@ -52,6 +54,7 @@ export class SkillExecutor {
     for (let i = 0; i < this.physicsPerControl; i++) this.world.stepPhysics();
     const after = this.world.robot.position;
     this.pathLength += Math.hypot(after[0] - before[0], after[2] - before[2]);
+    this.onControlStep?.();
   }
 
   private settle(seconds = SETTLE_SECONDS): void {

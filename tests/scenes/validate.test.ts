@@ -7,12 +7,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SceneDescription } from '../../sim/description.ts';
 import { World } from '../../sim/world.ts';
+import { MAX_FILE_BYTES, validateFile } from '../../scenes/validate-file.ts';
 import {
-  MAX_FILE_BYTES,
   ValidationError,
   jsonPath,
   parseJsonFile,
-  validateFile,
   validateScenario,
   validateScene,
   type ValidationIssue,
