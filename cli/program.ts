@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../eval/version.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerMemory } from './commands/memory.ts';
+import { registerReplay } from './commands/replay.ts';
 import { registerRun } from './commands/run.ts';
 import { registerScene } from './commands/scene.ts';
 import { registerScenes } from './commands/scenes.ts';
@@ -14,7 +15,7 @@ import { errorLine, EXIT, UsageError } from './errors.ts';
 import type { Output } from './output.ts';
 
 /** The commands, in the order help lists them. */
-export const COMMANDS = ['run', 'eval', 'scenes', 'scene', 'validate', 'schema', 'memory'] as const;
+export const COMMANDS = ['run', 'eval', 'replay', 'scenes', 'scene', 'validate', 'schema', 'memory'] as const;
 
 export function buildProgram(cli: CliContext): Command {
   const program = new Command('umwelt');
@@ -38,6 +39,8 @@ Examples:
   $ umwelt run                                  # the oracle on the first test episode of "fetch"
   $ umwelt run --family chain --planner random --max-steps 20
   $ umwelt eval scenes/scenarios/smoke.json --planner oracle,random
+  $ umwelt replay fetch.mcap --verify           # re-simulate a recording, checking every state hash
+  $ umwelt replay fetch.mcap --from 3 --planner random --record branch.mcap
   $ umwelt scenes                               # families, seed splits, planners
   $ umwelt scene --family search --seed 1000003
   $ umwelt validate my-house.json
@@ -49,6 +52,7 @@ Exit codes: 0 done (also when an episode fails), 1 invalid file or unexpected fa
   // Subcommands created with .command() inherit the output configuration and exitOverride set above.
   registerRun(program, cli);
   registerEval(program, cli);
+  registerReplay(program, cli);
   registerScenes(program, cli);
   registerScene(program, cli);
   registerValidate(program, cli);

@@ -1,9 +1,13 @@
 // One planned episode, run to its record: build the env (a task family's, or a scripted scenario's), run the
-// oracle first on the same episode for the SPL reference when the planner is not the oracle, then the planner.
+// oracle first on the same episode for the SPL reference when the planner is not the oracle, then the planner,
+// optionally recording it as an MCAP file (the recorder only reads the env: results are the same either way).
 // Used inside the worker threads, and in-process by anything that wants a single episode.
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runEpisode, type EpisodeResult } from '../agent/loop.ts';
 import { isPlannerName, makePlanner } from '../agent/planners/index.ts';
+import type { EpisodeSource } from '../record/format.ts';
+import { EpisodeRecorder, RecorderError } from '../record/recorder.ts';
 import { familyEnv } from '../scenes/env.ts';
 import { isFamilyName } from '../scenes/families.ts';
 import type { ScriptedScenario } from '../scenes/scripted.ts';
@@ -96,26 +100,60 @@ function erroredOutcome(error: unknown): EpisodeOutcome {
   };
 }
 
-export async function runSpec(spec: EpisodeSpec): Promise<EpisodeRecord> {
+export interface RunSpecOptions {
+  /** Record the episode (not the oracle's reference run) into this directory, as recordingFile(spec.id). */
+  recordDir?: string | null;
+}
+
+/** The file name of an episode's recording: its id with ':' replaced by '_', and `.mcap`. */
+export const recordingFile = (id: string): string => `${id.replaceAll(':', '_')}.mcap`;
+
+/** How a recording of the spec's episode rebuilds its env. */
+function sourceOf(spec: EpisodeSpec): EpisodeSource {
+  switch (spec.scenarioKind) {
+    case 'json':
+      return { kind: 'family', family: spec.family };
+    case 'scripted':
+      return { kind: 'scripted', path: spec.scenarioPath, family: spec.family };
+  }
+}
+
+export async function runSpec(spec: EpisodeSpec, options: RunSpecOptions = {}): Promise<EpisodeRecord> {
   const started = performance.now();
   const decisionsMs: number[] = [];
   let result: EpisodeOutcome;
   try {
     const reference = spec.planner === 'oracle' ? undefined : await oracleReference(spec);
     const env = await envFor(spec, spec.maxSteps);
-    const episode = await runEpisode({
-      env,
-      planner: plannerFor(spec.planner, env),
-      seed: spec.seed,
-      referencePathLength: reference,
-      clock: () => performance.now(),
-      onEvent: (event) => {
-        if (event.type === 'decision') decisionsMs.push(event.latencyMs);
-      },
-    });
+    const planner = plannerFor(spec.planner, env);
+    const recorder = options.recordDir
+      ? await EpisodeRecorder.create(join(options.recordDir, recordingFile(spec.id)), {
+          env,
+          source: sourceOf(spec),
+          planner: { name: spec.planner },
+        })
+      : null;
+    let episode: EpisodeResult;
+    try {
+      episode = await runEpisode({
+        env,
+        planner,
+        seed: spec.seed,
+        referencePathLength: reference,
+        clock: () => performance.now(),
+        onEvent: (event) => {
+          if (event.type === 'decision') decisionsMs.push(event.latencyMs);
+          recorder?.onEvent(event);
+        },
+      });
+    } finally {
+      // Also after an episode that threw: the file is finished with what was recorded.
+      await recorder?.close();
+    }
     result = outcomeOf(episode);
   } catch (e) {
-    if (e instanceof EvalInputError) throw e; // bad input is the caller's to report, not an episode's outcome
+    // Bad input is the caller's to report, not an episode's outcome; so is a recording that cannot be written.
+    if (e instanceof EvalInputError || e instanceof RecorderError) throw e;
     result = erroredOutcome(e);
   }
   return {

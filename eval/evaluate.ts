@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { isPlannerName, PLANNERS } from '../agent/planners/index.ts';
 import { buildReport } from './aggregate.ts';
 import { Journal, MANIFEST_VERSION, type RunManifest } from './journal.ts';
@@ -27,6 +28,8 @@ export interface EvaluateOptions {
   workers?: number;
   /** The output directory. */
   out: string;
+  /** Also record every episode run as DIR/recordings/<episode id, ':' -> '_'>.mcap (results are the same). */
+  record?: boolean;
   signal?: AbortSignal;
   /** Called once the plan is known and the journal read. */
   onStart?(progress: EvalProgress): void;
@@ -51,6 +54,8 @@ export interface EvaluateResult {
   report: EvalReport | null;
   /** Files written with the report. */
   files: string[];
+  /** The directory of the recordings, when recording. */
+  recordings: string | null;
 }
 
 export const defaultWorkers = (): number => availableParallelism();
@@ -80,6 +85,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
 
   const journal = Journal.open(resolve(options.out), manifestOf(source, specs), specs);
   try {
+    const recordings = options.record ? join(journal.dir, 'recordings') : null;
+    if (recordings) mkdirSync(recordings, { recursive: true });
     const byId = new Map<string, EpisodeRecord>(journal.done.map((r) => [r.id, r]));
     const progress: EvalProgress = {
       total: specs.length,
@@ -92,6 +99,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     const pool = await runPool(pending, {
       workers,
       signal: options.signal,
+      recordDir: recordings,
       onResult: (record) => {
         journal.append(record);
         byId.set(record.id, record);
@@ -100,7 +108,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
         options.onEpisode?.(record, { ...progress });
       },
     });
-    if (pool.interrupted) return { source, progress, interrupted: true, report: null, files: [] };
+    if (pool.interrupted) return { source, progress, interrupted: true, report: null, files: [], recordings };
 
     const records = specs.map((s) => byId.get(s.id)).filter((r): r is EpisodeRecord => r !== undefined);
     const report = buildReport(source, records, {
@@ -111,7 +119,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       episodesRun: pool.completed,
     });
     const files = writeReports(journal.dir, report);
-    return { source, progress, interrupted: false, report, files };
+    return { source, progress, interrupted: false, report, files, recordings };
   } finally {
     journal.close();
   }

@@ -11,6 +11,8 @@ import type { EpisodeWorker } from './worker.ts';
 export interface PoolOptions {
   workers: number;
   signal?: AbortSignal;
+  /** Record every episode into this directory (see eval/episode.ts). */
+  recordDir?: string | null;
   /** Called once per finished episode, in completion order; awaited before that worker takes the next spec. */
   onResult(record: EpisodeRecord): void | Promise<void>;
 }
@@ -65,7 +67,7 @@ export async function runPool(specs: readonly EpisodeSpec[], options: PoolOption
   const drive = async (lane: Lane): Promise<void> => {
     while (!stopping && next < specs.length) {
       const spec = specs[next++] as EpisodeSpec;
-      const record = await Promise.race([lane.remote.run(spec), lane.failed]);
+      const record = await Promise.race([lane.remote.run(spec, { recordDir: options.recordDir ?? null }), lane.failed]);
       if (stopping) return;
       await options.onResult(record);
       completed++;

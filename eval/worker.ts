@@ -3,14 +3,14 @@
 import { expose } from 'comlink';
 import { nodeEndpoint } from './comlink-node.ts';
 import { parentPort } from 'node:worker_threads';
-import { runSpec } from './episode.ts';
+import { runSpec, type RunSpecOptions } from './episode.ts';
 import type { EpisodeRecord, EpisodeSpec } from './record.ts';
 
 export interface EpisodeWorker {
-  run(spec: EpisodeSpec): Promise<EpisodeRecord>;
+  run(spec: EpisodeSpec, options?: RunSpecOptions): Promise<EpisodeRecord>;
 }
 
-const api: EpisodeWorker = { run: runSpec };
+const api: EpisodeWorker = { run: (spec, options) => runSpec(spec, options) };
 
 if (!parentPort) throw new Error('eval/worker.ts must run in a worker thread');
 expose(api, nodeEndpoint(parentPort));

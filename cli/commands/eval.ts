@@ -18,6 +18,8 @@ export interface EvalCommandOptions {
   workers: number;
   out?: string;
   json?: boolean;
+  /** Also record every episode as DIR/recordings/<id>.mcap. */
+  record?: boolean;
 }
 
 /** `umwelt eval --json`: the report's summary and where the files are. */
@@ -29,6 +31,8 @@ export interface EvalSummary {
   overall: GroupSummary[];
   comparisons: Comparison[];
   files: string[];
+  /** The directory of the recordings (`--record`), or null. */
+  recordings: string | null;
 }
 
 function positiveInteger(what: string, max: number): (value: string) => number {
@@ -55,7 +59,7 @@ const interval = (g: GroupSummary): string => `${fixed(g.successRate, 2)} [${fix
 function summaryLines(result: EvaluateResult): string[] {
   const report = result.report;
   if (!report) return [];
-  const lines = [`${result.source.name}: ${plural(report.episodes, 'episode')} (${report.families.length} families) in ${fixed(report.wallSeconds, 1)} s`];
+  const lines = [`${result.source.name}: ${plural(report.episodes, 'episode')} (${plural(report.families.length, 'family', 'families')}) in ${fixed(report.wallSeconds, 1)} s`];
   for (const g of report.overall) {
     lines.push(
       `  ${g.planner.padEnd(8)} success ${interval(g)}  SPL ${fixed(g.spl, 2)}  steps ${fixed(g.steps.mean, 1)}  ` +
@@ -68,6 +72,7 @@ function summaryLines(result: EvaluateResult): string[] {
     lines.push(`  ${c.planner} vs ${c.baseline}: success ${sign}${fixed(c.successDiff, 2)} (${c.intervalsOverlap ? 'intervals overlap' : 'intervals apart'}, ${p})`);
   }
   lines.push(`Reports: ${result.files.join(', ')}`);
+  if (result.recordings) lines.push(`Recordings: ${result.recordings}`);
   return lines;
 }
 
@@ -103,6 +108,7 @@ export async function evalCommand(source: string, options: EvalCommandOptions, o
       episodesPerFamily: options.episodes ?? null,
       workers: options.workers,
       out: dir,
+      record: options.record ?? false,
       signal,
       onStart: (p) => bar?.start(p),
       onEpisode: (_, p) => bar?.update(p),
@@ -122,6 +128,7 @@ export async function evalCommand(source: string, options: EvalCommandOptions, o
       overall: result.report?.overall ?? [],
       comparisons: result.report?.comparisons ?? [],
       files: result.files,
+      recordings: result.recordings,
     };
     printJson(out, summary);
   } else if (result.interrupted) {
@@ -142,7 +149,9 @@ export function registerEval(program: Command, cli: CliContext): void {
         'report.html: success with 95% Wilson intervals, SPL, steps, failures by reason, decision latency, and ' +
         'each planner against the first.\n\n' +
         'Each finished episode is appended to DIR/episodes.jsonl; running the same command again skips what is ' +
-        'done, so an interrupted run loses at most the episodes in flight. Results do not depend on --workers.',
+        'done, so an interrupted run loses at most the episodes in flight. Results do not depend on --workers.\n\n' +
+        'With --record, every episode run is also written as DIR/recordings/<episode id>.mcap (the id with ":" ' +
+        'replaced by "_"), which `umwelt replay` reads back; recording does not change any result.',
     )
     .argument('<scenario>', 'a scenario (.json or .ts) or a suite (.json)')
     .option('-p, --planner <name>', `a planner to evaluate, repeatable or comma-separated (${PLANNERS.join(', ')}); default: the scenario's`, collectPlanners, [])
@@ -150,6 +159,7 @@ export function registerEval(program: Command, cli: CliContext): void {
     .option('-w, --workers <n>', 'worker threads (default: one per core)', positiveInteger('workers', 256), defaultWorkers())
     .option('-o, --out <dir>', 'output directory (default: runs/<scenario file name>)')
     .option('--json', 'print one JSON object with the summary and the report paths, nothing else')
+    .option('-r, --record', 'also record every episode as an MCAP file in DIR/recordings/')
     .addHelpText(
       'after',
       `
@@ -157,7 +167,8 @@ Examples:
   $ umwelt eval scenes/scenarios/smoke.json
   $ umwelt eval scenes/scenarios/standard.json --planner oracle,random --workers 4 --out runs/standard
   $ umwelt eval scenes/scenarios/examples/moved-while-away.ts --episodes 5
-  $ umwelt eval scenes/scenarios/examples.suite.json --json | jq '.overall[].successRate'`,
+  $ umwelt eval scenes/scenarios/examples.suite.json --json | jq '.overall[].successRate'
+  $ umwelt eval scenes/scenarios/smoke.json --record --out runs/smoke   # runs/smoke/recordings/*.mcap`,
     )
     .action(async (source: string, opts: EvalCommandOptions) => cli.exit(await evalCommand(source, opts, cli.out, cli.signal)));
 }

@@ -1,12 +1,14 @@
 // `umwelt run`: one episode of a task family with a planner, shown live (progress bar on a terminal, one line per
-// step otherwise) or reported as one JSON object. For planners other than the oracle, the oracle first runs the
-// same episode in a separate env, and its path length is the reference for SPL.
+// step otherwise) or reported as one JSON object, and with --record written as an MCAP file. For planners other
+// than the oracle, the oracle first runs the same episode in a separate env, and its path length is the reference
+// for SPL.
 import type { Command } from 'commander';
 import { formatAction } from '../../agent/grammar.ts';
 import { runEpisode, type EpisodeResult, type LoopEvent } from '../../agent/loop.ts';
 import type { EpisodeMetrics } from '../../agent/metrics.ts';
 import type { Planner } from '../../agent/planner.ts';
 import { makePlanner, PLANNERS, type PlannerName } from '../../agent/planners/index.ts';
+import { EpisodeRecorder, RecorderError } from '../../record/recorder.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { GenerationError } from '../../scenes/families.ts';
 import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
@@ -38,6 +40,8 @@ export interface RunOptions {
   json?: boolean;
   /** Print only the final summary line. */
   quiet?: boolean;
+  /** Record the episode as an MCAP file at this path. */
+  record?: string;
 }
 
 /** The JSON report of `umwelt run --json`. */
@@ -53,6 +57,8 @@ export interface RunReport {
   pathLength: number;
   failureReason: string | null;
   metrics: EpisodeMetrics;
+  /** The recording written (`umwelt run --record`). */
+  recording?: string;
 }
 
 export function runReport(result: EpisodeResult): RunReport {
@@ -125,8 +131,18 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
     const reference = plannerName === 'oracle' ? undefined : await oracleReference(family, seed, maxSteps, signal);
     const env = familyEnv(family, { maxSteps });
     const planner = yielding(makePlanner(plannerName, env));
+    let recorder: EpisodeRecorder | null = null;
+    if (options.record !== undefined) {
+      try {
+        recorder = await EpisodeRecorder.create(options.record, { env, source: { kind: 'family', family }, planner: { name: plannerName } });
+      } catch (e) {
+        if (e instanceof RecorderError) throw new UsageError(e.message);
+        throw e;
+      }
+    }
     let thought = '';
     const onEvent = (event: LoopEvent): void => {
+      recorder?.onEvent(event);
       if (event.type === 'episode-start') {
         const split = splitOfSeed(event.seed);
         const ref = plannerName === 'oracle' ? '' : ` · SPL reference: ${reference === undefined ? 'none (the oracle fails too)' : `oracle path ${metres(reference)} m`}`;
@@ -144,13 +160,18 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
       result = await runEpisode({ env, planner, seed, clock: () => performance.now(), onEvent, referencePathLength: reference, signal });
     } finally {
       display.stop();
+      // Also when interrupted: the file is finished with the steps recorded so far.
+      await recorder?.close();
     }
   } catch (e) {
     if (e instanceof GenerationError) throw new UsageError(`cannot generate the ${family} episode for seed ${seed}: ${e.message}`);
     throw e;
   }
-  if (options.json) printJson(out, runReport(result));
-  else out.line(summaryLine(result));
+  if (options.json) printJson(out, options.record === undefined ? runReport(result) : { ...runReport(result), recording: options.record });
+  else {
+    out.line(summaryLine(result));
+    if (options.record !== undefined && !options.quiet) out.line(`Recording: ${options.record}`);
+  }
   return result.aborted ? EXIT.interrupted : EXIT.ok;
 }
 
@@ -162,6 +183,8 @@ export function registerRun(program: Command, cli: CliContext): void {
       'Run one episode: generate the house and task of a family for a seed, let a planner act until the task is ' +
         'achieved, fails or the step limit is reached, and report success, steps, SPL and the final state hash.\n\n' +
         'On a terminal a progress bar shows the steps; otherwise one line is printed per step. ' +
+        'With --record, the episode is also written as an MCAP file (every step, the state after every control step, ' +
+        'restorable snapshots, and a 3D scene and log that open in Foxglove); `umwelt replay` reads it back. ' +
         'Exits 0 whether or not the episode succeeds.',
     )
     .option('-f, --family <name>', `task family: ${FAMILY_NAMES.join(', ')}`, parseFamily, DEFAULT_FAMILY)
@@ -170,6 +193,7 @@ export function registerRun(program: Command, cli: CliContext): void {
     .option('-n, --max-steps <k>', `step limit of the episode, 1-${MAX_STEPS_LIMIT}`, parseMaxSteps, DEFAULT_MAX_STEPS)
     .option('--json', 'print one JSON object with the result and metrics, nothing else')
     .option('-q, --quiet', 'print only the final summary line')
+    .option('-r, --record <file.mcap>', 'also record the episode as an MCAP file (zstd-compressed)')
     .addHelpText(
       'after',
       `
@@ -177,7 +201,8 @@ Examples:
   $ umwelt run                                   # fetch, seed 1000000, oracle
   $ umwelt run --family goto --seed 1000042
   $ umwelt run --planner random --family pickup --max-steps 20
-  $ umwelt run --family chain --json | jq .spl`,
+  $ umwelt run --family chain --json | jq .spl
+  $ umwelt run --family fetch --record fetch.mcap    # then: umwelt replay fetch.mcap, or open it in Foxglove`,
     )
     .action(async (opts: RunOptions) => cli.exit(await runCommand(opts, cli.out, cli.signal)));
 }
