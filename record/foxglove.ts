@@ -220,23 +220,71 @@ const MOVED = 1e-3;
  * (or turned more than about 0.1 degree) since the transform last sent for them. Most objects rest most of the time: this keeps the topic small.
  */
 export class TransformStream {
+  /** The rounded translation (3) and rotation (4) last sent for each frame, updated in place. */
   private readonly sent = new Map<string, number[]>();
+  /** partFrame(id) of each furniture id, so that a sample makes no strings. */
+  private readonly partFrames = new Map<string, string>();
 
   next(world: World, ns: bigint, full: boolean): FrameTransforms {
-    const transforms = frameTransforms(world, ns, full).transforms.filter((t) => {
-      const { translation: p, rotation: q } = t;
-      const now = [p.x, p.y, p.z, q.x, q.y, q.z, q.w];
-      const before = this.sent.get(t.child_frame_id);
-      const keep =
-        full ||
-        t.child_frame_id === ROBOT_FRAME ||
-        t.child_frame_id === HAND_FRAME ||
-        before === undefined ||
-        now.some((x, i) => Math.abs(x - (before[i] ?? 0)) > MOVED);
-      if (keep) this.sent.set(t.child_frame_id, now);
-      return keep;
-    });
+    if (full) {
+      const all = frameTransforms(world, ns, true);
+      for (const { child_frame_id: child, translation: p, rotation: q } of all.transforms) this.sent.set(child, [p.x, p.y, p.z, q.x, q.y, q.z, q.w]);
+      return all;
+    }
+    // The same transforms, in the same order, as frameTransforms(world, ns, false) filtered by movement; the
+    // numbers are compared before any object is built.
+    const time = timeOf(ns);
+    const transforms: FrameTransform[] = [];
+    this.moving(transforms, time, ROBOT_FRAME, world.robot.body, true);
+    this.moving(transforms, time, HAND_FRAME, world.robot.hand, true);
+    for (const e of world.entityList) {
+      if (e.kind === 'object') this.moving(transforms, time, e.id, e.body, false);
+      else if (e.kind === 'furniture' && e.part) {
+        let frame = this.partFrames.get(e.id);
+        if (frame === undefined) {
+          frame = partFrame(e.id);
+          this.partFrames.set(e.id, frame);
+        }
+        this.moving(transforms, time, frame, e.part, false);
+      }
+    }
     return { transforms };
+  }
+
+  /** Append the transform of `child` when `always`, never sent, or moved more than MOVED in any number since. */
+  private moving(out: FrameTransform[], time: Time, child: string, b: Parameters<typeof bodyPose>[0], always: boolean): void {
+    const p = b.position;
+    const q = b.quaternion;
+    // zUp and zUpRotation, inline.
+    const tx = round6(p.x);
+    const ty = round6(-p.z);
+    const tz = round6(p.y);
+    const rx = round6(q.x);
+    const ry = round6(-q.z);
+    const rz = round6(q.y);
+    const rw = round6(q.w);
+    const before = this.sent.get(child);
+    if (before === undefined) this.sent.set(child, [tx, ty, tz, rx, ry, rz, rw]);
+    else {
+      const keep =
+        always ||
+        Math.abs(tx - (before[0] ?? 0)) > MOVED ||
+        Math.abs(ty - (before[1] ?? 0)) > MOVED ||
+        Math.abs(tz - (before[2] ?? 0)) > MOVED ||
+        Math.abs(rx - (before[3] ?? 0)) > MOVED ||
+        Math.abs(ry - (before[4] ?? 0)) > MOVED ||
+        Math.abs(rz - (before[5] ?? 0)) > MOVED ||
+        Math.abs(rw - (before[6] ?? 0)) > MOVED;
+      if (!keep) return;
+      before[0] = tx;
+      before[1] = ty;
+      before[2] = tz;
+      before[3] = rx;
+      before[4] = ry;
+      before[5] = rz;
+      before[6] = rw;
+    }
+    out.push({ timestamp: time, parent_frame_id: WORLD_FRAME, child_frame_id: child, translation: { x: tx, y: ty, z: tz }, rotation: { x: rx, y: ry, z: rz, w: rw } });
   }
 }
 

@@ -80,7 +80,9 @@ export class EpisodeRecorder {
   private readonly writable: FileWritable;
   private readonly unsubscribe: () => void;
   private readonly channels = new Map<Topic, number>();
-  private queue: Promise<void> = Promise.resolve();
+  /** Writes not yet done, in order; one drain loop at a time works through them (no promise chain per write). */
+  private readonly pending: (() => Promise<void>)[] = [];
+  private draining: Promise<void> | null = null;
   private failure: unknown = null;
   private closing: Promise<void> | null = null;
 
@@ -337,7 +339,7 @@ export class EpisodeRecorder {
       }
     }
     this.enqueue(async () => {
-      const channelId = await this.channel(topic);
+      const channelId = this.channels.get(topic) ?? (await this.channel(topic));
       await this.writer.addMessage({ channelId, sequence, logTime, publishTime: logTime, data });
     });
   }
@@ -352,14 +354,29 @@ export class EpisodeRecorder {
   }
 
   private enqueue(op: () => Promise<void>): void {
-    this.queue = this.queue.then(async () => {
-      if (this.failure !== null) return;
+    this.pending.push(op);
+    this.draining ??= this.drain();
+  }
+
+  /** Do the pending writes in order until none is left; a failure is kept and ends writing. */
+  private async drain(): Promise<void> {
+    await Promise.resolve(); // start after the current event, as a promise chain would
+    let next = 0;
+    while (next < this.pending.length) {
+      if (next >= 4096) {
+        this.pending.splice(0, next); // let the written messages go
+        next = 0;
+      }
+      const op = this.pending[next++];
+      if (!op || this.failure !== null) continue;
       try {
         await op();
       } catch (e) {
         this.failure = e;
       }
-    });
+    }
+    this.pending.length = 0;
+    this.draining = null;
   }
 
   // ---- the end -----------------------------------------------------------------------------------------------
@@ -381,7 +398,7 @@ export class EpisodeRecorder {
       this.enqueue(() => this.writer.addMetadata(record));
     }
     this.enqueue(() => this.writer.end());
-    await this.queue;
+    await this.draining;
     try {
       this.writable.close();
     } catch (e) {

@@ -293,9 +293,24 @@ export function jsonSchemaOf(topic: Topic): Record<string, unknown> {
   return { title: name, ...z.toJSONSchema(schema, { target: 'draft-2020-12' }) };
 }
 
-/** The MCAP schema record of a topic (without its id). */
-export function schemaRecord(topic: Topic): { name: string; encoding: 'jsonschema'; data: Uint8Array } {
-  return { name: schemaName(topic), encoding: 'jsonschema', data: new TextEncoder().encode(JSON.stringify(jsonSchemaOf(topic))) };
+/** An MCAP schema record (without its id). */
+export interface SchemaRecord {
+  readonly name: string;
+  readonly encoding: 'jsonschema';
+  readonly data: Uint8Array;
+}
+
+/** Built once per topic and process: z.toJSONSchema costs milliseconds, and a record is the same for every file. */
+const schemaRecords = new Map<Topic, SchemaRecord>();
+
+/** The MCAP schema record of a topic (without its id). The record is shared: do not modify its bytes. */
+export function schemaRecord(topic: Topic): SchemaRecord {
+  let record = schemaRecords.get(topic);
+  if (!record) {
+    record = { name: schemaName(topic), encoding: 'jsonschema', data: new TextEncoder().encode(JSON.stringify(jsonSchemaOf(topic))) };
+    schemaRecords.set(topic, record);
+  }
+  return record;
 }
 
 /** zod issues as one line: `path: message; path: message` (the first few). */

@@ -98,18 +98,70 @@ export function restoreWorld(world: World, s: WorldSnapshot): void {
   world.syncScene();
 }
 
-/** A hex digest of the exact world state: equal states give equal digests in every run, process and worker. */
+/**
+ * Scratch buffer of hashWorld, grown on demand and reused: hashing is synchronous and single-threaded per realm (a
+ * worker has its own module instance), so one buffer serves every call.
+ */
+let hashScratch = new Float64Array(256);
+const hashEncoder = new TextEncoder();
+
+/** -0 and 0 are the same state. */
+const canonical = (x: number): number => (x === 0 ? 0 : x);
+
+/**
+ * A hex digest of the exact world state: equal states give equal digests in every run, process and worker. The bytes
+ * hashed are, as little-endian float64s, the physics step count, every moving body's 13 numbers (world order), every
+ * furniture's openness, target openness and on (entity order), the hand's local position and yaw and the grip's
+ * numbers (when holding), -0 written as 0; then UTF-8 `|<held object id>|<extra>`. The numbers go straight into a
+ * reused buffer (no snapshot, no intermediate arrays): tests/sim/snapshot.test.ts ties this to the plain
+ * construction over snapshotWorld.
+ */
 export function hashWorld(world: World, extra = ''): string {
-  const s = snapshotWorld(world);
-  const numbers = [s.physicsSteps, ...s.bodies, ...s.furniture, ...s.hand.local, s.hand.yaw, ...(s.grip?.numbers ?? [])];
-  const f64 = new Float64Array(numbers.length);
-  for (let i = 0; i < numbers.length; i++) {
-    const x = numbers[i] ?? 0;
-    f64[i] = x === 0 ? 0 : x; // -0 and 0 are the same state
+  const bodies = world.physics.bodies;
+  const entities = world.entityList;
+  const robot = world.robot;
+  const grip = robot.gripState();
+  // An upper bound on the count: every body moving, every entity furniture.
+  const bound = 1 + bodies.length * 13 + entities.length * 3 + 4 + (grip?.numbers.length ?? 0);
+  if (hashScratch.length < bound) hashScratch = new Float64Array(Math.max(bound, hashScratch.length * 2));
+  const f = hashScratch;
+  let n = 0;
+  f[n++] = canonical(world.physicsSteps);
+  for (const b of bodies) {
+    if (b.type === CANNON.Body.STATIC) continue;
+    const p = b.position;
+    const q = b.quaternion;
+    const v = b.velocity;
+    const w = b.angularVelocity;
+    f[n++] = canonical(p.x);
+    f[n++] = canonical(p.y);
+    f[n++] = canonical(p.z);
+    f[n++] = canonical(q.x);
+    f[n++] = canonical(q.y);
+    f[n++] = canonical(q.z);
+    f[n++] = canonical(q.w);
+    f[n++] = canonical(v.x);
+    f[n++] = canonical(v.y);
+    f[n++] = canonical(v.z);
+    f[n++] = canonical(w.x);
+    f[n++] = canonical(w.y);
+    f[n++] = canonical(w.z);
   }
-  const tail = new TextEncoder().encode(`|${s.grip?.object ?? ''}|${extra}`);
-  const bytes = new Uint8Array(f64.byteLength + tail.byteLength);
-  bytes.set(new Uint8Array(f64.buffer), 0);
-  bytes.set(tail, f64.byteLength);
-  return bytesToHex(sha256(bytes)).slice(0, 32);
+  for (const e of entities) {
+    if (e.kind !== 'furniture') continue;
+    f[n++] = canonical(e.openness);
+    f[n++] = canonical(e.targetOpenness);
+    f[n++] = e.on ? 1 : 0;
+  }
+  const hand = robot.handLocal;
+  f[n++] = canonical(hand[0]);
+  f[n++] = canonical(hand[1]);
+  f[n++] = canonical(hand[2]);
+  f[n++] = canonical(robot.handYaw);
+  if (grip) for (const x of grip.numbers) f[n++] = canonical(x);
+  const tail = hashEncoder.encode(`|${grip?.object ?? ''}|${extra}`);
+  const h = sha256.create();
+  h.update(new Uint8Array(f.buffer, 0, n * 8));
+  h.update(tail);
+  return bytesToHex(h.digest()).slice(0, 32);
 }
