@@ -9,6 +9,7 @@ import { BagOfWordsEmbedder, defaultEmbedder, HashedNgramEmbedder, type HashedNg
 import type { Embedder } from '../memory/types.ts';
 import { buildRetrievalSet, QUERY_KINDS, scoreRetrieval, TEST_FIRST_SEED, type RetrievalHouse, type RetrievalScore } from './memory-retrieval-set.ts';
 import { intOption } from './args.ts';
+import { round } from './numbers.ts';
 
 const K = 5;
 const TARGET_RECALL = 0.9;
@@ -30,8 +31,6 @@ function options(): { houses: number; heldout: number } {
     heldout: intOption(values['heldout-houses'], quick ? 1 : 8, 'heldout-houses', 1),
   };
 }
-
-const round = (x: number, digits = 4): number => Number(x.toPrecision(digits));
 
 interface Candidate {
   label: string;

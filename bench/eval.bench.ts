@@ -22,6 +22,7 @@ import { familyEnv } from '../scenes/env.ts';
 import { isFamilyName } from '../scenes/families.ts';
 import { DEFAULT_ENV_CONFIG, Env } from '../sim/env.ts';
 import { intOption } from './args.ts';
+import { round } from './numbers.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEFAULT_SCENARIO = 'scenes/scenarios/smoke.json';
@@ -58,7 +59,6 @@ function options(): Options {
   };
 }
 
-const round = (x: number, digits = 4): number => Number(x.toPrecision(digits));
 const seconds = (t0: number): number => (performance.now() - t0) / 1000;
 
 interface RunSummary {

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { clusteredVectors } from '../memory/index/clustered.ts';
 import { AUTO_THRESHOLD, ExactIndex, HNSW_DEFAULTS, HnswIndex, simdAvailable } from '../memory/index/index.ts';
 import { intOption } from './args.ts';
+import { round } from './numbers.ts';
 
 const DIM = 128;
 const CLUSTERS = 100;
@@ -60,7 +61,6 @@ function options(): Options {
   };
 }
 
-const round = (x: number, digits = 4): number => Number(x.toPrecision(digits));
 const row = (data: Float32Array, i: number): Float32Array => data.subarray(i * DIM, (i + 1) * DIM);
 
 function recallAt(found: readonly number[][], truth: readonly number[][]): number {

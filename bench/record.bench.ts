@@ -19,6 +19,7 @@ import { stateAt, verify } from '../record/replay.ts';
 import { familyEnv } from '../scenes/env.ts';
 import type { FamilyName } from '../scenes/family-names.ts';
 import { intOption } from './args.ts';
+import { mean, median, percentile, round, sum } from './numbers.ts';
 
 const FAMILIES: readonly FamilyName[] = ['fetch', 'place-in', 'search', 'rearrange'];
 const QUICK_FAMILIES: readonly FamilyName[] = ['fetch', 'search'];
@@ -57,21 +58,6 @@ function options(): Options {
     playbackReps: intOption(values['playback-reps'], quick ? 1 : 3, 'playback-reps', 1),
   };
 }
-
-const round = (x: number, digits = 4): number => Number(x.toPrecision(digits));
-const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
-const mean = (xs: readonly number[]): number => (xs.length ? sum(xs) / xs.length : 0);
-function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return 0;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
-const median = (xs: readonly number[]): number => {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
 
 interface EpisodeRef {
   family: FamilyName;

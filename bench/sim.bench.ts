@@ -20,6 +20,7 @@ import { Sensor } from '../sim/sensor.ts';
 import type { Vec3 } from '../sim/types.ts';
 import { World } from '../sim/world.ts';
 import { intOption } from './args.ts';
+import { mean, percentile, round, sum } from './numbers.ts';
 
 const FAMILIES: readonly FamilyName[] = ['fetch', 'place-in', 'rearrange', 'search'];
 const FIRST_SEED = 1_000_000;
@@ -51,15 +52,6 @@ function options(): { quick: boolean; episodesPerFamily: number; passes: number;
     passes: intOption(values.passes, quick ? 1 : 3, 'passes', 1),
     obsReps: intOption(values['obs-reps'], quick ? 50 : 400, 'obs-reps', 1),
   };
-}
-
-const round = (x: number, digits = 4): number => Number(x.toPrecision(digits));
-const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
-const mean = (xs: readonly number[]): number => (xs.length ? sum(xs) / xs.length : 0);
-function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return 0;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
 // ---- 1 + 2: env loop vs bare stepping ---------------------------------------------------------------------

@@ -49,14 +49,17 @@ const SCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
 
 const digestOf = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-function readChecked(path: string): string {
+/** Run `read`, turning a ValidationError (which already names the file and JSON path) into an EvalInputError. */
+function asInputError<T>(read: () => T): T {
   try {
-    return readTextFile(path);
+    return read();
   } catch (e) {
     if (e instanceof ValidationError) throw new EvalInputError(e.message);
     throw e;
   }
 }
+
+const readChecked = (path: string): string => asInputError(() => readTextFile(path));
 
 function fromJsonScenario(s: Scenario, path: string, digest: string): LoadedScenario {
   return {
@@ -106,6 +109,14 @@ export async function importScripted(path: string): Promise<ScriptedScenario> {
   return value;
 }
 
+const scenarioSource = (scenario: LoadedScenario): EvalSource => ({
+  kind: 'scenario',
+  name: scenario.name,
+  path: scenario.path,
+  description: scenario.description,
+  scenarios: [scenario],
+});
+
 async function loadScenarioFile(path: string, where: string | null): Promise<LoadedScenario> {
   const extension = extname(path).toLowerCase();
   const text = readChecked(path);
@@ -114,45 +125,23 @@ async function loadScenarioFile(path: string, where: string | null): Promise<Loa
     const at = where ? ` (listed at ${where})` : '';
     throw new EvalInputError(`${path}${at}: expected a .json scenario or suite, or a .ts scripted scenario, not "${extension || 'no extension'}"`);
   }
-  let value: unknown;
-  try {
-    value = parseJsonFile(text, path);
+  return asInputError(() => {
+    const value = parseJsonFile(text, path);
     if (fileKind(value) === 'suite') {
       throw new ValidationError([{ path: '$.kind', message: `a suite cannot list another suite${where ? ` (listed at ${where})` : ''}` }], path);
     }
     return fromJsonScenario(validateScenario(value, path), path, digestOf(text));
-  } catch (e) {
-    if (e instanceof ValidationError) throw new EvalInputError(e.message);
-    throw e;
-  }
+  });
 }
 
 /** Load a scenario or suite file and everything it lists. */
 export async function loadSource(file: string): Promise<EvalSource> {
   const path = resolve(file);
-  if (extname(path).toLowerCase() !== '.json') {
-    const scenario = await loadScenarioFile(path, null);
-    return { kind: 'scenario', name: scenario.name, path, description: scenario.description, scenarios: [scenario] };
-  }
+  if (extname(path).toLowerCase() !== '.json') return scenarioSource(await loadScenarioFile(path, null));
   const text = readChecked(path);
-  let value: unknown;
-  try {
-    value = parseJsonFile(text, path);
-  } catch (e) {
-    if (e instanceof ValidationError) throw new EvalInputError(e.message);
-    throw e;
-  }
-  if (fileKind(value) !== 'suite') {
-    const scenario = await loadScenarioFile(path, null);
-    return { kind: 'scenario', name: scenario.name, path, description: scenario.description, scenarios: [scenario] };
-  }
-  let suite;
-  try {
-    suite = validateSuite(value, path);
-  } catch (e) {
-    if (e instanceof ValidationError) throw new EvalInputError(e.message);
-    throw e;
-  }
+  const value = asInputError(() => parseJsonFile(text, path));
+  if (fileKind(value) !== 'suite') return scenarioSource(asInputError(() => fromJsonScenario(validateScenario(value, path), path, digestOf(text))));
+  const suite = asInputError(() => validateSuite(value, path));
   const scenarios: LoadedScenario[] = [];
   const names = new Map<string, string>();
   for (const [i, listed] of suite.scenarios.entries()) {

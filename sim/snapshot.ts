@@ -57,6 +57,30 @@ export function snapshotWorld(world: World): WorldSnapshot {
   };
 }
 
+/**
+ * Put a body in a state as if it had been integrated there: pose, velocities, no pending forces, the previous pose
+ * equal to this one (no interpolation), and its world inertia recomputed with the same call integrate() makes, so
+ * the cached inertia is exactly what it would have been. Snapshots and scripted teleports both go through here.
+ */
+export function setBodyState(
+  b: CANNON.Body,
+  position: readonly [number, number, number],
+  quaternion: readonly [number, number, number, number],
+  velocity: readonly [number, number, number] = [0, 0, 0],
+  angularVelocity: readonly [number, number, number] = [0, 0, 0],
+): void {
+  b.position.set(position[0], position[1], position[2]);
+  b.quaternion.set(quaternion[0], quaternion[1], quaternion[2], quaternion[3]);
+  b.velocity.set(velocity[0], velocity[1], velocity[2]);
+  b.angularVelocity.set(angularVelocity[0], angularVelocity[1], angularVelocity[2]);
+  b.force.setZero();
+  b.torque.setZero();
+  b.previousPosition.copy(b.position);
+  b.previousQuaternion.copy(b.quaternion);
+  b.aabbNeedsUpdate = true;
+  b.updateInertiaWorld();
+}
+
 export function restoreWorld(world: World, s: WorldSnapshot): void {
   const moving = movingBodies(world);
   if (s.version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${String(s.version)} is not ${String(SNAPSHOT_VERSION)}`);
@@ -69,17 +93,7 @@ export function restoreWorld(world: World, s: WorldSnapshot): void {
   moving.forEach((b, i) => {
     const o = i * 13;
     const at = (k: number): number => n[o + k] ?? 0;
-    b.position.set(at(0), at(1), at(2));
-    b.quaternion.set(at(3), at(4), at(5), at(6));
-    b.velocity.set(at(7), at(8), at(9));
-    b.angularVelocity.set(at(10), at(11), at(12));
-    b.force.setZero();
-    b.torque.setZero();
-    b.previousPosition.copy(b.position);
-    b.previousQuaternion.copy(b.quaternion);
-    b.aabbNeedsUpdate = true;
-    // The same call integrate() makes, so the cached inertia is exactly what it would have been.
-    b.updateInertiaWorld();
+    setBodyState(b, [at(0), at(1), at(2)], [at(3), at(4), at(5), at(6)], [at(7), at(8), at(9)], [at(10), at(11), at(12)]);
   });
   let k = 0;
   for (const e of world.entityList) {

@@ -5,6 +5,7 @@
 import type { FurnitureEntity, MarkerEntity, ObjectEntity } from '../../sim/entities.ts';
 import { findSpots, type PlacementSpot } from '../../sim/placement.ts';
 import { ROBOT } from '../../sim/robot.ts';
+import { setBodyState } from '../../sim/snapshot.ts';
 import { World, type WorldSurface } from '../../sim/world.ts';
 
 /** Something to put objects on or in. */
@@ -46,18 +47,8 @@ function put(world: World, o: ObjectEntity, r: Receptacle, fail: (message: strin
 
 /** Put an object at a spot, upright and turned to the spot's yaw, at rest; then let the world settle. */
 function teleport(world: World, o: ObjectEntity, spot: PlacementSpot): void {
-  const b = o.body;
-  b.position.set(spot.position[0], spot.position[1], spot.position[2]);
   // A turn about +y, written out: what quaternion.setFromAxisAngle(UNIT_Y, yaw) computes.
-  b.quaternion.set(0, Math.sin(spot.yaw / 2), 0, Math.cos(spot.yaw / 2));
-  b.velocity.setZero();
-  b.angularVelocity.setZero();
-  b.force.setZero();
-  b.torque.setZero();
-  b.previousPosition.copy(b.position);
-  b.previousQuaternion.copy(b.quaternion);
-  b.aabbNeedsUpdate = true;
-  b.updateInertiaWorld();
+  setBodyState(o.body, spot.position, [0, Math.sin(spot.yaw / 2), 0, Math.cos(spot.yaw / 2)]);
   settle(world, SETTLE_STEPS);
 }
 
