@@ -1,0 +1,324 @@
+// The shipping decoder: the model of model.ts over Float32Array weights with a KV cache, in plain loops.
+// A prompt is processed as a matrix (four rows share each weight-row read); each further token is a row of one.
+// Checkpoint matrices are row-major [in, out]; the engine keeps them transposed, [out, in], so that every output
+// is a dot product over two contiguous rows with the sum in registers. Measured in V8 for a 128 x 512 matvec:
+// ~1.1 GMAC/s, against ~0.57 GMAC/s for `for i in in: for o in out`, whose inner loop loads and stores the
+// output row at every multiply. Keys and values of consumed positions stay in per-layer caches [context, d].
+import { headDim, mlpWidth, validateConfig, type ModelConfig } from '../config.ts';
+import { ropeTables, type RopeTables } from '../rope.ts';
+import type { NamedTensors } from '../tensors.ts';
+import { checkIds, weight, type DecodeEngine } from './types.ts';
+
+/** A layer's weights; matrices transposed to [out, in] (see matvec). */
+interface Layer {
+  ln1g: Float32Array;
+  ln1b: Float32Array;
+  qkvW: Float32Array;
+  qkvB: Float32Array;
+  projW: Float32Array;
+  projB: Float32Array;
+  ln2g: Float32Array;
+  ln2b: Float32Array;
+  fcW: Float32Array;
+  fcB: Float32Array;
+  outW: Float32Array;
+  outB: Float32Array;
+  /** [context, d]: keys (rotated when positions are rotary) of consumed positions, heads side by side. */
+  k: Float32Array;
+  /** [context, d] */
+  v: Float32Array;
+}
+
+/** W [in, out] row-major -> W^T [out, in] row-major. */
+function transpose(w: Float32Array, inDim: number, outDim: number): Float32Array {
+  const t = new Float32Array(w.length);
+  for (let i = 0; i < inDim; i++) for (let o = 0; o < outDim; o++) t[o * inDim + i] = w[i * outDim + o]!;
+  return t;
+}
+
+/** y = x W + b for one row, W given as W^T [out, in]: one dot product per output, in registers. */
+function matvec(x: Float32Array, xOff: number, wT: Float32Array, b: Float32Array, inDim: number, outDim: number, y: Float32Array, yOff: number): void {
+  const tail = inDim & ~3;
+  for (let o = 0; o < outDim; o++) {
+    const w = o * inDim;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let i = 0;
+    for (; i < tail; i += 4) {
+      s0 += x[xOff + i]! * wT[w + i]!;
+      s1 += x[xOff + i + 1]! * wT[w + i + 1]!;
+      s2 += x[xOff + i + 2]! * wT[w + i + 2]!;
+      s3 += x[xOff + i + 3]! * wT[w + i + 3]!;
+    }
+    for (; i < inDim; i++) s0 += x[xOff + i]! * wT[w + i]!;
+    y[yOff + o] = b[o]! + (s0 + s1 + (s2 + s3));
+  }
+}
+
+/**
+ * Y[T, out] = X[T, in] W + b with W given as W^T [out, in]: four rows at a time share each weight row read
+ * (the prompt as a matrix), the rest row by row.
+ */
+function matmul(x: Float32Array, rows: number, wT: Float32Array, b: Float32Array, inDim: number, outDim: number, y: Float32Array): void {
+  let t = 0;
+  for (; t + 4 <= rows; t += 4) {
+    const x0 = t * inDim;
+    const x1 = x0 + inDim;
+    const x2 = x1 + inDim;
+    const x3 = x2 + inDim;
+    for (let o = 0; o < outDim; o++) {
+      const w = o * inDim;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let i = 0; i < inDim; i++) {
+        const wi = wT[w + i]!;
+        s0 += x[x0 + i]! * wi;
+        s1 += x[x1 + i]! * wi;
+        s2 += x[x2 + i]! * wi;
+        s3 += x[x3 + i]! * wi;
+      }
+      const bo = b[o]!;
+      y[t * outDim + o] = bo + s0;
+      y[(t + 1) * outDim + o] = bo + s1;
+      y[(t + 2) * outDim + o] = bo + s2;
+      y[(t + 3) * outDim + o] = bo + s3;
+    }
+  }
+  for (; t < rows; t++) matvec(x, t * inDim, wT, b, inDim, outDim, y, t * outDim);
+}
+
+/** LayerNorm of every row of x [T, d] into y. */
+function layerNorm(x: Float32Array, rows: number, d: number, g: Float32Array, b: Float32Array, eps: number, y: Float32Array): void {
+  for (let t = 0; t < rows; t++) {
+    const off = t * d;
+    let mean = 0;
+    for (let i = 0; i < d; i++) mean += x[off + i]!;
+    mean /= d;
+    let variance = 0;
+    for (let i = 0; i < d; i++) {
+      const c = x[off + i]! - mean;
+      variance += c * c;
+    }
+    const inv = 1 / Math.sqrt(variance / d + eps);
+    for (let i = 0; i < d; i++) y[off + i] = (x[off + i]! - mean) * inv * g[i]! + b[i]!;
+  }
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+export class CpuEngine implements DecodeEngine {
+  readonly config: ModelConfig;
+  private pos = 0;
+  private readonly wte: Float32Array;
+  private readonly wpe: Float32Array | null;
+  private readonly lnfG: Float32Array;
+  private readonly lnfB: Float32Array;
+  private readonly layers: Layer[] = [];
+  private readonly rope: RopeTables | null;
+  private readonly logits: Float32Array;
+  private readonly acc: Float64Array;
+  private readonly scores: Float64Array;
+  /** Scratch rows, grown to the longest prefill. */
+  private capacity = 0;
+  private x = new Float32Array(0); // [T, d] residual stream
+  private a = new Float32Array(0); // [T, d] normalised
+  private qkv = new Float32Array(0); // [T, 3d]
+  private att = new Float32Array(0); // [T, d] attention output before projection
+  private tmp = new Float32Array(0); // [T, d] projection output
+  private hidden = new Float32Array(0); // [T, M]
+
+  constructor(config: ModelConfig, weights: NamedTensors) {
+    validateConfig(config);
+    this.config = config;
+    const { vocabSize: V, context: C, dModel: d, layers } = config;
+    const m = mlpWidth(config);
+    const w = (name: string, shape: number[]): Float32Array => weight(weights, name, shape);
+    this.wte = w('wte', [V, d]);
+    this.wpe = config.positions === 'learned' ? w('wpe', [C, d]) : null;
+    for (let l = 0; l < layers; l++) {
+      const p = `h.${l}`;
+      this.layers.push({
+        ln1g: w(`${p}.ln1.g`, [d]),
+        ln1b: w(`${p}.ln1.b`, [d]),
+        qkvW: transpose(w(`${p}.attn.qkv.w`, [d, 3 * d]), d, 3 * d),
+        qkvB: w(`${p}.attn.qkv.b`, [3 * d]),
+        projW: transpose(w(`${p}.attn.proj.w`, [d, d]), d, d),
+        projB: w(`${p}.attn.proj.b`, [d]),
+        ln2g: w(`${p}.ln2.g`, [d]),
+        ln2b: w(`${p}.ln2.b`, [d]),
+        fcW: transpose(w(`${p}.mlp.fc.w`, [d, m]), d, m),
+        fcB: w(`${p}.mlp.fc.b`, [m]),
+        outW: transpose(w(`${p}.mlp.proj.w`, [m, d]), m, d),
+        outB: w(`${p}.mlp.proj.b`, [d]),
+        k: new Float32Array(C * d),
+        v: new Float32Array(C * d),
+      });
+    }
+    this.lnfG = w('lnf.g', [d]);
+    this.lnfB = w('lnf.b', [d]);
+    this.rope = config.positions === 'rope' ? ropeTables(C, headDim(config)) : null;
+    this.logits = new Float32Array(V);
+    this.acc = new Float64Array(Math.max(3 * d, m));
+    this.scores = new Float64Array(C);
+  }
+
+  get position(): number {
+    return this.pos;
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  private ensure(rows: number): void {
+    if (rows <= this.capacity) return;
+    const d = this.config.dModel;
+    this.capacity = rows;
+    this.x = new Float32Array(rows * d);
+    this.a = new Float32Array(rows * d);
+    this.qkv = new Float32Array(rows * 3 * d);
+    this.att = new Float32Array(rows * d);
+    this.tmp = new Float32Array(rows * d);
+    this.hidden = new Float32Array(rows * mlpWidth(this.config));
+  }
+
+  prefill(ids: readonly number[]): Float32Array {
+    if (ids.length === 0) throw new RangeError('prefill needs at least one token');
+    checkIds(ids, this.config, this.pos);
+    return this.run(ids);
+  }
+
+  step(id: number): Float32Array {
+    checkIds([id], this.config, this.pos);
+    return this.run([id]);
+  }
+
+  /** y = x W + b over `rows` rows (W as W^T). */
+  private linear(x: Float32Array, rows: number, wT: Float32Array, b: Float32Array, inDim: number, outDim: number, y: Float32Array): void {
+    matmul(x, rows, wT, b, inDim, outDim, y);
+  }
+
+  private run(ids: readonly number[]): Float32Array {
+    const { dModel: d, heads: H, layerNormEps: eps, vocabSize: V } = this.config;
+    const hd = d / H;
+    const m = mlpWidth(this.config);
+    const T = ids.length;
+    const p0 = this.pos;
+    this.ensure(T);
+    const { x, a, qkv, att, tmp, hidden, scores } = this;
+    const scale = 1 / Math.sqrt(hd);
+
+    // Embeddings: x[t] = wte[id] (+ wpe[p0 + t]).
+    for (let t = 0; t < T; t++) {
+      const row = ids[t]! * d;
+      for (let i = 0; i < d; i++) x[t * d + i] = this.wte[row + i]!;
+      if (this.wpe !== null) {
+        const prow = (p0 + t) * d;
+        for (let i = 0; i < d; i++) x[t * d + i] = x[t * d + i]! + this.wpe[prow + i]!;
+      }
+    }
+
+    for (const layer of this.layers) {
+      // Attention: qkv = LN1(x) Wqkv + b; rotate q, k; append k, v to the cache; attend causally.
+      layerNorm(x, T, d, layer.ln1g, layer.ln1b, eps, a);
+      this.linear(a, T, layer.qkvW, layer.qkvB, d, 3 * d, qkv);
+      for (let t = 0; t < T; t++) {
+        const q = t * 3 * d;
+        if (this.rope !== null) {
+          for (let h = 0; h < H; h++) {
+            this.rotate(qkv, q + h * hd, hd, p0 + t);
+            this.rotate(qkv, q + d + h * hd, hd, p0 + t);
+          }
+        }
+        const cacheRow = (p0 + t) * d;
+        for (let i = 0; i < d; i++) {
+          layer.k[cacheRow + i] = qkv[q + d + i]!;
+          layer.v[cacheRow + i] = qkv[q + 2 * d + i]!;
+        }
+      }
+      const keys = layer.k;
+      const values = layer.v;
+      const acc = this.acc;
+      for (let t = 0; t < T; t++) {
+        const last = p0 + t; // attends to positions 0..last
+        for (let h = 0; h < H; h++) {
+          const q = t * 3 * d + h * hd;
+          const ho = h * hd;
+          let max = -Infinity;
+          for (let j = 0; j <= last; j++) {
+            const kRow = j * d + ho;
+            let s0 = 0;
+            let s1 = 0;
+            let c = 0;
+            for (; c + 1 < hd; c += 2) {
+              s0 += qkv[q + c]! * keys[kRow + c]!;
+              s1 += qkv[q + c + 1]! * keys[kRow + c + 1]!;
+            }
+            if (c < hd) s0 += qkv[q + c]! * keys[kRow + c]!;
+            const s = (s0 + s1) * scale;
+            scores[j] = s;
+            if (s > max) max = s;
+          }
+          let total = 0;
+          for (let j = 0; j <= last; j++) {
+            const e = Math.exp(scores[j]! - max);
+            scores[j] = e;
+            total += e;
+          }
+          acc.fill(0, 0, hd);
+          for (let j = 0; j <= last; j++) {
+            const pj = scores[j]!;
+            const vRow = j * d + ho;
+            for (let c = 0; c < hd; c++) acc[c] = acc[c]! + pj * values[vRow + c]!;
+          }
+          const inv = 1 / total;
+          for (let c = 0; c < hd; c++) att[t * d + ho + c] = acc[c]! * inv;
+        }
+      }
+      this.linear(att, T, layer.projW, layer.projB, d, d, tmp);
+      for (let i = 0; i < T * d; i++) x[i] = x[i]! + tmp[i]!;
+
+      // MLP: x += GELU(LN2(x) Wfc + b) Wproj + b.
+      layerNorm(x, T, d, layer.ln2g, layer.ln2b, eps, a);
+      this.linear(a, T, layer.fcW, layer.fcB, d, m, hidden);
+      for (let i = 0; i < T * m; i++) {
+        const u = hidden[i]!;
+        hidden[i] = 0.5 * u * (1 + Math.tanh(GELU_C * (u + 0.044715 * u * u * u)));
+      }
+      this.linear(hidden, T, layer.outW, layer.outB, m, d, tmp);
+      for (let i = 0; i < T * d; i++) x[i] = x[i]! + tmp[i]!;
+    }
+    this.pos += T;
+
+    // Only the last row goes through LNf and the tied output projection: logits[v] = hf . wte[v].
+    const lastRow = x.subarray((T - 1) * d, T * d);
+    const hf = a.subarray(0, d);
+    layerNorm(lastRow, 1, d, this.lnfG, this.lnfB, eps, hf);
+    const wte = this.wte;
+    for (let v = 0; v < V; v++) {
+      const row = v * d;
+      let s = 0;
+      for (let i = 0; i < d; i++) s += hf[i]! * wte[row + i]!;
+      this.logits[v] = s;
+    }
+    return Float32Array.from(this.logits);
+  }
+
+  private rotate(x: Float32Array, off: number, hd: number, p: number): void {
+    const rope = this.rope;
+    if (rope === null) return;
+    const half = hd / 2;
+    for (let j = 0; j < half; j++) {
+      const c = rope.cos[p * half + j]!;
+      const s = rope.sin[p * half + j]!;
+      const x1 = x[off + j]!;
+      const x2 = x[off + half + j]!;
+      x[off + j] = x1 * c - x2 * s;
+      x[off + half + j] = x2 * c + x1 * s;
+    }
+  }
+}
