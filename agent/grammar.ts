@@ -2,13 +2,16 @@
 //
 //   action  = ws name ws [ "(" ws [ arg ws { "," ws arg ws } ] ")" ] ws [ ";" | "." ] ws
 //   name    = letter { letter | digit | "_" }                  (case-insensitive)
-//   arg     = ident | string | number
+//   arg     = ident | mark | string | number
+//   mark    = "#" digit { digit }                              (at most 4 digits: a prompt's mark, see agent/prompt.ts)
 //   ident   = ( letter | "_" ) { letter | digit | "_" }        (an entity id once lower-cased)
 //   string  = '"' { char | "\" ( '"' | "\" | "/" | "b" | "f" | "n" | "r" | "t" | "u" hex hex hex hex ) } '"'
 //           | "'" { any char but "'" } "'"                     (single quotes: quoted ids only)
 //   number  = [ "+" | "-" ] ( digits [ "." [ digits ] ] | "." digits ) [ ( "e" | "E" ) [ "+" | "-" ] digits ]
 //
 // The bare form `name` (without parentheses) is accepted for zero-argument actions only.
+// An entity argument may be a mark such as `#3`: it parses to the action with the text `#3` as the argument,
+// and resolveMarks turns it into the entity id through the prompt's MarkTable (an unknown mark is an error).
 // Checks run in this order: syntax, action name, arity, arguments. Parsing never throws,
 // is linear in the input, and refuses inputs over MAX_ACTION_TEXT characters.
 
@@ -24,6 +27,7 @@ export const ACTION_PARSE_ERROR_CODES = [
   'arity',
   'bad_argument',
   'too_long',
+  'unknown_mark',
 ] as const;
 export type ActionParseErrorCode = (typeof ACTION_PARSE_ERROR_CODES)[number];
 
@@ -39,6 +43,13 @@ export interface ActionParseError {
 export type ParseResult = { ok: true; action: Action } | { ok: false; error: ActionParseError };
 
 const ENTITY_ID = /^[a-z][a-z0-9_]{0,63}$/;
+const MAX_MARK_DIGITS = 4;
+const MARK = /^#\d{1,4}$/;
+
+/** Whether `s` is a mark such as `#3` (as an argument of a parsed action). */
+export function isMark(s: string): boolean {
+  return MARK.test(s);
+}
 
 /** Whether `s` is a valid (lower-case) entity id. */
 export function isEntityId(s: string): boolean {
@@ -94,6 +105,7 @@ const PARAMS: Record<ActionKind, readonly (readonly [name: string, type: ParamTy
 
 type Arg =
   | { type: 'ident'; value: string; pos: number }
+  | { type: 'mark'; value: string; pos: number }
   | { type: 'string'; value: string; quote: '"' | "'"; pos: number }
   | { type: 'number'; value: string; pos: number };
 
@@ -215,13 +227,19 @@ function lexArg(text: string, start: number): { arg: Arg; end: number } | Expect
     if ('expected' in s) return s;
     return { arg: { type: 'string', value: s.value, quote: c, pos: start }, end: s.end };
   }
+  if (c === '#') {
+    let i = start + 1;
+    while (isDigit(text[i])) i++;
+    if (i === start + 1) return { expected: 'a mark number after "#"', at: i };
+    return { arg: { type: 'mark', value: text.slice(start, i), pos: start }, end: i };
+  }
   if (isLetter(c) || c === '_') {
     let i = start;
     while (isWordChar(text[i])) i++;
     return { arg: { type: 'ident', value: text.slice(start, i), pos: start }, end: i };
   }
   if (isDigit(c) || c === '.' || c === '+' || c === '-') return lexNumber(text, start);
-  return { expected: 'an argument (an entity id, a string or a number)', at: start };
+  return { expected: 'an argument (an entity id, a #mark, a string or a number)', at: start };
 }
 
 function lexNumber(text: string, start: number): { arg: Arg; end: number } | Expected {
@@ -287,6 +305,10 @@ function convert(arg: Arg, type: ParamType): string | number | { problem: string
   switch (type) {
     case 'id': {
       if (arg.type === 'number') return { problem: `expected an entity id, found the number ${arg.value}` };
+      if (arg.type === 'mark') {
+        if (arg.value.length > MAX_MARK_DIGITS + 1) return { problem: `${arg.value} is not a mark (# and at most ${MAX_MARK_DIGITS} digits)` };
+        return arg.value;
+      }
       const id = arg.value.toLowerCase();
       if (isEntityId(id)) return id;
       return {
@@ -335,6 +357,75 @@ function build(kind: ActionKind, values: readonly (string | number)[]): Action {
     default:
       return assertNever(kind, 'action kind');
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Marks
+
+/**
+ * The marks of one prompt (agent/prompt.ts): mark `#n` names `ids[n - 1]`. JSON-safe. `names[n - 1]` is how the
+ * prompt describes it ("red mug").
+ */
+export interface MarkTable {
+  ids: string[];
+  names: string[];
+}
+
+/** The mark of an entity id in a table, or null. */
+export function markOf(marks: MarkTable, id: string): string | null {
+  const i = marks.ids.indexOf(id);
+  return i < 0 ? null : `#${i + 1}`;
+}
+
+/** The entity id a mark names, or null when the table has no such mark. */
+export function idOfMark(marks: MarkTable, mark: string): string | null {
+  if (!isMark(mark)) return null;
+  return marks.ids[Number(mark.slice(1)) - 1] ?? null;
+}
+
+/** The action with `f` applied to every entity argument. */
+export function mapEntities(action: Action, f: (id: string) => string): Action {
+  switch (action.kind) {
+    case 'goto':
+    case 'open':
+    case 'close':
+    case 'toggle':
+      return { kind: action.kind, target: f(action.target) };
+    case 'pick':
+      return { kind: 'pick', object: f(action.object) };
+    case 'place':
+      return { kind: 'place', object: f(action.object), receptacle: f(action.receptacle) };
+    case 'say':
+    case 'done':
+    case 'move':
+    case 'grasp':
+    case 'release':
+      return action;
+    default:
+      return assertNever(action, 'action');
+  }
+}
+
+/**
+ * Turns the marks of a parsed action (`pick(#3)`) into the entity ids they name; ids pass through unchanged.
+ * An unknown mark is an 'unknown_mark' error whose input is the action's text and position that of the mark.
+ */
+export function resolveMarks(action: Action, marks: MarkTable): ParseResult {
+  const missing: string[] = [];
+  const resolved = mapEntities(action, (arg) => {
+    if (!isMark(arg)) return arg;
+    const id = idOfMark(marks, arg);
+    if (id === null) missing.push(arg);
+    return id ?? arg;
+  });
+  const unknown = missing[0];
+  if (unknown !== undefined) {
+    const input = formatAction(action);
+    const n = marks.ids.length;
+    const known = n === 0 ? 'the prompt has no marks' : `the prompt's marks are #1 to #${n}`;
+    return failure('unknown_mark', `unknown mark ${unknown}; ${known}`, Math.max(0, input.indexOf(unknown)), input);
+  }
+  return { ok: true, action: resolved };
 }
 
 // ---------------------------------------------------------------------------------------------

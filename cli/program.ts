@@ -2,6 +2,7 @@
 // `umwelt: error: ...` line and an exit code (2 for bad flags or input, 1 for unexpected failures).
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../eval/version.ts';
+import { registerData } from './commands/data.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerMemory } from './commands/memory.ts';
 import { registerReplay } from './commands/replay.ts';
@@ -15,7 +16,7 @@ import { errorLine, EXIT, UsageError } from './errors.ts';
 import type { Output } from './output.ts';
 
 /** The commands, in the order help lists them. */
-export const COMMANDS = ['run', 'eval', 'replay', 'scenes', 'scene', 'validate', 'schema', 'memory'] as const;
+export const COMMANDS = ['run', 'eval', 'replay', 'scenes', 'scene', 'validate', 'schema', 'memory', 'data'] as const;
 
 export function buildProgram(cli: CliContext): Command {
   const program = new Command('umwelt');
@@ -46,6 +47,7 @@ Examples:
   $ umwelt validate my-house.json
   $ umwelt schema --out scenes/schema
   $ umwelt memory search agent.mem "where is the red mug" --k 3
+  $ umwelt data --split train --episodes 20 --out data/train   # corpus and instruction examples from the oracle
 
 Exit codes: 0 done (also when an episode fails), 1 invalid file or unexpected failure, 2 bad flags or input, 130 interrupted.`,
     );
@@ -58,6 +60,7 @@ Exit codes: 0 done (also when an episode fails), 1 invalid file or unexpected fa
   registerValidate(program, cli);
   registerSchema(program, cli);
   registerMemory(program, cli);
+  registerData(program, cli);
   return program;
 }
 

@@ -5,7 +5,11 @@ import {
   extractAction,
   formatAction,
   isEntityId,
+  isMark,
+  mapEntities,
   parseAction,
+  resolveMarks,
+  type MarkTable,
   type ActionParseErrorCode,
   type ParseResult,
 } from '../../agent/grammar.ts';
@@ -361,5 +365,57 @@ describe('extractAction', () => {
     const start = performance.now();
     expect(expectAction(extractAction(raw))).toEqual({ kind: 'done' });
     expect(performance.now() - start).toBeLessThan(1000);
+  });
+});
+
+describe('marks', () => {
+  const marks: MarkTable = { ids: ['table_1', 'mug_3', 'shelf_1'], names: ['white table', 'red mug', 'blue shelf'] };
+
+  it.each<[string, Action]>([
+    ['pick(#2)', { kind: 'pick', object: '#2' }],
+    ['goto( #1 )', { kind: 'goto', target: '#1' }],
+    ['place(#2, #3)', { kind: 'place', object: '#2', receptacle: '#3' }],
+    ['place(#2, shelf_1)', { kind: 'place', object: '#2', receptacle: 'shelf_1' }],
+    ['open(#0012)', { kind: 'open', target: '#0012' }],
+  ])('%j parses with the raw mark kept', (text, action) => {
+    expect(expectAction(parseAction(text))).toEqual(action);
+  });
+
+  it('resolves marks to ids, and leaves ids alone', () => {
+    expect(expectAction(resolveMarks(expectAction(parseAction('place(#2, #3)')), marks))).toEqual({ kind: 'place', object: 'mug_3', receptacle: 'shelf_1' });
+    expect(expectAction(resolveMarks(expectAction(parseAction('place(#2, table_1)')), marks))).toEqual({ kind: 'place', object: 'mug_3', receptacle: 'table_1' });
+    expect(expectAction(resolveMarks({ kind: 'move', forward: 1, turn: 0 }, marks))).toEqual({ kind: 'move', forward: 1, turn: 0 });
+    expect(expectAction(resolveMarks(expectAction(parseAction('open(#001)')), marks))).toEqual({ kind: 'open', target: 'table_1' });
+  });
+
+  it.each(['pick(#4)', 'pick(#0)', 'place(#1, #9)'])('%s: an unknown mark is a typed error', (text) => {
+    const result = resolveMarks(expectAction(parseAction(text)), marks);
+    const error = expectWellFormedError(formatAction(expectAction(parseAction(text))), result);
+    expect(error.code).toBe('unknown_mark');
+    expect(error.message).toMatch(/unknown mark #\d+; the prompt's marks are #1 to #3/);
+    expect(error.input.slice(error.position)).toMatch(/^#\d/);
+  });
+
+  it.each<[string, ActionParseErrorCode, RegExp]>([
+    ['pick(#)', 'syntax', /mark number/],
+    ['pick(#a)', 'syntax', /mark number/],
+    ['pick(#12345)', 'bad_argument', /not a mark/],
+    ['say(#1)', 'bad_argument', /double-quoted/],
+    ['move(#1, 0)', 'bad_argument', /number/],
+  ])('%j is refused (%s)', (text, code, message) => {
+    const error = expectWellFormedError(text, parseAction(text));
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(message);
+  });
+
+  it('isMark and mapEntities', () => {
+    expect(['#1', '#0042'].every(isMark)).toBe(true);
+    expect(['#', '1', '#a', 'mug_1', '#12345'].some(isMark)).toBe(false);
+    expect(mapEntities({ kind: 'place', object: 'a', receptacle: 'b' }, (id) => id.toUpperCase())).toEqual({ kind: 'place', object: 'A', receptacle: 'B' });
+  });
+
+  it('extractAction finds a marked action after a thought', () => {
+    expect(expectAction(extractAction('Thought: The red mug #2 is here. So: pick #2, the red mug.\nAction: pick(#2)'))).toEqual({ kind: 'pick', object: '#2' });
+    expect(expectAction(extractAction('Thought: go.\n**Action:** `place(#2, #3)`'))).toEqual({ kind: 'place', object: '#2', receptacle: '#3' });
   });
 });

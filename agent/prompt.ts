@@ -1,0 +1,240 @@
+// The ONE prompt format every planner shares (the language-model planners trained on `umwelt data`, and a remote
+// LLM alike): a PlannerContext -> compact text with numbered marks, and a decision -> `Thought: ...\nAction: ...`.
+//
+// Example (search, train seed 0, step 1; the text ends with a newline and the answer follows it):
+//
+//   Actions: goto(x) pick(x) place(x, y) open(x) close(x) toggle(x) say("...") done(); x is a #mark or an id.
+//   Task: Look for the white bottle in the cupboards and pick it up.
+//   Places:
+//   kitchen_1: #1 yellow counter, #2 green fridge (opens), #3 yellow cabinet (opens)
+//   living_room_1: #4 black sofa, #5 white table, #6 blue shelf, #7 black lamp
+//   See:
+//   #2 green fridge, closed, 1.9 m
+//   #8 orange candle on #1, 2.5 m
+//   #9 purple can on #1, 2.7 m
+//   #1 yellow counter, 2.7 m
+//   You: in kitchen_1, holding nothing.
+//   Memories: none
+//   History: none
+//
+// and the answer (renderResponse):
+//
+//   Thought: The white bottle is not in sight. It could be in the yellow cabinet #3, the nearest container I have
+//   not checked. So: goto #3, the yellow cabinet.
+//   Action: goto(#3)
+//
+// Sections, in this order (each always present, so that a model always sees the same skeleton):
+// - `Actions:` the action grammar in one line (agent/grammar.ts). An entity argument is a mark `#n` or an entity id.
+// - `Task:` the instruction as the agent sees it now.
+// - `Places:` the landmarks (furniture and mats, known from the floor plan), one line per room, in the order the
+//   observation lists them; `(opens)` marks openable ones. At most PROMPT_LIMITS.landmarks; those whose colour and
+//   category the task names come first, then those in the agent's room, then the rest in observation order; the
+//   line `(+k more)` says how many were left out.
+// - `See:` one line per visible entity, nearest first: `#n colour category[ on|in #k][, open|closed|on|off|held],
+//   d m`. At most PROMPT_LIMITS.visible (those the task names first, then the nearest), with `(+k more)`.
+// - `You:` the agent's room and what it holds (`holding #n category`, the category read off the id because the
+//   observation does not list a held thing among the visible ones, or `holding nothing`).
+// - `Memories:` retrieved memories, one `- text` line each (at most PROMPT_LIMITS.memories), or `none`.
+// - `History:` the last PROMPT_LIMITS.history steps, oldest first: `step. action: ok` or `step. action: failed
+//   reason (detail)`, actions written with marks where the prompt has one, or `none`.
+//
+// Marks are numbered 1, 2, ... in the order entities first appear in the text (so Places come first); a
+// MarkTable maps `#n` <-> id. The answer is `Thought: ...` (what is needed, where the target is or may be, what to
+// do next, restating the chosen entity by mark and name) then `Action: ...` in the grammar, with marks. Planners
+// turn it back into an Action with extractAction then resolveMarks (agent/grammar.ts); ids work as well as marks.
+// Everything here is a pure function of JSON-safe input: the same context always gives the same bytes.
+import type { PlannerContext } from './planner.ts';
+import { formatAction, mapEntities, markOf, parseAction, type MarkTable } from './grammar.ts';
+import { assertNever, COLORS, type Action, type Observation, type SeenEntity } from '../sim/types.ts';
+
+export type { MarkTable } from './grammar.ts';
+
+/** The caps that keep a prompt small (a typical one is under ~350 words). */
+export const PROMPT_LIMITS = { landmarks: 16, visible: 10, history: 4, memories: 3, detail: 60, memoryChars: 160 } as const;
+
+export const ACTIONS_LINE = 'Actions: goto(x) pick(x) place(x, y) open(x) close(x) toggle(x) say("...") done(); x is a #mark or an id.';
+
+export interface RenderedPrompt {
+  text: string;
+  marks: MarkTable;
+}
+
+const words = (category: string): string => category.replace(/_/g, ' ');
+const nameOf = (e: { color: string; category: string }): string => `${e.color} ${words(e.category)}`;
+const fixed1 = (n: number): string => (Math.round(n * 10) / 10).toFixed(1);
+const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+
+/** Marks handed out in order of first use. */
+class Marker {
+  readonly table: MarkTable = { ids: [], names: [] };
+  mark(id: string, name: string): string {
+    const known = markOf(this.table, id);
+    if (known !== null) return known;
+    this.table.ids.push(id);
+    this.table.names.push(name);
+    return `#${this.table.ids.length}`;
+  }
+  /** The mark of an already marked id, or the id itself. */
+  ref(id: string): string {
+    return markOf(this.table, id) ?? id;
+  }
+}
+
+/** Whether the instruction names this colour and category ("the white table"). */
+function named(instruction: string, e: { color: string; category: string }): boolean {
+  return instruction.toLowerCase().includes(nameOf(e));
+}
+
+/** Keep at most `n` items, preferring those `first` (stable), and return them in their original order. */
+function cap<T>(items: readonly T[], n: number, rank: (item: T) => number): { kept: T[]; left: number } {
+  if (items.length <= n) return { kept: [...items], left: 0 };
+  const order = items.map((item, i) => ({ item, i, r: rank(item) })).sort((a, b) => a.r - b.r || a.i - b.i);
+  const keep = new Set(order.slice(0, n).map((x) => x.i));
+  return { kept: items.filter((_, i) => keep.has(i)), left: items.length - n };
+}
+
+function stateWords(e: SeenEntity): string {
+  const s = e.state;
+  if (s.held) return 'held';
+  if (s.open !== undefined) return s.open ? 'open' : 'closed';
+  if (s.on !== undefined) return s.on ? 'on' : 'off';
+  return '';
+}
+
+/** The action as text with its entities written as marks where `marks` has one. */
+export function formatWithMarks(action: Action, marks: MarkTable): string {
+  return formatAction(mapEntities(action, (id) => markOf(marks, id) ?? id));
+}
+
+/** The prompt for one decision. */
+export function renderPrompt(context: PlannerContext): RenderedPrompt {
+  const obs: Observation = context.observation;
+  const instruction = context.instruction;
+  const m = new Marker();
+  const lines: string[] = [ACTIONS_LINE, `Task: ${instruction}`];
+
+  // Places: landmarks grouped by room, rooms in order of first appearance.
+  const places = cap(obs.landmarks, PROMPT_LIMITS.landmarks, (l) => (named(instruction, l) ? 0 : l.room === obs.agent.room ? 1 : 2));
+  lines.push('Places:');
+  const rooms: string[] = [];
+  for (const l of places.kept) if (!rooms.includes(l.room)) rooms.push(l.room);
+  for (const room of rooms) {
+    const items = places.kept.filter((l) => l.room === room).map((l) => `${m.mark(l.id, nameOf(l))} ${nameOf(l)}${l.openable ? ' (opens)' : ''}`);
+    lines.push(`${room}: ${items.join(', ')}`);
+  }
+  if (places.kept.length === 0) lines.push('none');
+  if (places.left > 0) lines.push(`(+${places.left} more)`);
+
+  // See: nearest first.
+  const byDistance = [...obs.visible].sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const seen = cap(byDistance, PROMPT_LIMITS.visible, (e) => (named(instruction, e) ? 0 : 1));
+  lines.push('See:');
+  for (const e of seen.kept) {
+    const support = e.state.inside !== undefined ? ` in ${m.ref(e.state.inside)}` : e.state.on_top_of !== undefined ? ` on ${m.ref(e.state.on_top_of)}` : '';
+    const state = stateWords(e);
+    lines.push(`${m.mark(e.id, nameOf(e))} ${nameOf(e)}${support}${state ? `, ${state}` : ''}, ${fixed1(e.distance)} m`);
+  }
+  if (seen.kept.length === 0) lines.push('nothing');
+  if (seen.left > 0) lines.push(`(+${seen.left} more)`);
+
+  // You.
+  let holding = 'nothing';
+  if (obs.holding !== null) {
+    // A held thing is not among the visible ones: its id (category_n) still tells the category.
+    const held = obs.visible.find((e) => e.id === obs.holding);
+    const name = held ? nameOf(held) : words(obs.holding.replace(/_\d+$/, ''));
+    holding = `${m.mark(obs.holding, name)} ${name}`;
+  }
+  lines.push(`You: in ${obs.agent.room}, holding ${holding}.`);
+
+  // Memories.
+  const memories = context.memories.slice(0, PROMPT_LIMITS.memories);
+  if (memories.length === 0) lines.push('Memories: none');
+  else {
+    lines.push('Memories:');
+    for (const text of memories) lines.push(`- ${clip(text.replace(/\s+/g, ' ').trim(), PROMPT_LIMITS.memoryChars)}`);
+  }
+
+  // History.
+  const history = context.history.slice(-PROMPT_LIMITS.history);
+  if (history.length === 0) lines.push('History: none');
+  else {
+    lines.push('History:');
+    for (const h of history) {
+      const parsed = h.action === null ? null : parseAction(h.action);
+      const action = parsed === null ? '(unparsable)' : parsed.ok ? formatWithMarks(parsed.action, m.table) : clip(h.action ?? '', 40);
+      const outcome = h.outcome.ok ? 'ok' : `failed ${h.outcome.reason}${h.outcome.detail ? ` (${clip(h.outcome.detail, PROMPT_LIMITS.detail)})` : ''}`;
+      lines.push(`${h.step}. ${action}: ${outcome}`);
+    }
+  }
+  return { text: `${lines.join('\n')}\n`, marks: m.table };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The answer
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A thought rewritten for a mark table: every entity id it names becomes `the <colour> <category> #n`, and every
+ * `the <colour> <category>` of a marked entity gets its mark (`the white bottle #8`). Ids without marks stay.
+ */
+export function restateThought(thought: string, marks: MarkTable): string {
+  let text = thought;
+  // Longest ids first, so that `cabinet_10` is not read as `cabinet_1`.
+  const order = marks.ids.map((id, i) => ({ id, i })).sort((a, b) => b.id.length - a.id.length || a.i - b.i);
+  const placeholders: string[] = [];
+  for (const { id, i } of order) {
+    const re = new RegExp(`(?<![\\w#])${escapeRegExp(id)}(?!\\w)`, 'g');
+    text = text.replace(re, () => {
+      placeholders.push(`the ${marks.names[i] ?? id} #${i + 1}`);
+      return `\uE000${placeholders.length - 1}\uE001`;
+    });
+  }
+  for (const [i, name] of marks.names.entries()) {
+    if (!name) continue;
+    // A held thing's name is its bare category: then any colour may come before it ("the green mug").
+    const colour = COLORS.some((c) => name.startsWith(`${c} `)) ? '' : `(?:(?:${COLORS.join('|')}) )?`;
+    const re = new RegExp(`\\b(the ${colour}${escapeRegExp(name)})\\b(?! #)`, 'gi');
+    text = text.replace(re, (_, phrase: string) => `${phrase} #${i + 1}`);
+  }
+  text = text.replace(/\uE000(\d+)\uE001/g, (_, n: string) => placeholders[Number(n)] ?? '');
+  // Capitalise a leading word, never a leading id.
+  return /^[a-z]+\b(?!_)/.test(text) ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+}
+
+/** `So: <kind> #n, the <name>[, onto|into #k, the <name>].` — the chosen entities restated, or '' without any. */
+function restateChoice(action: Action, marks: MarkTable): string {
+  const say = (id: string): string => {
+    const mark = markOf(marks, id);
+    if (mark === null) return id;
+    return `${mark}, the ${marks.names[marks.ids.indexOf(id)] ?? id}`;
+  };
+  switch (action.kind) {
+    case 'goto':
+    case 'open':
+    case 'close':
+    case 'toggle':
+      return `So: ${action.kind} ${say(action.target)}.`;
+    case 'pick':
+      return `So: pick ${say(action.object)}.`;
+    case 'place':
+      return `So: place ${say(action.object)}, on ${say(action.receptacle)}.`;
+    case 'say':
+    case 'done':
+    case 'move':
+    case 'grasp':
+    case 'release':
+      return '';
+    default:
+      return assertNever(action, 'action');
+  }
+}
+
+/** The answer text: `Thought: ...\nAction: ...`, entities written as marks where the table has one. */
+export function renderResponse(thought: string, action: Action, marks: MarkTable): string {
+  const choice = restateChoice(action, marks);
+  const restated = restateThought(thought.replace(/\s+/g, ' ').trim(), marks);
+  const full = choice ? `${restated} ${choice}` : restated;
+  return `Thought: ${full}\nAction: ${formatWithMarks(action, marks)}`;
+}

@@ -1,0 +1,187 @@
+// `umwelt data`: training data for the language-model planner. Runs the oracle over seeds of a split for every
+// family asked and writes DIR/corpus.txt (one passage per line), DIR/sft.jsonl (one instruction example per line:
+// {prompt, response, family, seed, step}, the prompt format of agent/prompt.ts) and DIR/manifest.json (counts,
+// seeds, families, version, sha256 of each file). Byte-identical output for the same arguments.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { DATA_VERSION, generateData, type EpisodeSummary } from '../../agent/data/generate.ts';
+import { FAMILY_NAMES, SPLITS, type FamilyName, type Split } from '../../scenes/family-names.ts';
+import { SPLIT_SIZE } from '../../scenes/splits.ts';
+import { EXIT, UsageError } from '../errors.ts';
+import { plural } from '../format.ts';
+import { parseFamily, parseMaxSteps } from '../options.ts';
+import { printJson, type Output } from '../output.ts';
+import type { CliContext } from './context.ts';
+
+export interface DataCommandOptions {
+  split: Split;
+  episodes: number;
+  out: string;
+  families?: FamilyName[];
+  start: number;
+  maxSteps?: number;
+  force?: boolean;
+  json?: boolean;
+}
+
+export interface DataManifest {
+  version: number;
+  split: Split;
+  start: number;
+  episodesPerFamily: number;
+  families: FamilyName[];
+  counts: { episodes: number; successes: number; failures: number; notGenerated: number; corpusLines: number; examples: number };
+  episodes: EpisodeSummary[];
+  files: Record<string, { bytes: number; sha256: string }>;
+}
+
+export const DATA_FILES = ['corpus.txt', 'sft.jsonl'] as const;
+
+function parseSplit(value: string): Split {
+  if ((SPLITS as readonly string[]).includes(value)) return value as Split;
+  throw new InvalidArgumentError(`unknown split "${value}"; valid splits: ${SPLITS.join(', ')}`);
+}
+
+function integer(what: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}, got "${value}"`);
+    return n;
+  };
+}
+
+/** Repeatable and comma-separated: `--families goto,pickup`. */
+function collectFamilies(value: string, previous: FamilyName[] | undefined): FamilyName[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(parseFamily);
+  const before = previous ?? [];
+  return [...before, ...names.filter((n) => !before.includes(n))];
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+function progressBar(out: Output): { start(total: number): void; update(done: number, examples: number): void; stop(): void } | null {
+  if (!out.terminal) return null;
+  const bar = new SingleBar(
+    { stream: out.terminal, format: ' {bar} {value}/{total} episodes │ {examples} examples │ ETA {eta_formatted}', barsize: 30, hideCursor: true, clearOnComplete: true, etaBuffer: 20 },
+    Presets.shades_classic,
+  );
+  return {
+    start: (total) => bar.start(total, 0, { examples: 0 }),
+    update: (done, examples) => bar.update(done, { examples }),
+    stop: () => bar.stop(),
+  };
+}
+
+export async function dataCommand(options: DataCommandOptions, out: Output, signal?: AbortSignal): Promise<number> {
+  const dir = options.out;
+  const families = options.families && options.families.length > 0 ? options.families : [...FAMILY_NAMES];
+  if (options.start + options.episodes > SPLIT_SIZE) throw new UsageError(`--start ${options.start} with --episodes ${options.episodes} runs past the ${options.split} split (${SPLIT_SIZE} seeds)`);
+  let exists = false;
+  try {
+    const stat = statSync(dir);
+    if (!stat.isDirectory()) throw new UsageError(`${dir} exists and is not a directory`);
+    exists = readdirSync(dir).length > 0;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    exists = false;
+  }
+  if (exists && !options.force) throw new UsageError(`${dir} exists and is not empty; use --force to overwrite its data files`);
+  const bar = options.json ? null : progressBar(out);
+  let examples = 0;
+  bar?.start(families.length * options.episodes);
+  let data;
+  try {
+    data = await generateData({
+      split: options.split,
+      episodes: options.episodes,
+      families,
+      start: options.start,
+      maxSteps: options.maxSteps,
+      signal,
+      onEpisode: async (e, done) => {
+        examples += e.examples;
+        bar?.update(done, examples);
+        // Let the event loop run: the bar redraws and Ctrl-C lands.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+  if (data.interrupted) {
+    out.error(`interrupted after ${plural(data.episodes.length, 'episode')}; nothing written`);
+    return EXIT.interrupted;
+  }
+  const texts: Record<(typeof DATA_FILES)[number], string> = {
+    'corpus.txt': data.corpus.map((line) => `${line}\n`).join(''),
+    'sft.jsonl': data.examples.map((e) => `${JSON.stringify(e)}\n`).join(''),
+  };
+  mkdirSync(dir, { recursive: true });
+  const files: DataManifest['files'] = {};
+  for (const name of DATA_FILES) {
+    writeFileSync(join(dir, name), texts[name]);
+    files[name] = { bytes: Buffer.byteLength(texts[name]), sha256: sha256(texts[name]) };
+  }
+  const count = (s: EpisodeSummary['status']): number => data.episodes.filter((e) => e.status === s).length;
+  const manifest: DataManifest = {
+    version: DATA_VERSION,
+    split: options.split,
+    start: options.start,
+    episodesPerFamily: options.episodes,
+    families,
+    counts: {
+      episodes: data.episodes.length,
+      successes: count('success'),
+      failures: count('failure'),
+      notGenerated: count('not_generated'),
+      corpusLines: data.corpus.length,
+      examples: data.examples.length,
+    },
+    episodes: data.episodes,
+    files,
+  };
+  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (options.json) printJson(out, manifest);
+  else {
+    const c = manifest.counts;
+    out.line(
+      `${plural(c.episodes, 'episode')} (${c.successes} successful${c.failures ? `, ${c.failures} failed` : ''}${c.notGenerated ? `, ${c.notGenerated} not generated` : ''}): ` +
+        `${plural(c.corpusLines, 'corpus passage')} (${files['corpus.txt']?.bytes ?? 0} bytes), ${plural(c.examples, 'example')} (${files['sft.jsonl']?.bytes ?? 0} bytes)`,
+    );
+    out.line(`Files: ${[...DATA_FILES, 'manifest.json'].map((f) => join(dir, f)).join(', ')}`);
+  }
+  return EXIT.ok;
+}
+
+export function registerData(program: Command, cli: CliContext): void {
+  program
+    .command('data')
+    .summary('write training data for language-model planners from oracle episodes')
+    .description(
+      'Run the oracle over seeds of a split for every task family and write DIR/corpus.txt (plain-text passages, one ' +
+        'per line: scene descriptions full of look-ups between marks, names and ids, and narrated trajectories), ' +
+        'DIR/sft.jsonl (one instruction example per line: {prompt, response, family, seed, step}, in the prompt format ' +
+        'every planner shares, see agent/prompt.ts) and DIR/manifest.json (counts, seeds, families, version, sha256).\n\n' +
+        'The same arguments always give byte-identical files. Only episodes the oracle finishes give examples.',
+    )
+    .requiredOption('-o, --out <dir>', 'output directory (must be empty or absent unless --force)')
+    .option('--split <name>', `seed split: ${SPLITS.join(', ')}`, parseSplit, 'train')
+    .option('-e, --episodes <n>', 'episodes per family', integer('episodes', 1, SPLIT_SIZE), 100)
+    .option('--families <names>', `families, repeatable or comma-separated (default: all: ${FAMILY_NAMES.join(', ')})`, collectFamilies)
+    .option('--start <k>', 'index of the first seed within the split', integer('start', 0, SPLIT_SIZE - 1), 0)
+    .option('-n, --max-steps <k>', 'step limit of each episode (default: the environment\'s)', parseMaxSteps)
+    .option('--force', 'overwrite the data files of a non-empty directory')
+    .option('--json', 'print the manifest as one JSON object, nothing else')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ umwelt data --split train --episodes 20 --out data/train
+  $ umwelt data --episodes 5 --families goto,pickup --start 100 --out data/small
+  $ head -c 600 data/train/corpus.txt; head -n 1 data/train/sft.jsonl | jq -r .prompt`,
+    )
+    .action(async (opts: DataCommandOptions) => cli.exit(await dataCommand(opts, cli.out, cli.signal)));
+}

@@ -1,0 +1,140 @@
+// The shared prompt format (agent/prompt.ts): a golden example, determinism, the size bound, and marks that
+// round-trip renderResponse -> extractAction -> resolveMarks to the oracle's own action at every step.
+import { describe, expect, it } from 'vitest';
+import { episodeData } from '../../agent/data/episode.ts';
+import { extractAction, resolveMarks } from '../../agent/grammar.ts';
+import { runEpisode } from '../../agent/loop.ts';
+import type { Planner, PlannerContext } from '../../agent/planner.ts';
+import { OraclePlanner } from '../../agent/planners/oracle.ts';
+import { PROMPT_LIMITS, renderPrompt, renderResponse, restateThought } from '../../agent/prompt.ts';
+import { familyEnv } from '../../scenes/env.ts';
+import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
+import type { Action } from '../../sim/types.ts';
+
+const GOLDEN_PROMPT = `Actions: goto(x) pick(x) place(x, y) open(x) close(x) toggle(x) say("...") done(); x is a #mark or an id.
+Task: Look for the white bottle in the cupboards and pick it up.
+Places:
+kitchen_1: #1 yellow counter, #2 green fridge (opens), #3 yellow cabinet (opens)
+living_room_1: #4 black sofa, #5 white table, #6 blue shelf, #7 black lamp
+See:
+#8 white bottle in #2, 1.1 m
+#2 green fridge, open, 1.1 m
+You: in kitchen_1, holding nothing.
+Memories: none
+History:
+3. goto(#3): ok
+4. close(#3): ok
+5. goto(#2): ok
+6. open(#2): ok
+`;
+const GOLDEN_RESPONSE = `Thought: The white bottle #8 is right here within reach. I pick it up. So: pick #8, the white bottle.
+Action: pick(#8)`;
+
+interface Step {
+  context: PlannerContext;
+  action: Action;
+  thought: string;
+}
+
+/** Every decision of the oracle on one episode, with the context it was given. */
+async function oracleSteps(family: FamilyName, seed: number): Promise<Step[]> {
+  const env = familyEnv(family);
+  const oracle = new OraclePlanner(env);
+  const steps: Step[] = [];
+  const planner: Planner = {
+    name: 'oracle',
+    reset: () => oracle.reset(),
+    decide: async (context) => {
+      const decision = await oracle.decide(context);
+      if (decision.action) steps.push({ context: structuredClone(context), action: decision.action, thought: decision.thought });
+      return decision;
+    },
+  };
+  const result = await runEpisode({ env, planner, seed });
+  expect(result.success, `${family} ${seed}`).toBe(true);
+  return steps;
+}
+
+const words = (text: string): number => text.split(/\s+/).filter((w) => w.length > 0).length;
+
+describe('renderPrompt / renderResponse', () => {
+  it('matches the golden example (search, train seed 0, the last step)', async () => {
+    const data = await episodeData('search', 0);
+    const last = data.examples[data.examples.length - 1];
+    expect(last?.step).toBe(7);
+    expect(last?.prompt).toBe(GOLDEN_PROMPT);
+    expect(last?.response).toBe(GOLDEN_RESPONSE);
+    expect(data.examples.map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('round-trips marks to the oracle\'s action at every step of every family, deterministically and compactly', async () => {
+    let checked = 0;
+    let longest = 0;
+    for (const family of FAMILY_NAMES) {
+      // Two episodes of the short families, one of the long ones: about 40 steps in all.
+      for (const seed of ['rearrange', 'place-in', 'place-on', 'chain'].includes(family) ? [1] : [1, 2]) {
+        for (const step of await oracleSteps(family, seed)) {
+          const rendered = renderPrompt(step.context);
+          expect(renderPrompt(structuredClone(step.context))).toEqual(rendered);
+          expect(JSON.parse(JSON.stringify(rendered.marks))).toEqual(rendered.marks);
+          const response = renderResponse(step.thought, step.action, rendered.marks);
+          expect(response).toMatch(/^Thought: .+\nAction: .+$/);
+          const parsed = extractAction(response);
+          if (!parsed.ok) throw new Error(`${family} ${seed}: ${JSON.stringify(parsed.error)}`);
+          const resolved = resolveMarks(parsed.action, rendered.marks);
+          if (!resolved.ok) throw new Error(`${family} ${seed}: ${JSON.stringify(resolved.error)}`);
+          expect(resolved.action, `${family} ${seed}\n${rendered.text}${response}`).toEqual(step.action);
+          // Every mark the answer uses is defined in the prompt.
+          for (const mark of response.match(/#\d+/g) ?? []) expect(rendered.text).toContain(`${mark} `);
+          longest = Math.max(longest, words(rendered.text));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+    expect(longest).toBeLessThan(350);
+  });
+
+  it('caps entities and history deterministically, and says so', () => {
+    const visible = Array.from({ length: 30 }, (_, i) => ({
+      id: `ball_${i + 1}`,
+      kind: 'object' as const,
+      category: 'ball',
+      color: i === 29 ? ('red' as const) : ('blue' as const),
+      room: 'kitchen_1',
+      distance: 1 + i / 10,
+      bearing: 0,
+      height: 0.5,
+      position: [0, 0, 0] as [number, number, number],
+      state: { on_top_of: 'table_1' },
+    }));
+    const landmarks = Array.from({ length: 25 }, (_, i) => ({ id: `table_${i + 1}`, category: 'table', color: 'white' as const, room: `room_${i % 3}`, openable: false }));
+    const history = Array.from({ length: 8 }, (_, i) => ({ step: i + 1, action: `goto(table_${i + 1})`, outcome: { ok: false as const, reason: 'path_blocked' as const, detail: 'x'.repeat(200) } }));
+    const context: PlannerContext = {
+      instruction: 'Pick up the red ball.',
+      observation: { step: 8, instruction: 'Pick up the red ball.', agent: { position: [0, 0, 0], yaw: 0, room: 'room_0' }, holding: null, visible, landmarks, lastAction: null, lastOutcome: null },
+      history,
+      memories: ['the red ball was on table_1 in the kitchen', 'b', 'c', 'd'],
+    };
+    const { text, marks } = renderPrompt(context);
+    expect(renderPrompt(context).text).toBe(text);
+    expect(text).toContain(`(+${25 - PROMPT_LIMITS.landmarks} more)`);
+    expect(text).toContain(`(+${30 - PROMPT_LIMITS.visible} more)`);
+    // The ball the task names is kept although it is the farthest.
+    expect(text).toMatch(/#\d+ red ball on #\d+, 3\.9 m/);
+    expect(text.match(/^\d+\. goto/gm)).toHaveLength(PROMPT_LIMITS.history);
+    expect(text).toContain('Memories:\n- the red ball was on table_1 in the kitchen\n- b\n- c\nHistory:');
+    expect(marks.ids).toHaveLength(PROMPT_LIMITS.landmarks + PROMPT_LIMITS.visible);
+    expect(words(text)).toBeLessThan(350);
+  });
+
+  it('restates entities by mark and name', () => {
+    const marks = { ids: ['cabinet_1', 'cabinet_10', 'bottle_1'], names: ['yellow cabinet', 'red cabinet', 'white bottle'] };
+    expect(restateThought('the white bottle is not in cabinet_10 or cabinet_1.', marks)).toBe(
+      'The white bottle #3 is not in the red cabinet #2 or the yellow cabinet #1.',
+    );
+    expect(restateThought('sofa_2 is far.', marks)).toBe('sofa_2 is far.');
+    // A held thing is named by its category alone.
+    expect(restateThought('I put the green mug on it.', { ids: ['mug_1'], names: ['mug'] })).toBe('I put the green mug #1 on it.');
+  });
+});
