@@ -1,5 +1,6 @@
 // Language-model decoding benchmark for the model size we plan to ship (vocab 1024, context 512, d 128, 4 heads,
-// 4 layers, random weights): prefill and decode throughput of the plain-loop KV-cache CpuEngine and of the tfjs
+// 4 layers, random weights): prefill and decode throughput of the KV-cache CpuEngine (both kernels, 'js' loops and
+// 'simd' WebAssembly, side by side with their ratio) and of the tfjs
 // model on the wasm backend (prefill: one forward; decode: a tfjs KV-cache decoder written here, and one forward
 // over the growing sequence per token), on the same weights in the same run, their ratios, and the latency of decoding one 20-token action after a planner-sized prompt.
 // Everything runs on one core (tfjs wasm threads do not work in Node).
@@ -222,20 +223,30 @@ async function main(): Promise<void> {
   log(`model: ${parameterCount(config)} parameters; backend ${tf.getBackend()}`);
   const weights = initWeights(config, 'bench-lm');
   const prompt = randomIds(opts.prompt, config.vocabSize, 1);
-  const engine = new CpuEngine(config, weights);
+  const jsEngine = new CpuEngine(config, weights, { kernel: 'js' });
+  const engine = new CpuEngine(config, weights, { kernel: 'simd' });
+  if (engine.kernel !== 'simd') log('WebAssembly SIMD unavailable: the "simd" engine runs the js kernel');
   const model = new GptModel(config, weights);
 
   // Warm-up (JIT, wasm kernels, tfjs shape caches).
+  cpuRun(jsEngine, prompt.slice(0, 32), 16);
   cpuRun(engine, prompt.slice(0, 32), 16);
   tfjsRun(model, prompt.slice(0, 32), 2);
 
-  // Same weights, same prompt: the two engines agree.
+  // Same weights, same prompt: the engines agree.
   const check = tfjsRun(model, prompt, 0).lastLogits;
   engine.reset();
-  const agreement = maxAbsDiff(engine.prefill(prompt), check);
-  log(`CpuEngine vs tfjs prefill logits: max |diff| ${agreement.toExponential(2)}`);
+  const simdLogits = engine.prefill(prompt);
+  const agreement = maxAbsDiff(simdLogits, check);
+  jsEngine.reset();
+  const jsLogits = jsEngine.prefill(prompt);
+  const jsAgreement = maxAbsDiff(jsLogits, check);
+  const kernelAgreement = maxAbsDiff(simdLogits, jsLogits);
+  log(`CpuEngine vs tfjs prefill logits: max |diff| simd ${agreement.toExponential(2)}, js ${jsAgreement.toExponential(2)}; simd vs js ${kernelAgreement.toExponential(2)}`);
 
-  log(`CpuEngine: ${opts.reps} x (prefill ${opts.prompt} + decode ${opts.decode})`);
+  log(`CpuEngine (js kernel): ${opts.reps} x (prefill ${opts.prompt} + decode ${opts.decode})`);
+  const cpuJs = Array.from({ length: opts.reps }, () => cpuRun(jsEngine, prompt, opts.decode));
+  log(`CpuEngine (simd kernel): ${opts.reps} x (prefill ${opts.prompt} + decode ${opts.decode})`);
   const cpu = Array.from({ length: opts.reps }, () => cpuRun(engine, prompt, opts.decode));
   const shortPrompt = prompt.slice(0, 16);
   const cpuShort = Array.from({ length: opts.reps }, () => cpuRun(engine, shortPrompt, opts.decode));
@@ -256,6 +267,8 @@ async function main(): Promise<void> {
   const perSecond = (tokens: number, times: number[]): number => round(tokens / median(times));
   const cpuPrefill = perSecond(opts.prompt, cpu.map((r) => r.prefill));
   const cpuDecode = perSecond(opts.decode, cpu.map((r) => r.decode));
+  const jsPrefill = perSecond(opts.prompt, cpuJs.map((r) => r.prefill));
+  const jsDecode = perSecond(opts.decode, cpuJs.map((r) => r.decode));
   const tfjsPrefill = perSecond(opts.prompt, tfjs.map((r) => r.prefill));
   const tfjsDecode = perSecond(opts.tfjsDecode, tfjs.map((r) => r.decode));
   const tfjsKvDecode = perSecond(opts.decode, kv.map((r) => r.decode));
@@ -270,11 +283,19 @@ async function main(): Promise<void> {
     model: { ...config, parameters: parameterCount(config), weights: 'random (initWeights, seed "bench-lm")' },
     agreement: {
       cpuVsTfjsForward: Number(agreement.toExponential(3)),
+      cpuJsVsTfjsForward: Number(jsAgreement.toExponential(3)),
+      cpuSimdVsCpuJs: Number(kernelAgreement.toExponential(3)),
       tfjsKvVsTfjsForward: Number(kvAgreement.toExponential(3)),
       tolerance: 1e-4,
-      ok: agreement < 1e-4 && kvAgreement < 1e-4,
+      ok: agreement < 1e-4 && jsAgreement < 1e-4 && kvAgreement < 1e-4 && kernelAgreement < 1e-5,
+    },
+    kernels: {
+      js: { prefillTokensPerS: jsPrefill, decodeTokensPerS: jsDecode },
+      simd: { prefillTokensPerS: cpuPrefill, decodeTokensPerS: cpuDecode },
+      simdOverJs: { prefill: round(cpuPrefill / jsPrefill), decode: round(cpuDecode / jsDecode) },
     },
     cpuEngine: {
+      kernel: engine.kernel,
       prefillTokensPerS: cpuPrefill,
       decodeTokensPerS: cpuDecode,
       decodeFrom: opts.prompt,
@@ -304,7 +325,7 @@ async function main(): Promise<void> {
     },
     target: {
       decodeTokensPerS: DECODE_TARGET_TOKENS_PER_S,
-      measuredAt: `CpuEngine, one core, decoding after a ${opts.prompt}-token prompt`,
+      measuredAt: `CpuEngine (${engine.kernel} kernel), one core, decoding after a ${opts.prompt}-token prompt`,
       met: cpuDecode >= DECODE_TARGET_TOKENS_PER_S,
     },
   };

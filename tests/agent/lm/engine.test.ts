@@ -25,13 +25,14 @@ describe.each(['learned', 'rope'] as const)('decoders with %s positions', (posit
   const weights = noisyWeights(config, 7);
   const ids = randomIds(config.context, config.vocabSize, 11);
 
-  it('CpuEngine prefill + step equal the tfjs forward at every position (1e-4)', () => {
+  it.each(['js', 'simd'] as const)('CpuEngine (%s kernel) prefill + step equal the tfjs forward at every position (1e-4)', (kernel) => {
     const model = new GptModel(config, weights);
     const expected = tfjsLogits(model, ids);
     model.dispose();
     const scale = Math.max(...expected.flatMap((row) => Array.from(row, Math.abs)));
     expect(scale).toBeGreaterThan(0.5); // the weights give logits worth comparing
-    const engine = new CpuEngine(config, weights);
+    const engine = new CpuEngine(config, weights, { kernel });
+    expect(engine.kernel).toBe(kernel);
     const prompt = 9;
     expect(maxAbsDiff(engine.prefill(ids.slice(0, prompt)), expected[prompt - 1]!)).toBeLessThan(1e-4);
     for (let t = prompt; t < ids.length; t++) {
@@ -45,9 +46,9 @@ describe.each(['learned', 'rope'] as const)('decoders with %s positions', (posit
     expect(() => engine.step(0)).toThrow(RangeError); // context is full
   });
 
-  it('KV-cache decoding equals the reference full recompute (1e-5)', () => {
+  it.each(['js', 'simd'] as const)('KV-cache decoding (%s kernel) equals the reference full recompute (1e-5)', (kernel) => {
     const reference = new ReferenceEngine(config, weights).forwardAll(ids);
-    const engine = new CpuEngine(config, weights);
+    const engine = new CpuEngine(config, weights, { kernel });
     expect(maxAbsDiff(engine.prefill(ids.slice(0, 5)), reference[4]!)).toBeLessThan(1e-5);
     for (let t = 5; t < 20; t++) expect(maxAbsDiff(engine.step(ids[t]!), reference[t]!)).toBeLessThan(1e-5);
     // A second prefill chunk continues the cache.
