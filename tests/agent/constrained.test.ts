@@ -2,13 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActionAutomaton, constrainedAction, type AllowedActions } from '../../agent/constrained.ts';
 import { parseAction } from '../../agent/grammar.ts';
+import { actionEntities } from '../../agent/loop.ts';
 import { makeConfig, type ModelConfig } from '../../agent/lm/config.ts';
 import { CpuEngine } from '../../agent/lm/engine/cpu.ts';
 import type { DecodeEngine } from '../../agent/lm/engine/types.ts';
 import { Prng } from '../../agent/lm/prng.ts';
 import { generate } from '../../agent/lm/sampling.ts';
 import { trainTokenizer } from '../../agent/lm/tokenizer.ts';
-import type { Action, ActionKind } from '../../sim/types.ts';
+import type { ActionKind } from '../../sim/types.ts';
 import { noisyWeights } from './lm/helpers.ts';
 
 const LINES = [
@@ -80,22 +81,6 @@ class ScriptedEngine implements DecodeEngine {
   }
 }
 
-function entitiesOf(action: Action): string[] {
-  switch (action.kind) {
-    case 'goto':
-    case 'open':
-    case 'close':
-    case 'toggle':
-      return [action.target];
-    case 'pick':
-      return [action.object];
-    case 'place':
-      return [action.object, action.receptacle];
-    default:
-      return [];
-  }
-}
-
 const KINDS: readonly ActionKind[] = ['goto', 'pick', 'place', 'open', 'close', 'toggle', 'say', 'done', 'grasp', 'release'];
 const ENTITIES = ['#1', '#2', '#3', '#5', '#8', '#12', '#123', 'mug_3', 'mug', 'shelf_1', 'living_room_1'];
 
@@ -156,7 +141,7 @@ describe('ActionAutomaton', () => {
           expect(parsed.ok).toBe(true);
           if (!parsed.ok) return;
           expect(kinds).toContain(parsed.action.kind);
-          for (const e of entitiesOf(parsed.action)) expect(entities).toContain(e);
+          for (const e of actionEntities(parsed.action)) expect(entities).toContain(e);
         },
       ),
       { numRuns: 200 },
@@ -194,7 +179,7 @@ describe('constrainedAction', () => {
           if (!parsed.ok) return;
           expect(parsed.action).toEqual(out.action);
           expect(p.kinds).toContain(out.action.kind);
-          for (const e of entitiesOf(out.action)) expect(p.entities).toContain(e);
+          for (const e of actionEntities(out.action)) expect(p.entities).toContain(e);
           if (out.action.kind === 'say') expect(out.action.text.length).toBeLessThanOrEqual(20);
           expect(out.tokens.length).toBeLessThanOrEqual(p.maxTokens);
           expect(tokenizer.decode(out.tokens) + out.appended).toBe(out.text);
