@@ -8,9 +8,9 @@
 // Usage: npx tsx bench/all.ts [--only NAME[,NAME...]] [arguments for every bench, e.g. --quick]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import * as os from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machine } from './machine.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STDERR_TAIL_CHARS = 4000;
@@ -228,16 +228,8 @@ async function main(): Promise<number> {
     failed.push({ bench: bench.name, command: line, exitCode: outcome.exitCode, signal: outcome.signal, error, stderrTail: outcome.stderrTail });
     log(`bench:${bench.name}: FAILED (${error})`);
   }
-
-  const cpus = os.cpus();
   const result = {
-    environment: {
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      cpus: cpus.length,
-      availableParallelism: os.availableParallelism(),
-      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    },
+    environment: machine(),
     run: { benches: selected.map((b) => b.name), args: cli.passthrough },
     benches,
     ratios,

@@ -23,6 +23,7 @@ import { isFamilyName } from '../scenes/families.ts';
 import { DEFAULT_ENV_CONFIG, Env } from '../sim/env.ts';
 import { intOption } from './args.ts';
 import { round } from './numbers.ts';
+import { machine } from './machine.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEFAULT_SCENARIO = 'scenes/scenarios/smoke.json';
@@ -272,16 +273,9 @@ async function main(): Promise<void> {
   const epsC = specs.length / many.wallSeconds;
   const comparison = compare(specs, inProcess.results, one, many);
   const speedup = epsC / epsB;
-  const cpus = os.cpus();
   const report = {
     bench: 'eval',
-    environment: {
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      cpus: cpus.length,
-      availableParallelism: os.availableParallelism(),
-      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    },
+    environment: machine(),
     config: {
       quick: opts.quick,
       scenario: where,

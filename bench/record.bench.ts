@@ -20,6 +20,7 @@ import { familyEnv } from '../scenes/env.ts';
 import type { FamilyName } from '../scenes/family-names.ts';
 import { intOption } from './args.ts';
 import { mean, median, percentile, round, sum } from './numbers.ts';
+import { machine } from './machine.ts';
 
 const FAMILIES: readonly FamilyName[] = ['fetch', 'place-in', 'search', 'rearrange'];
 const QUICK_FAMILIES: readonly FamilyName[] = ['fetch', 'search'];
@@ -185,16 +186,9 @@ async function main(): Promise<void> {
     const loopSimPerWall = simSeconds / (totalWithout / opts.passes);
     const resimSpeed = verifiedSimSeconds / verifySeconds;
     log(`overhead ${(recordingOverhead * 100).toFixed(1)}%, ${(bytesZstd / controlSteps).toFixed(0)} B/control step (zstd), re-simulation ${resimSpeed.toFixed(0)}x real time`);
-
-    const cpus = os.cpus();
     const report = {
       bench: 'record',
-      environment: {
-        node: process.version,
-        platform: `${process.platform}-${process.arch}`,
-        cpus: cpus.length,
-        cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-      },
+      environment: machine(),
       config: { quick: opts.quick, families: opts.families, seeds: refs.map((r) => r.seed).filter((s, i, all) => all.indexOf(s) === i), passes: opts.passes, playbackReps: opts.playbackReps, planner: 'oracle', maxSteps: MAX_STEPS },
       episodes: refs.length,
       steps,

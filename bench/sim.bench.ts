@@ -3,7 +3,6 @@
 // (3) the cost of one observation (Sensor.sense() and Env.observe()) at 10, 50 and 200 entities.
 // Prints ONE JSON object to stdout, progress to stderr.
 // Usage: npx tsx bench/sim.bench.ts [--episodes-per-family N] [--passes N] [--obs-reps N] [--quick]
-import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as CANNON from 'cannon-es';
 import { runEpisode, type LoopEvent } from '../agent/loop.ts';
@@ -21,6 +20,7 @@ import type { Vec3 } from '../sim/types.ts';
 import { World } from '../sim/world.ts';
 import { intOption } from './args.ts';
 import { mean, percentile, round, sum } from './numbers.ts';
+import { machine } from './machine.ts';
 
 const FAMILIES: readonly FamilyName[] = ['fetch', 'place-in', 'rearrange', 'search'];
 const FIRST_SEED = 1_000_000;
@@ -497,15 +497,9 @@ async function main(): Promise<void> {
     return r;
   });
   const at50 = observation.find((o) => o.entities === 50);
-  const cpus = os.cpus();
   const report = {
     bench: 'sim',
-    environment: {
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    },
+    environment: machine(),
     config: {
       quick: opts.quick,
       episodesPerFamily: opts.episodesPerFamily,

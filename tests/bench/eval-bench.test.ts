@@ -5,19 +5,10 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { numberAt } from './report-path.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function numberAt(report: unknown, path: string): number {
-  let node: unknown = report;
-  for (const key of path.split('.')) {
-    if (typeof node !== 'object' || node === null || !(key in node)) throw new Error(`missing ${path}`);
-    node = (node as Record<string, unknown>)[key];
-  }
-  if (typeof node !== 'number') throw new Error(`${path} is not a number: ${String(node)}`);
-  return node;
-}
 
 describe('bench/eval.bench.ts --quick --workers 2', () => {
   it('prints one JSON report: three throughputs, finite ratios, identical results', async () => {

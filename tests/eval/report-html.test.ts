@@ -6,26 +6,19 @@
 // Chromium comes from `npm test`'s pretest (scripts/ensure-chromium.sh); as in tests/memory/browser-snapshot.test.ts,
 // this file installs it the same way if it can (root + apt-get), and is skipped only if it cannot.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chartData } from '../../eval/report/charts.ts';
 import { renderHtml } from '../../eval/report/html.ts';
 import type { EvalReport } from '../../eval/report-schema.ts';
 import { emptyReport, HOSTILE_SCENARIO, sampleReport, zeroLatencyReport } from '../fixtures/report.ts';
+import { chromiumAvailable, launchChromium } from '../fixtures/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ENSURE = join(ROOT, 'scripts', 'ensure-chromium.sh');
-const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
-const available = existsSync(CHROMIUM) || canInstall;
-if (!available) {
-  console.warn(`report-html: skipped: ${CHROMIUM} is missing and cannot be installed here (needs root and apt-get)`);
-}
+const available = chromiumAvailable('report-html');
 
 const CHARTS = ['chart-success', 'chart-latency', 'chart-steps'] as const;
 
@@ -86,14 +79,8 @@ describe.skipIf(!available)('report.html in headless Chromium', () => {
   let browser: Browser | null = null;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) execFileSync('bash', [ENSURE], { stdio: 'inherit', timeout: 300_000 });
     dir = mkdtempSync(join(tmpdir(), 'umwelt-report-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 30_000,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -9,30 +9,24 @@
 // Chromium comes from `npm test`'s pretest (scripts/ensure-chromium.sh); when it is missing this
 // file installs it the same way if it can (root + apt-get), and is skipped only if it cannot.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIndex } from '../../memory/index/index.ts';
 import { MemoryStore, type MemorySnapshot } from '../../memory/store/store.ts';
 import type { MemoryRecord } from '../../memory/types.ts';
 import { toJson, type Hit, type MemoryTestApi } from '../browser/api.ts';
 import { mulberry32 } from '../fixtures/random.ts';
+import { chromiumAvailable, launchChromium } from '../fixtures/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ENSURE = join(ROOT, 'scripts', 'ensure-chromium.sh');
-const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
-const available = existsSync(CHROMIUM) || canInstall;
-if (!available) {
-  console.warn(`browser-snapshot: skipped: ${CHROMIUM} is missing and cannot be installed here (needs root and apt-get)`);
-}
+const available = chromiumAvailable('browser-snapshot');
 
 const DIM = 64;
 const K = 5;
@@ -82,7 +76,6 @@ describe.skipIf(!available)('MemorySnapshot and IdbLog in headless Chromium', ()
   let url = '';
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) execFileSync('bash', [ENSURE], { stdio: 'inherit', timeout: 300_000 });
     dir = mkdtempSync(join(tmpdir(), 'umwelt-browser-'));
     await build({
       entryPoints: [join(ROOT, 'tests', 'browser', 'memory-entry.ts')],
@@ -113,20 +106,7 @@ describe.skipIf(!available)('MemorySnapshot and IdbLog in headless Chromium', ()
       s.listen(0, '127.0.0.1', () => resolve());
     });
     url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 30_000,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.setDefaultTimeout(STEP_MS);
     const errors: string[] = [];
