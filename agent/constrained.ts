@@ -73,6 +73,9 @@ export class ActionAutomaton {
     }
     this.final.dist = 0;
     const close = chain(')', this.final);
+    // Reached only from say's text loop (entity ends copy its edges), which computeDist does not enter: set here,
+    // or a budget-forced say could never take its closing quote.
+    close.dist = 1;
     this.sayClose = close;
     const head = new Node();
     const kinds = new Set(allowed.kinds);

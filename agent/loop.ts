@@ -36,7 +36,7 @@ export interface RunOptions {
   env: Env;
   planner: Planner;
   seed: number;
-  /** History entries shown to the planner. */
+  /** History entries handed to the planner (default: all; the prompt shows the last few and the places visited). */
   historyLength?: number;
   /** The oracle's path length for this episode, for SPL; omitted for the oracle itself. */
   referencePathLength?: number | null;
@@ -73,7 +73,7 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
   const { env, planner, seed } = options;
   const emit = options.onEvent ?? (() => undefined);
   const clock = options.clock ?? (() => 0);
-  const historyLength = options.historyLength ?? 8;
+  const historyLength = options.historyLength ?? Number.POSITIVE_INFINITY;
   const reset: ResetResult = env.reset({ seed });
   planner.reset?.({ seed, family: reset.info.family, instruction: reset.info.instruction });
   emit({ type: 'episode-start', seed, family: reset.info.family, instruction: reset.info.instruction, planner: planner.name, stateHash: reset.info.stateHash });

@@ -14,26 +14,29 @@
 //   #9 purple can on #1, 2.7 m
 //   #1 yellow counter, 2.7 m
 //   You: in kitchen_1, holding nothing.
+//   Visited: none
 //   Memories: none
 //   History: none
 //
 // and the answer (renderResponse):
 //
-//   Thought: The white bottle is not in sight. It could be in the yellow cabinet #3, the nearest container I have
-//   not checked. So: goto #3, the yellow cabinet.
-//   Action: goto(#3)
+//   Thought: I need the white bottle. The white bottle is not in sight. It could be in the green fridge #2, the
+//   first container I have not checked. So: goto #2, the green fridge.
+//   Action: goto(#2)
 //
 // Sections, in this order (each always present, so that a model always sees the same skeleton):
 // - `Actions:` the action grammar in one line (agent/grammar.ts). An entity argument is a mark `#n` or an entity id.
 // - `Task:` the instruction as the agent sees it now.
-// - `Places:` the landmarks (furniture and mats, known from the floor plan), one line per room, in the order the
-//   observation lists them; `(opens)` marks openable ones. At most PROMPT_LIMITS.landmarks; those whose colour and
-//   category the task names come first, then those in the agent's room, then the rest in observation order; the
-//   line `(+k more)` says how many were left out.
+// - `Places:` the landmarks (furniture and mats, known from the floor plan), one line per room, the agent's room
+//   first, then the others in the order the observation lists them (placeOrder); `(opens)` marks openable ones.
+//   At most PROMPT_LIMITS.landmarks; those whose colour and category the task names are kept first, then those in
+//   the agent's room, then the rest; the line `(+k more)` says how many were left out.
 // - `See:` one line per visible entity, nearest first: `#n colour category[ on|in #k][, open|closed|on|off|held],
 //   d m`. At most PROMPT_LIMITS.visible (those the task names first, then the nearest), with `(+k more)`.
 // - `You:` the agent's room and what it holds (`holding #n category`, the category read off the id because the
 //   observation does not list a held thing among the visible ones, or `holding nothing`).
+// - `Visited:` the places the agent has gone to or opened this episode, in the order first visited
+//   (visitedPlaces, from the whole history), or `none`: what a search needs to remember beyond the last steps.
 // - `Memories:` retrieved memories, one `- text` line each (at most PROMPT_LIMITS.memories), or `none`.
 // - `History:` the last PROMPT_LIMITS.history steps, oldest first: `step. action: ok` or `step. action: failed
 //   reason (detail)`, actions written with marks where the prompt has one, or `none`.
@@ -43,9 +46,9 @@
 // do next, restating the chosen entity by mark and name) then `Action: ...` in the grammar, with marks. Planners
 // turn it back into an Action with extractAction then resolveMarks (agent/grammar.ts); ids work as well as marks.
 // Everything here is a pure function of JSON-safe input: the same context always gives the same bytes.
-import type { PlannerContext } from './planner.ts';
+import type { HistoryEntry, PlannerContext } from './planner.ts';
 import { formatAction, mapEntities, markOf, parseAction, type MarkTable } from './grammar.ts';
-import { assertNever, COLORS, type Action, type Observation, type SeenEntity } from '../sim/types.ts';
+import { assertNever, COLORS, type Action, type Landmark, type Observation, type SeenEntity } from '../sim/types.ts';
 
 export type { MarkTable } from './grammar.ts';
 
@@ -106,15 +109,48 @@ export function formatWithMarks(action: Action, marks: MarkTable): string {
   return formatAction(mapEntities(action, (id) => markOf(marks, id) ?? id));
 }
 
+/**
+ * The landmarks in the order Places lists them: those of the agent's room first, then the others, each group in
+ * observation order; the ones a long list leaves out come last. Planners that search (the oracle's honest search
+ * among them) go through places in this order, so a model can follow the same rule from the prompt alone.
+ */
+export function placeOrder(obs: Observation, instruction: string): Landmark[] {
+  const roomFirst = [...obs.landmarks.filter((l) => l.room === obs.agent.room), ...obs.landmarks.filter((l) => l.room !== obs.agent.room)];
+  const { kept } = cap(roomFirst, PROMPT_LIMITS.landmarks, (l) => (named(instruction, l) ? 0 : l.room === obs.agent.room ? 1 : 2));
+  const shown = new Set(kept.map((l) => l.id));
+  return [...kept, ...roomFirst.filter((l) => !shown.has(l.id))];
+}
+
+/** Places gone to (a `goto` that succeeded) or opened, in the order first visited, from the whole history. */
+export function visitedPlaces(history: readonly HistoryEntry[], landmarks: readonly Landmark[]): string[] {
+  const ids = new Set(landmarks.map((l) => l.id));
+  const out: string[] = [];
+  for (const h of history) {
+    if (!h.outcome.ok || h.action === null) continue;
+    const parsed = parseAction(h.action);
+    if (!parsed.ok) continue;
+    const a = parsed.action;
+    const target = a.kind === 'goto' || a.kind === 'open' ? a.target : null;
+    if (target !== null && ids.has(target) && !out.includes(target)) out.push(target);
+  }
+  return out;
+}
+
+export interface RenderOptions {
+  /** History entries shown, at most PROMPT_LIMITS.history (fewer to shorten a prompt); Visited still reads all. */
+  history?: number;
+}
+
 /** The prompt for one decision. */
-export function renderPrompt(context: PlannerContext): RenderedPrompt {
+export function renderPrompt(context: PlannerContext, options: RenderOptions = {}): RenderedPrompt {
   const obs: Observation = context.observation;
   const instruction = context.instruction;
   const m = new Marker();
   const lines: string[] = [ACTIONS_LINE, `Task: ${instruction}`];
 
-  // Places: landmarks grouped by room, rooms in order of first appearance.
-  const places = cap(obs.landmarks, PROMPT_LIMITS.landmarks, (l) => (named(instruction, l) ? 0 : l.room === obs.agent.room ? 1 : 2));
+  // Places: landmarks grouped by room, the agent's room first.
+  const ordered = placeOrder(obs, instruction);
+  const places = { kept: ordered.slice(0, PROMPT_LIMITS.landmarks), left: Math.max(0, ordered.length - PROMPT_LIMITS.landmarks) };
   lines.push('Places:');
   const rooms: string[] = [];
   for (const l of places.kept) if (!rooms.includes(l.room)) rooms.push(l.room);
@@ -147,6 +183,10 @@ export function renderPrompt(context: PlannerContext): RenderedPrompt {
   }
   lines.push(`You: in ${obs.agent.room}, holding ${holding}.`);
 
+  // Visited: from the whole history, not only the steps History shows.
+  const visited = visitedPlaces(context.history, obs.landmarks);
+  lines.push(`Visited: ${visited.length === 0 ? 'none' : visited.map((id) => m.ref(id)).join(', ')}`);
+
   // Memories.
   const memories = context.memories.slice(0, PROMPT_LIMITS.memories);
   if (memories.length === 0) lines.push('Memories: none');
@@ -156,7 +196,8 @@ export function renderPrompt(context: PlannerContext): RenderedPrompt {
   }
 
   // History.
-  const history = context.history.slice(-PROMPT_LIMITS.history);
+  const shown = Math.max(0, Math.min(PROMPT_LIMITS.history, options.history ?? PROMPT_LIMITS.history));
+  const history = shown === 0 ? [] : context.history.slice(-shown);
   if (history.length === 0) lines.push('History: none');
   else {
     lines.push('History:');

@@ -104,7 +104,6 @@ class TourThenOracle implements Planner {
   }
 
   reset(info: EpisodeInfo): void {
-    this.oracle.reset();
     this.rng = new Rng(`memory-retrieval:${info.family}:${info.seed}`);
     this.queue = null;
     this.tourDone = false;

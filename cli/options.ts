@@ -1,11 +1,16 @@
 // Parsers for option values shared by several commands (family, seed, planner, step limit). Each throws
 // commander's InvalidArgumentError with a message that says what is allowed, which the CLI turns into exit code 2.
+import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import { BundleError } from '../agent/lm/bundle.ts';
+import { defaultCheckpointPath, loadBundleFile } from '../agent/lm/bundle-file.ts';
 import { isPlannerName, PLANNERS, type PlannerName } from '../agent/planners/index.ts';
 import { isFamilyName } from '../scenes/families.ts';
 import { FAMILY_NAMES, type FamilyName } from '../scenes/family-names.ts';
 import { SCENARIO_LIMITS } from '../scenes/scenario.ts';
 import { SPLIT_BASE } from '../scenes/splits.ts';
+import { errorLine, EXIT, UsageError } from './errors.ts';
+import type { Output } from './output.ts';
 
 export const DEFAULT_FAMILY: FamilyName = 'fetch';
 /** The first seed of the test split. */
@@ -41,4 +46,36 @@ export function parseMaxSteps(value: string): number {
     throw new InvalidArgumentError(`max steps must be an integer from 1 to ${MAX_STEPS_LIMIT}, got "${value}"`);
   }
   return n;
+}
+
+/** `--checkpoint FILE` and `--int8`, the lm planner's checkpoint. */
+export interface CheckpointOptions {
+  checkpoint?: string;
+  int8?: boolean;
+}
+
+export const CHECKPOINT_HELP = 'the lm planner\'s checkpoint (default: models/planner/planner.safetensors)';
+export const INT8_HELP = 'the lm planner reads the int8 checkpoint, models/planner/planner.int8.safetensors';
+
+/** The absolute checkpoint path the options name (undefined: the default checkpoint). */
+export function checkpointPath(options: CheckpointOptions): string | undefined {
+  if (options.checkpoint !== undefined && options.int8) throw new UsageError('give --checkpoint FILE or --int8, not both');
+  if (options.checkpoint !== undefined) return resolve(options.checkpoint);
+  return options.int8 ? defaultCheckpointPath(true) : undefined;
+}
+
+/**
+ * Loads (and caches, for the planners made next) the lm planner's checkpoint before anything runs. A missing file
+ * is a UsageError (exit 2); an invalid one is reported here as one error line, and the exit code (1) returned.
+ */
+export async function preloadCheckpoint(path: string | undefined, out: Output): Promise<number | null> {
+  try {
+    await loadBundleFile(path);
+    return null;
+  } catch (e) {
+    if (!(e instanceof BundleError)) throw e;
+    if (e.code === 'missing_file') throw new UsageError(e.message);
+    out.error(errorLine(`invalid planner checkpoint: ${e.message}`));
+    return EXIT.failure;
+  }
 }

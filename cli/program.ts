@@ -10,13 +10,14 @@ import { registerRun } from './commands/run.ts';
 import { registerScene } from './commands/scene.ts';
 import { registerScenes } from './commands/scenes.ts';
 import { registerSchema } from './commands/schema.ts';
+import { registerTrain } from './commands/train.ts';
 import { registerValidate } from './commands/validate.ts';
 import type { CliContext } from './commands/context.ts';
 import { errorLine, EXIT, UsageError } from './errors.ts';
 import type { Output } from './output.ts';
 
 /** The commands, in the order help lists them. */
-export const COMMANDS = ['run', 'eval', 'replay', 'scenes', 'scene', 'validate', 'schema', 'memory', 'data'] as const;
+export const COMMANDS = ['run', 'eval', 'replay', 'scenes', 'scene', 'validate', 'schema', 'memory', 'data', 'train'] as const;
 
 export function buildProgram(cli: CliContext): Command {
   const program = new Command('umwelt');
@@ -48,6 +49,7 @@ Examples:
   $ umwelt schema --out scenes/schema
   $ umwelt memory search agent.mem "where is the red mug" --k 3
   $ umwelt data --split train --episodes 20 --out data/train   # corpus and instruction examples from the oracle
+  $ umwelt train --stage pretrain --resume                     # train the planner's GPT (models/planner/train.json)
 
 Exit codes: 0 done (also when an episode fails), 1 invalid file or unexpected failure, 2 bad flags or input, 130 interrupted.`,
     );
@@ -61,6 +63,7 @@ Exit codes: 0 done (also when an episode fails), 1 invalid file or unexpected fa
   registerSchema(program, cli);
   registerMemory(program, cli);
   registerData(program, cli);
+  registerTrain(program, cli);
   return program;
 }
 

@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runEpisode, type EpisodeResult } from '../agent/loop.ts';
+import { BundleError } from '../agent/lm/bundle.ts';
 import { isPlannerName, makePlanner } from '../agent/planners/index.ts';
+import { LMPlanner } from '../agent/planners/lm.ts';
 import type { EpisodeSource } from '../record/format.ts';
 import { EpisodeRecorder, RecorderError } from '../record/recorder.ts';
 import { familyEnv } from '../scenes/env.ts';
@@ -42,9 +44,9 @@ async function envFor(spec: EpisodeSpec, maxSteps: number): Promise<Env> {
   }
 }
 
-function plannerFor(name: string, env: Env) {
+function plannerFor(name: string, env: Env, checkpoint?: string | null) {
   if (!isPlannerName(name)) throw new EvalInputError(`unknown planner "${name}"`);
-  return makePlanner(name, env);
+  return makePlanner(name, env, { checkpoint: checkpoint ?? undefined });
 }
 
 /** The oracle's path length on the same episode, or null when the oracle does not succeed either. */
@@ -103,6 +105,8 @@ function erroredOutcome(error: unknown): EpisodeOutcome {
 export interface RunSpecOptions {
   /** Record the episode (not the oracle's reference run) into this directory, as recordingFile(spec.id). */
   recordDir?: string | null;
+  /** The lm planner's checkpoint file (absolute); null or absent: the default one. */
+  checkpoint?: string | null;
 }
 
 /** The file name of an episode's recording: its id with ':' replaced by '_', and `.mcap`. */
@@ -125,12 +129,14 @@ export async function runSpec(spec: EpisodeSpec, options: RunSpecOptions = {}): 
   try {
     const reference = spec.planner === 'oracle' ? undefined : await oracleReference(spec);
     const env = await envFor(spec, spec.maxSteps);
-    const planner = plannerFor(spec.planner, env);
+    const planner = plannerFor(spec.planner, env, options.checkpoint);
+    // Read the checkpoint (once per thread) and build the engine before the episode: not a decision's latency.
+    if (planner instanceof LMPlanner) await planner.ready();
     const recorder = options.recordDir
       ? await EpisodeRecorder.create(join(options.recordDir, recordingFile(spec.id)), {
           env,
           source: sourceOf(spec),
-          planner: { name: spec.planner },
+          planner: { name: spec.planner, config: planner instanceof LMPlanner && options.checkpoint ? { checkpoint: options.checkpoint } : undefined },
         })
       : null;
     let episode: EpisodeResult;
@@ -154,6 +160,8 @@ export async function runSpec(spec: EpisodeSpec, options: RunSpecOptions = {}): 
   } catch (e) {
     // Bad input is the caller's to report, not an episode's outcome; so is a recording that cannot be written.
     if (e instanceof EvalInputError || e instanceof RecorderError) throw e;
+    // A checkpoint that cannot be read fails every episode alike: the run stops (evaluate checks it first anyway).
+    if (e instanceof BundleError) throw new EvalInputError(e.message);
     result = erroredOutcome(e);
   }
   return {

@@ -4,9 +4,10 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isPlannerName, PLANNERS } from '../agent/planners/index.ts';
+import { defaultCheckpointPath, loadBundleFile } from '../agent/lm/bundle-file.ts';
+import { isPlannerName, PLANNERS, usesCheckpoint } from '../agent/planners/index.ts';
 import { buildReport } from './aggregate.ts';
 import { Journal, MANIFEST_VERSION, type RunManifest } from './journal.ts';
 import { planEpisodes, plannersOf } from './plan.ts';
@@ -30,6 +31,8 @@ export interface EvaluateOptions {
   out: string;
   /** Also record every episode run as DIR/recordings/<episode id, ':' -> '_'>.mcap (results are the same). */
   record?: boolean;
+  /** The lm planner's checkpoint file (default: models/planner/planner.safetensors). */
+  checkpoint?: string;
   signal?: AbortSignal;
   /** Called once the plan is known and the journal read. */
   onStart?(progress: EvalProgress): void;
@@ -66,10 +69,12 @@ export function checkPlanners(names: readonly string[]): void {
   }
 }
 
-function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[]): RunManifest {
+function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[], checkpointDigest: string | null): RunManifest {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ version: packageVersion(), digests: source.scenarios.map((s) => [s.path, s.digest]) }));
   for (const spec of specs) hash.update(JSON.stringify(spec));
+  // Another checkpoint is another run (absent without an lm planner, so that those fingerprints stay as they were).
+  if (checkpointDigest !== null) hash.update(JSON.stringify({ checkpoint: checkpointDigest }));
   return { version: MANIFEST_VERSION, fingerprint: hash.digest('hex'), source: source.path, planners: plannersOf(specs), episodes: specs.length };
 }
 
@@ -82,8 +87,17 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   checkPlanners(source.scenarios.map((s) => s.planner));
   const specs = planEpisodes(source, { planners: options.planners ?? [], episodesPerFamily: options.episodesPerFamily ?? null });
   if (specs.length === 0) throw new EvalInputError(`${source.path}: the scenario has no episodes`);
+  const checkpoint = options.checkpoint === undefined ? null : resolve(options.checkpoint);
+  let checkpointDigest: string | null = null;
+  if (specs.some((s) => usesCheckpoint(s.planner))) {
+    // Read and checked here, before any worker starts (a BundleError: missing or invalid).
+    await loadBundleFile(checkpoint ?? undefined);
+    checkpointDigest = createHash('sha256').update(readFileSync(checkpoint ?? defaultCheckpointPath())).digest('hex');
+  } else if (checkpoint !== null) {
+    throw new EvalInputError(`a checkpoint is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
+  }
 
-  const journal = Journal.open(resolve(options.out), manifestOf(source, specs), specs);
+  const journal = Journal.open(resolve(options.out), manifestOf(source, specs, checkpointDigest), specs);
   try {
     const recordings = options.record ? join(journal.dir, 'recordings') : null;
     if (recordings) mkdirSync(recordings, { recursive: true });
@@ -100,6 +114,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       workers,
       signal: options.signal,
       recordDir: recordings,
+      checkpoint,
       onResult: (record) => {
         journal.append(record);
         byId.set(record.id, record);

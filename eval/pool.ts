@@ -13,6 +13,8 @@ export interface PoolOptions {
   signal?: AbortSignal;
   /** Record every episode into this directory (see eval/episode.ts). */
   recordDir?: string | null;
+  /** The lm planner's checkpoint file; null or absent: the default one. */
+  checkpoint?: string | null;
   /** Called once per finished episode, in completion order; awaited before that worker takes the next spec. */
   onResult(record: EpisodeRecord): void | Promise<void>;
 }
@@ -67,7 +69,7 @@ export async function runPool(specs: readonly EpisodeSpec[], options: PoolOption
   const drive = async (lane: Lane): Promise<void> => {
     while (!stopping && next < specs.length) {
       const spec = specs[next++] as EpisodeSpec;
-      const record = await Promise.race([lane.remote.run(spec, { recordDir: options.recordDir ?? null }), lane.failed]);
+      const record = await Promise.race([lane.remote.run(spec, { recordDir: options.recordDir ?? null, checkpoint: options.checkpoint ?? null }), lane.failed]);
       if (stopping) return;
       await options.onResult(record);
       completed++;

@@ -277,6 +277,8 @@ export interface BranchOptions {
   from: number;
   /** The planner that continues the episode. */
   planner: string;
+  /** The lm planner's checkpoint file (default: models/planner/planner.safetensors). */
+  checkpoint?: string;
   /** Write the branch (steps 0..from included) as a new recording at this path. */
   record?: string;
   /** The branch's step limit (default: the recorded one); must exceed `from`. */
@@ -376,7 +378,7 @@ export async function branch(recording: Recording, options: BranchOptions): Prom
   const decisions = await decisionsUpTo(recording, from);
   const step0 = await recording.snapshot(0);
   const env = await rebuildEnv(metadata, { maxSteps });
-  const planner = new PrefixPlanner(makePlanner(options.planner, env), from, actions, decisions);
+  const planner = new PrefixPlanner(makePlanner(options.planner, env, { checkpoint: options.checkpoint }), from, actions, decisions);
 
   const check = (event: LoopEvent): void => {
     if (event.type === 'episode-start' && event.stateHash !== step0.stateHash) {

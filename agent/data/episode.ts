@@ -99,7 +99,6 @@ export async function episodeData(family: FamilyName, seed: number, maxSteps?: n
   const teacher: Planner = {
     name: 'oracle',
     reset: (info) => {
-      oracle.reset();
       marks = sceneMarks(env);
       scene = describeScene(env, marks, new Rng(`data:${family}:${seed}`));
       narration.push(`Task: ${info.instruction}`);

@@ -7,7 +7,7 @@ import { seedOf } from '../../scenes/splits.ts';
 import { episodeData, type EpisodeData, type SftExample } from './episode.ts';
 
 /** Bumped whenever the prompt format or the data change. */
-export const DATA_VERSION = 1;
+export const DATA_VERSION = 2;
 
 export interface DataOptions {
   split: Split;

@@ -275,18 +275,30 @@ export class GptModel {
 
   /** One AdamW step on the mean loss of the batch; returns the loss before the step. */
   trainStep(ids: IdsInput, targets: IdsInput, options: TrainOptions): StepResult {
+    const vars = [...this.vars.values()];
+    const { value, grads } = tf.variableGrads(() => this.loss(ids, targets, options.mask), vars);
+    const gradOf = (name: string, v: tf.Variable): tf.Tensor => {
+      const g = grads[v.name];
+      if (g === undefined) throw new Error(`no gradient for ${name}`);
+      return g;
+    };
+    const gradNorm = this.applyUpdate(gradOf, options.lr);
+    const loss = value.dataSync()[0] ?? NaN;
+    value.dispose();
+    for (const g of Object.values(grads)) g.dispose();
+    return { loss, gradNorm };
+  }
+
+  /**
+   * Clips the gradients by global norm and takes one AdamW step with them; returns the norm before clipping.
+   * `gradOf(name, variable)` gives each weight's gradient (owned by the caller).
+   */
+  private applyUpdate(gradOf: (name: string, v: tf.Variable) => tf.Tensor, lr: number): number {
     const { beta1, beta2, epsilon, weightDecay, clipNorm } = this.optimizer;
     this.steps += 1;
     const t = this.steps;
-    const vars = [...this.vars.values()];
-    const { value, grads } = tf.variableGrads(() => this.loss(ids, targets, options.mask), vars);
     const norm = tf.tidy(() => {
-      const gradOf = (v: tf.Variable): tf.Tensor => {
-        const g = grads[v.name];
-        if (g === undefined) throw new Error(`no gradient for ${v.name}`);
-        return g;
-      };
-      const gradNorm = tf.sqrt(tf.addN(vars.map((v) => tf.sum(tf.square(gradOf(v)))))); // []
+      const gradNorm = tf.sqrt(tf.addN([...this.vars].map(([name, v]) => tf.sum(tf.square(gradOf(name, v)))))); // []
       const clip = clipNorm > 0 ? tf.minimum(1, tf.div(clipNorm, tf.add(gradNorm, 1e-6))) : tf.scalar(1); // []
       const c1 = 1 - Math.pow(beta1, t);
       const c2 = 1 - Math.pow(beta2, t);
@@ -296,21 +308,119 @@ export class GptModel {
           state = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) };
           this.moments.set(name, state);
         }
-        const g = tf.mul(gradOf(p), clip);
+        const g = tf.mul(gradOf(name, p), clip);
         state.m.assign(tf.add(tf.mul(state.m, beta1), tf.mul(g, 1 - beta1)));
         state.v.assign(tf.add(tf.mul(state.v, beta2), tf.mul(tf.square(g), 1 - beta2)));
         let update = tf.div(tf.div(state.m, c1), tf.add(tf.sqrt(tf.div(state.v, c2)), epsilon));
         if (p.rank === 2 && weightDecay > 0) update = tf.add(update, tf.mul(p, weightDecay));
-        p.assign(tf.sub(p, tf.mul(update, options.lr)));
+        p.assign(tf.sub(p, tf.mul(update, lr)));
       }
       return gradNorm;
     });
-    const loss = value.dataSync()[0] ?? NaN;
     const gradNorm = norm.dataSync()[0] ?? NaN;
-    value.dispose();
     norm.dispose();
+    return gradNorm;
+  }
+
+  /**
+   * The gradient of the SUM of the masked per-target losses (not the mean, so that shards of a batch add up),
+   * with that sum and the number of targets counted; no update. For data-parallel training.
+   */
+  gradientSum(ids: IdsInput, targets: IdsInput, mask: number[][]): { sum: number; count: number; grads: NamedTensors } {
+    const count = mask.reduce((a, row) => a + row.reduce((x, y) => x + y, 0), 0);
+    const names = [...this.vars.keys()];
+    const vars = [...this.vars.values()];
+    const { value, grads } = tf.variableGrads(() => tf.mul(this.loss(ids, targets, mask), Math.max(count, 1)), vars);
+    const out: NamedTensors = new Map();
+    vars.forEach((v, i) => {
+      const g = grads[v.name];
+      if (g === undefined) throw new Error(`no gradient for ${names[i]}`);
+      out.set(names[i]!, { shape: [...g.shape], data: Float32Array.from(g.dataSync()) });
+    });
+    const sum = value.dataSync()[0] ?? NaN;
+    value.dispose();
     for (const g of Object.values(grads)) g.dispose();
-    return { loss, gradNorm };
+    return { sum, count, grads: out };
+  }
+
+  /** One AdamW step with given gradients (of the mean loss), e.g. gradient sums of shards divided by their count. */
+  applyGradients(grads: ReadonlyMap<string, NamedTensor>, lr: number): number {
+    const tensors = new Map<string, tf.Tensor>();
+    try {
+      for (const [name, p] of this.vars) {
+        const g = grads.get(name);
+        if (g === undefined || g.data.length !== p.size) throw new Error(`no gradient of the right size for ${name}`);
+        tensors.set(name, tf.tensor(g.data, p.shape, 'float32'));
+      }
+      return this.applyUpdate((name) => tensors.get(name)!, lr);
+    } finally {
+      for (const t of tensors.values()) t.dispose();
+    }
+  }
+
+  /** Overwrites the weights (same names and shapes as the config's). */
+  setWeights(weights: ReadonlyMap<string, NamedTensor>): void {
+    for (const [name, p] of this.vars) {
+      const w = weights.get(name);
+      if (w === undefined || w.data.length !== p.size) throw new Error(`no weight of the right size for ${name}`);
+      const t = tf.tensor(w.data, p.shape, 'float32');
+      p.assign(t);
+      t.dispose();
+    }
+  }
+
+  /** AdamW steps taken so far (the bias correction's t). */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /** Copies of the Adam moments, named `adam.m.<weight>` and `adam.v.<weight>` (empty before the first step). */
+  optimizerState(): NamedTensors {
+    const out: NamedTensors = new Map();
+    for (const [name, s] of this.moments) {
+      out.set(`adam.m.${name}`, { shape: [...s.m.shape], data: Float32Array.from(s.m.dataSync()) });
+      out.set(`adam.v.${name}`, { shape: [...s.v.shape], data: Float32Array.from(s.v.dataSync()) });
+    }
+    return out;
+  }
+
+  /** Restores what optimizerState gave, and the step count, so that training continues exactly. */
+  loadOptimizerState(steps: number, state: ReadonlyMap<string, NamedTensor>): void {
+    if (!Number.isInteger(steps) || steps < 0) throw new Error(`bad optimizer step count ${steps}`);
+    for (const s of this.moments.values()) {
+      s.m.dispose();
+      s.v.dispose();
+    }
+    this.moments.clear();
+    this.steps = steps;
+    if (steps === 0) return;
+    for (const [name, p] of this.vars) {
+      const m = state.get(`adam.m.${name}`);
+      const v = state.get(`adam.v.${name}`);
+      if (m === undefined || v === undefined) throw new Error(`optimizer state lacks the moments of ${name}`);
+      const size = p.size;
+      if (m.data.length !== size || v.data.length !== size) throw new Error(`optimizer moments of ${name} have the wrong size`);
+      const variable = (data: Float32Array): tf.Variable => {
+        const t = tf.tensor(data, p.shape, 'float32');
+        const out = tf.variable(t, false);
+        t.dispose();
+        return out;
+      };
+      this.moments.set(name, { m: variable(m.data), v: variable(v.data) });
+    }
+  }
+
+  /** Sum of the masked loss over a batch and the number of targets that counted (no gradient): for validation. */
+  lossSum(ids: IdsInput, targets: IdsInput, mask: tf.Tensor2D | number[][]): { sum: number; count: number } {
+    const m = mask instanceof tf.Tensor ? tf.cast(mask, 'float32') : tf.tensor2d(mask); // [B, T]
+    const count = tf.sum(m); // []
+    const mean = this.loss(ids, targets, m); // []
+    const n = count.dataSync()[0] ?? 0;
+    const out = { sum: (mean.dataSync()[0] ?? NaN) * Math.max(n, 1), count: n };
+    if (m !== mask) m.dispose();
+    count.dispose();
+    mean.dispose();
+    return out;
   }
 
   /** A copy of the weights, canonical order. */

@@ -1,22 +1,46 @@
 // Planners by name, for the CLI and the evaluation harness.
 import type { Env } from '../../sim/env.ts';
+import type { PlannerBundle } from '../lm/bundle.ts';
 import type { Planner } from '../planner.ts';
+import { LMPlanner } from './lm.ts';
 import { OraclePlanner } from './oracle.ts';
 import { RandomPlanner } from './random.ts';
 
-export const PLANNERS = ['oracle', 'random'] as const;
+export const PLANNERS = ['oracle', 'random', 'lm'] as const;
 export type PlannerName = (typeof PLANNERS)[number];
 
 export function isPlannerName(name: string): name is PlannerName {
   return (PLANNERS as readonly string[]).includes(name);
 }
 
-/** A planner for an env (the oracle reads that env's world and task). */
-export function makePlanner(name: PlannerName, env: Env): Planner {
+/** Planners that read a checkpoint (`--checkpoint`). */
+export const usesCheckpoint = (name: string): boolean => name === 'lm';
+
+export interface PlannerOptions {
+  /** The lm planner's checkpoint file (default: models/planner/planner.safetensors in the repository). */
+  checkpoint?: string;
+}
+
+/**
+ * The bundle in a checkpoint file, through a dynamic import: this module stays free of Node built-ins, so that a
+ * browser build can import it (and give the lm planner a bundle decoded from bytes, agent/lm/bundle.ts).
+ */
+async function fileBundle(path: string | undefined): Promise<PlannerBundle> {
+  const { loadBundleFile } = await import('../lm/bundle-file.ts');
+  return loadBundleFile(path);
+}
+
+/**
+ * A planner for an env (the oracle reads that env's world and task). Synchronous: the lm planner loads its
+ * checkpoint on its first decision, once per file and process (LMPlanner.ready() loads it ahead of time).
+ */
+export function makePlanner(name: PlannerName, env: Env, options: PlannerOptions = {}): Planner {
   switch (name) {
     case 'oracle':
       return new OraclePlanner(env);
     case 'random':
       return new RandomPlanner();
+    case 'lm':
+      return new LMPlanner({ bundle: () => fileBundle(options.checkpoint) });
   }
 }

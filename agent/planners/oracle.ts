@@ -1,6 +1,7 @@
 // The oracle: a privileged expert that reads the world state and the task's goals, decomposes every family into
-// skills, searches containers honestly (nearest first) when its target is hidden, and narrates why. It is the
-// teacher later planners learn from, and the upper bound of every metric.
+// skills, searches honestly when its target has not been seen (in the prompt's Places order, skipping the places
+// visited, so that a model reading the prompt can learn the same search), and narrates why. It keeps no state of
+// its own between decisions. It is the teacher later planners learn from, and the reference of SPL.
 import type { Env } from '../../sim/env.ts';
 import type { Entity, FurnitureEntity, ObjectEntity } from '../../sim/entities.ts';
 import { centerOf, closedContainerAround, isOpen, relationOf } from '../../sim/relations.ts';
@@ -10,6 +11,7 @@ import type { Goal } from '../../scenes/goals.ts';
 import { goalHolds } from '../../scenes/goals.ts';
 import { goalTaskOf, type GoalTask } from '../../scenes/task.ts';
 import { formatAction } from '../grammar.ts';
+import { placeOrder, visitedPlaces } from '../prompt.ts';
 import type { Decision, HistoryEntry, Planner, PlannerContext } from '../planner.ts';
 
 interface Step {
@@ -22,19 +24,8 @@ const name = (e: Entity): string => (e.kind === 'object' ? `the ${e.color} ${e.c
 export class OraclePlanner implements Planner {
   readonly name = 'oracle';
   private readonly env: Env;
-  /**
-   * Containers already opened and looked into while searching, by the object searched for: a scripted scenario
-   * may change the goals (a new object to find) or move things behind its back, so each search keeps its own list
-   * and starts over once every container has been checked.
-   */
-  private searched = new Map<string, Set<string>>();
-
   constructor(env: Env) {
     this.env = env;
-  }
-
-  reset(): void {
-    this.searched = new Map();
   }
 
   async decide(context: PlannerContext): Promise<Decision> {
@@ -97,7 +88,7 @@ export class OraclePlanner implements Planner {
         const o = world.object(goal.object);
         if (!o) return this.giveUp(goal.object);
         if (world.robot.held === o) return this.putDown(o, last, 'I am holding what I should go to; I put it down first.');
-        return this.reach(o, last, `I need to be next to ${name(o)}.`);
+        return this.reach(o, ctx, last, `I need to be next to ${name(o)}.`);
       }
       case 'holding': {
         const o = world.object(goal.object);
@@ -147,9 +138,8 @@ export class OraclePlanner implements Planner {
     const held = world.robot.held;
     if (held === o) return { action: { kind: 'done' }, thought: `I am holding ${name(o)}.` };
     if (held) return this.putDown(held, last, `I need my gripper free for ${name(o)}, so I put down ${name(held)} first.`);
-    const known = this.env.skills.known.has(o.id);
+    if (!this.env.skills.known.has(o.id)) return this.search(o, ctx, last, `I need ${name(o)}.`);
     const container = closedContainerAround(this.env.world, o);
-    if (!known && this.task.hidden.includes(o.id)) return this.search(o, last);
     if (container) {
       if (this.lastWas(last, 'goto', container.id)) return { action: { kind: 'open', target: container.id }, thought: `${name(o)} is inside ${container.id}, which is closed. I open it.` };
       return { action: { kind: 'goto', target: container.id }, thought: `${name(o)} is inside ${container.id}, which is closed. I go there to open it.` };
@@ -160,50 +150,62 @@ export class OraclePlanner implements Planner {
     if (visible && !pickFailed && world.robot.horizontalDistance(c) <= ROBOT.reach) {
       return { action: { kind: 'pick', object: o.id }, thought: `${name(o)} is right here within reach. I pick it up.` };
     }
-    return this.reach(o, last, `I need ${name(o)}.`);
+    return this.reach(o, ctx, last, `I need ${name(o)}.`);
   }
 
-  /** Go next to an object, first to the furniture it is on when it has not been seen yet. */
-  private reach(o: ObjectEntity, last: HistoryEntry | null, why: string): Step {
-    const world = this.env.world;
+  /** Go next to an object, searching for it first when it has not been seen yet. */
+  private reach(o: ObjectEntity, ctx: PlannerContext, last: HistoryEntry | null, why: string): Step {
     if (this.env.skills.known.has(o.id)) return { action: { kind: 'goto', target: o.id }, thought: `${why} I have seen it, so I go to it.` };
+    return this.search(o, ctx, last, why);
+  }
+
+  /**
+   * An honest search, using only what the prompt shows: places are tried in the prompt's Places order
+   * (placeOrder: the agent's room first), skipping those already visited (visitedPlaces). Open surfaces not in
+   * sight come first, then containers, which are opened, looked into from the front and closed again; a target the task
+   * says is hidden away is looked for in containers only. Only when every place has been visited (a scripted
+   * scenario may have moved the target behind the agent's back) does the oracle use what it knows.
+   */
+  private search(o: ObjectEntity, ctx: PlannerContext, last: HistoryEntry | null, why: string): Step {
+    const world = this.env.world;
+    const what = name(o);
+    const What = what.charAt(0).toUpperCase() + what.slice(1);
+    const hidden = this.task.hidden.includes(o.id);
+    const places = placeOrder(ctx.observation, ctx.instruction)
+      .map((l) => world.furniture(l.id))
+      .filter((f): f is FurnitureEntity => f !== undefined && f.model.surfaces.length > 0);
+    const containers = places.filter((f) => f.model.part !== null);
+    const surfaces = places.filter((f) => f.model.part === null);
+    // A container being looked into: the last step went to it or opened it.
+    const current = containers.find((c) => last !== null && last.outcome.ok && (last.action === `goto(${c.id})` || last.action === `open(${c.id})`));
+    if (current) {
+      if (!isOpen(current)) return { action: { kind: 'open', target: current.id }, thought: `${why} ${What} is not in sight. I open ${current.id} to look inside.` };
+      if (last?.action === `open(${current.id})`) return { action: { kind: 'goto', target: current.id }, thought: `${current.id} is open; I step in front of it to look inside for ${what}.` };
+      return { action: { kind: 'close', target: current.id }, thought: `${What} is not in ${current.id}. I close it and look elsewhere.` };
+    }
+    const visited = new Set(visitedPlaces(ctx.history, ctx.observation.landmarks));
+    // A surface in sight has been looked at already: what lies on it would be in sight too.
+    const inSight = new Set(ctx.observation.visible.map((v) => v.id));
+    const nextSurface = hidden ? undefined : surfaces.find((f) => !visited.has(f.id) && !inSight.has(f.id));
+    if (nextSurface) {
+      return { action: { kind: 'goto', target: nextSurface.id }, thought: `${why} ${What} is not in sight. It could be on ${nextSurface.id}, the first place I have not looked at.` };
+    }
+    const nextContainer = containers.find((f) => !visited.has(f.id));
+    if (nextContainer) {
+      return { action: { kind: 'goto', target: nextContainer.id }, thought: `${why} ${What} is not in sight. It could be in ${nextContainer.id}, the first container I have not checked.` };
+    }
+    // Everywhere has been visited: it must have been moved. Fall back on what the oracle knows.
+    const container = closedContainerAround(world, o);
+    if (container) {
+      if (this.lastWas(last, 'goto', container.id)) return { action: { kind: 'open', target: container.id }, thought: `${What} must be inside ${container.id}. I open it.` };
+      return { action: { kind: 'goto', target: container.id }, thought: `I have looked everywhere; ${what} must be inside ${container.id}.` };
+    }
     const rel = relationOf(world, o);
     const support = rel.inside ?? rel.on_top_of;
     if (support && !this.lastWas(last, 'goto', support)) {
-      return { action: { kind: 'goto', target: support }, thought: `${why} It should be ${rel.inside ? 'in' : 'on'} ${support}; I go there to look.` };
+      return { action: { kind: 'goto', target: support }, thought: `I have looked everywhere; ${what} must be ${rel.inside ? 'in' : 'on'} ${support}.` };
     }
-    return { action: { kind: 'move', forward: 0, turn: 0.5 }, thought: `${why} I cannot see it from here, so I turn to look around.` };
-  }
-
-  /** Open containers nearest first until the hidden target is seen. */
-  private search(o: ObjectEntity, last: HistoryEntry | null): Step {
-    const world = this.env.world;
-    const here = world.robot.position;
-    const searched = this.searched.get(o.id) ?? new Set<string>();
-    this.searched.set(o.id, searched);
-    const unsearched = (): FurnitureEntity[] =>
-      world.entityList
-        .filter((e): e is FurnitureEntity => e.kind === 'furniture' && e.model.part !== null && !searched.has(e.id))
-        .sort((a, b) => Math.hypot(a.center[0] - here[0], a.center[2] - here[2]) - Math.hypot(b.center[0] - here[0], b.center[2] - here[2]) || (a.id < b.id ? -1 : 1));
-    let candidates = unsearched();
-    if (candidates.length === 0 && searched.size > 0) {
-      // Everything has been checked: it may have been moved into one already looked into. Start over.
-      searched.clear();
-      candidates = unsearched();
-    }
-    const current = candidates.find((c) => last !== null && (last.action === `goto(${c.id})` || last.action === `open(${c.id})`)) ?? candidates[0];
-    if (!current) return { action: { kind: 'move', forward: 0, turn: 0.5 }, thought: `I have looked everywhere for ${name(o)}; I look around once more.` };
-    const what = name(o);
-    if (!isOpen(current)) {
-      if (this.lastWas(last, 'goto', current.id)) return { action: { kind: 'open', target: current.id }, thought: `${what} is not in sight. I open ${current.id} to look inside.` };
-      return { action: { kind: 'goto', target: current.id }, thought: `${what} is not in sight. It could be in ${current.id}, the nearest container I have not checked.` };
-    }
-    if (this.lastWas(last, 'goto', current.id)) {
-      // Looked inside from the front and still not seen: close it again and move on.
-      searched.add(current.id);
-      return { action: { kind: 'close', target: current.id }, thought: `${what} is not in ${current.id}. I close it and look elsewhere.` };
-    }
-    return { action: { kind: 'goto', target: current.id }, thought: `${current.id} is open; I step in front of it to look inside for ${what}.` };
+    return { action: { kind: 'move', forward: 0, turn: 0.5 }, thought: `${why} I cannot see ${what} from here, so I turn to look around.` };
   }
 
   /** Put the held object on the nearest open surface that is not a container. */

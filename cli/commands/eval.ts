@@ -3,16 +3,18 @@
 import { basename, extname, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
+import { BundleError } from '../../agent/lm/bundle.ts';
 import { PLANNERS } from '../../agent/planners/index.ts';
 import { defaultWorkers, evaluate, type EvalProgress, type EvaluateResult } from '../../eval/evaluate.ts';
 import type { Comparison, GroupSummary } from '../../eval/report-schema.ts';
 import { EvalInputError } from '../../eval/source.ts';
-import { EXIT, UsageError } from '../errors.ts';
+import { errorLine, EXIT, UsageError } from '../errors.ts';
 import { fixed, plural } from '../format.ts';
+import { CHECKPOINT_HELP, checkpointPath, INT8_HELP, type CheckpointOptions } from '../options.ts';
 import { printJson, type Output } from '../output.ts';
 import type { CliContext } from './context.ts';
 
-export interface EvalCommandOptions {
+export interface EvalCommandOptions extends CheckpointOptions {
   planner: string[];
   episodes?: number;
   workers: number;
@@ -99,6 +101,7 @@ function progressBar(out: Output): { start(p: EvalProgress): void; update(p: Eva
 
 export async function evalCommand(source: string, options: EvalCommandOptions, out: Output, signal?: AbortSignal): Promise<number> {
   const dir = options.out ?? defaultOutDir(source);
+  const checkpoint = checkpointPath(options);
   const bar = options.json ? null : progressBar(out);
   let result: EvaluateResult;
   try {
@@ -109,12 +112,18 @@ export async function evalCommand(source: string, options: EvalCommandOptions, o
       workers: options.workers,
       out: dir,
       record: options.record ?? false,
+      checkpoint,
       signal,
       onStart: (p) => bar?.start(p),
       onEpisode: (_, p) => bar?.update(p),
     });
   } catch (e) {
     if (e instanceof EvalInputError) throw new UsageError(e.message);
+    if (e instanceof BundleError) {
+      if (e.code === 'missing_file') throw new UsageError(e.message);
+      out.error(errorLine(`invalid planner checkpoint: ${e.message}`));
+      return EXIT.failure;
+    }
     throw e;
   } finally {
     bar?.stop();
@@ -160,6 +169,8 @@ export function registerEval(program: Command, cli: CliContext): void {
     .option('-o, --out <dir>', 'output directory (default: runs/<scenario file name>)')
     .option('--json', 'print one JSON object with the summary and the report paths, nothing else')
     .option('-r, --record', 'also record every episode as an MCAP file in DIR/recordings/')
+    .option('--checkpoint <file>', CHECKPOINT_HELP)
+    .option('--int8', INT8_HELP)
     .addHelpText(
       'after',
       `
@@ -168,7 +179,8 @@ Examples:
   $ umwelt eval scenes/scenarios/standard.json --planner oracle,random --workers 4 --out runs/standard
   $ umwelt eval scenes/scenarios/examples/moved-while-away.ts --episodes 5
   $ umwelt eval scenes/scenarios/examples.suite.json --json | jq '.overall[].successRate'
-  $ umwelt eval scenes/scenarios/smoke.json --record --out runs/smoke   # runs/smoke/recordings/*.mcap`,
+  $ umwelt eval scenes/scenarios/smoke.json --record --out runs/smoke   # runs/smoke/recordings/*.mcap
+  $ umwelt eval scenes/scenarios/smoke.json --planner oracle,lm --checkpoint runs/train/planner.safetensors`,
     )
     .action(async (source: string, opts: EvalCommandOptions) => cli.exit(await evalCommand(source, opts, cli.out, cli.signal)));
 }

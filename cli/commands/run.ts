@@ -7,7 +7,8 @@ import { formatAction } from '../../agent/grammar.ts';
 import { runEpisode, type EpisodeResult, type LoopEvent } from '../../agent/loop.ts';
 import type { EpisodeMetrics } from '../../agent/metrics.ts';
 import type { Planner } from '../../agent/planner.ts';
-import { makePlanner, PLANNERS, type PlannerName } from '../../agent/planners/index.ts';
+import { makePlanner, PLANNERS, usesCheckpoint, type PlannerName } from '../../agent/planners/index.ts';
+import { LMPlanner } from '../../agent/planners/lm.ts';
 import { EpisodeRecorder, RecorderError } from '../../record/recorder.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { GenerationError } from '../../scenes/families.ts';
@@ -17,21 +18,26 @@ import { DEFAULT_ENV_CONFIG } from '../../sim/env.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { fixed, metres, plural } from '../format.ts';
 import {
+  CHECKPOINT_HELP,
+  checkpointPath,
   DEFAULT_FAMILY,
   DEFAULT_MAX_STEPS,
   DEFAULT_PLANNER,
   DEFAULT_SEED,
+  INT8_HELP,
   MAX_STEPS_LIMIT,
   parseFamily,
   parseMaxSteps,
   parsePlanner,
   parseSeed,
+  preloadCheckpoint,
+  type CheckpointOptions,
 } from '../options.ts';
 import { printJson, type Output } from '../output.ts';
 import { PlainDisplay, SilentDisplay, TerminalDisplay, type EpisodeDisplay, type StepView } from '../progress.ts';
 import type { CliContext } from './context.ts';
 
-export interface RunOptions {
+export interface RunOptions extends CheckpointOptions {
   family: FamilyName;
   seed: number;
   planner: PlannerName;
@@ -125,16 +131,28 @@ function chooseDisplay(options: RunOptions, out: Output): EpisodeDisplay {
 
 export async function runCommand(options: RunOptions, out: Output, signal?: AbortSignal): Promise<number> {
   const { family, seed, planner: plannerName, maxSteps } = options;
+  const checkpoint = checkpointPath(options);
+  if (!usesCheckpoint(plannerName) && (options.checkpoint !== undefined || options.int8)) {
+    throw new UsageError(`--checkpoint and --int8 are for --planner lm, not ${plannerName}`);
+  }
+  if (usesCheckpoint(plannerName)) {
+    const failed = await preloadCheckpoint(checkpoint, out);
+    if (failed !== null) return failed;
+  }
   const display = chooseDisplay(options, out);
   let result: EpisodeResult;
   try {
     const reference = plannerName === 'oracle' ? undefined : await oracleReference(family, seed, maxSteps, signal);
     const env = familyEnv(family, { maxSteps });
-    const planner = yielding(makePlanner(plannerName, env));
+    const made = makePlanner(plannerName, env, { checkpoint });
+    // The checkpoint is already read; this builds the engine, so that the first decision's latency is its own.
+    if (made instanceof LMPlanner) await made.ready();
+    const planner = yielding(made);
+    const plannerConfig = usesCheckpoint(plannerName) && checkpoint !== undefined ? { checkpoint } : undefined;
     let recorder: EpisodeRecorder | null = null;
     if (options.record !== undefined) {
       try {
-        recorder = await EpisodeRecorder.create(options.record, { env, source: { kind: 'family', family }, planner: { name: plannerName } });
+        recorder = await EpisodeRecorder.create(options.record, { env, source: { kind: 'family', family }, planner: { name: plannerName, config: plannerConfig } });
       } catch (e) {
         if (e instanceof RecorderError) throw new UsageError(e.message);
         throw e;
@@ -190,6 +208,8 @@ export function registerRun(program: Command, cli: CliContext): void {
     .option('-f, --family <name>', `task family: ${FAMILY_NAMES.join(', ')}`, parseFamily, DEFAULT_FAMILY)
     .option('-s, --seed <n>', 'episode seed, a non-negative integer (test split: 1000000-1999999)', parseSeed, DEFAULT_SEED)
     .option('-p, --planner <name>', `planner: ${PLANNERS.join(', ')}`, parsePlanner, DEFAULT_PLANNER)
+    .option('--checkpoint <file>', CHECKPOINT_HELP)
+    .option('--int8', INT8_HELP)
     .option('-n, --max-steps <k>', `step limit of the episode, 1-${MAX_STEPS_LIMIT}`, parseMaxSteps, DEFAULT_MAX_STEPS)
     .option('--json', 'print one JSON object with the result and metrics, nothing else')
     .option('-q, --quiet', 'print only the final summary line')
@@ -202,6 +222,8 @@ Examples:
   $ umwelt run --family goto --seed 1000042
   $ umwelt run --planner random --family pickup --max-steps 20
   $ umwelt run --family chain --json | jq .spl
+  $ umwelt run --planner lm --family goto        # the trained GPT (models/planner/planner.safetensors)
+  $ umwelt run --planner lm --checkpoint runs/train/planner.safetensors --max-steps 10
   $ umwelt run --family fetch --record fetch.mcap    # then: umwelt replay fetch.mcap, or open it in Foxglove`,
     )
     .action(async (opts: RunOptions) => cli.exit(await runCommand(opts, cli.out, cli.signal)));

@@ -43,6 +43,7 @@ const SPLIT_SUMMARIES: Record<Split, string> = {
 const PLANNER_SUMMARIES: Record<PlannerName, string> = {
   oracle: 'privileged expert that reads the world state and the goals (the upper bound)',
   random: 'uniformly random valid actions (the lower bound)',
+  lm: 'the small GPT trained in this project, on the CPU (--checkpoint FILE; default models/planner/planner.safetensors)',
 };
 
 export function scenesReport(): ScenesReport {

@@ -6,7 +6,7 @@ import { extractAction, resolveMarks } from '../../agent/grammar.ts';
 import { runEpisode } from '../../agent/loop.ts';
 import type { Planner, PlannerContext } from '../../agent/planner.ts';
 import { OraclePlanner } from '../../agent/planners/oracle.ts';
-import { PROMPT_LIMITS, renderPrompt, renderResponse, restateThought } from '../../agent/prompt.ts';
+import { placeOrder, PROMPT_LIMITS, renderPrompt, renderResponse, restateThought, visitedPlaces } from '../../agent/prompt.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
 import type { Action } from '../../sim/types.ts';
@@ -20,12 +20,11 @@ See:
 #8 white bottle in #2, 1.1 m
 #2 green fridge, open, 1.1 m
 You: in kitchen_1, holding nothing.
+Visited: #2
 Memories: none
 History:
-3. goto(#3): ok
-4. close(#3): ok
-5. goto(#2): ok
-6. open(#2): ok
+1. goto(#2): ok
+2. open(#2): ok
 `;
 const GOLDEN_RESPONSE = `Thought: The white bottle #8 is right here within reach. I pick it up. So: pick #8, the white bottle.
 Action: pick(#8)`;
@@ -43,7 +42,6 @@ async function oracleSteps(family: FamilyName, seed: number): Promise<Step[]> {
   const steps: Step[] = [];
   const planner: Planner = {
     name: 'oracle',
-    reset: () => oracle.reset(),
     decide: async (context) => {
       const decision = await oracle.decide(context);
       if (decision.action) steps.push({ context: structuredClone(context), action: decision.action, thought: decision.thought });
@@ -61,10 +59,10 @@ describe('renderPrompt / renderResponse', () => {
   it('matches the golden example (search, train seed 0, the last step)', async () => {
     const data = await episodeData('search', 0);
     const last = data.examples[data.examples.length - 1];
-    expect(last?.step).toBe(7);
+    expect(last?.step).toBe(3);
     expect(last?.prompt).toBe(GOLDEN_PROMPT);
     expect(last?.response).toBe(GOLDEN_RESPONSE);
-    expect(data.examples.map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(data.examples.map((e) => e.step)).toEqual([1, 2, 3]);
   });
 
   it('round-trips marks to the oracle\'s action at every step of every family, deterministically and compactly', async () => {
@@ -126,6 +124,34 @@ describe('renderPrompt / renderResponse', () => {
     expect(text).toContain('Memories:\n- the red ball was on table_1 in the kitchen\n- b\n- c\nHistory:');
     expect(marks.ids).toHaveLength(PROMPT_LIMITS.landmarks + PROMPT_LIMITS.visible);
     expect(words(text)).toBeLessThan(350);
+  });
+
+  it('lists the agent\'s room first and remembers every place visited, beyond the history it shows', () => {
+    const landmarks = [
+      { id: 'table_1', category: 'table', color: 'white' as const, room: 'kitchen_1', openable: false },
+      { id: 'fridge_1', category: 'fridge', color: 'red' as const, room: 'kitchen_1', openable: true },
+      { id: 'sofa_1', category: 'sofa', color: 'blue' as const, room: 'living_room_1', openable: false },
+      { id: 'shelf_1', category: 'shelf', color: 'green' as const, room: 'living_room_1', openable: false },
+    ];
+    const observation = { step: 9, instruction: 'Find the red ball.', agent: { position: [0, 0, 0] as [number, number, number], yaw: 0, room: 'living_room_1' }, holding: null, visible: [], landmarks, lastAction: null, lastOutcome: null };
+    expect(placeOrder(observation, 'Find the red ball.').map((l) => l.id)).toEqual(['sofa_1', 'shelf_1', 'table_1', 'fridge_1']);
+    const ok = { ok: true as const };
+    const history = [
+      { step: 1, action: 'goto(table_1)', outcome: ok },
+      { step: 2, action: 'goto(fridge_1)', outcome: { ok: false as const, reason: 'path_blocked' as const, detail: 'x' } },
+      { step: 3, action: 'open(fridge_1)', outcome: ok },
+      { step: 4, action: 'goto(table_1)', outcome: ok },
+      { step: 5, action: 'pick(ball_1)', outcome: ok },
+      { step: 6, action: 'goto(ball_1)', outcome: ok },
+      { step: 7, action: 'goto(sofa_1)', outcome: ok },
+      { step: 8, action: null, outcome: ok },
+    ];
+    expect(visitedPlaces(history, landmarks)).toEqual(['table_1', 'fridge_1', 'sofa_1']);
+    const { text } = renderPrompt({ instruction: 'Find the red ball.', observation, history, memories: [] });
+    expect(text).toContain('Places:\nliving_room_1: #1 blue sofa, #2 green shelf\nkitchen_1: #3 white table, #4 red fridge (opens)\n');
+    // Step 1 is no longer in History, but the table is still among the places visited.
+    expect(text).not.toContain('1. goto');
+    expect(text).toContain('Visited: #3, #4, #1\n');
   });
 
   it('restates entities by mark and name', () => {

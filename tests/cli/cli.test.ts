@@ -122,7 +122,7 @@ describe('umwelt (child process)', () => {
       ['test', 1_000_000, 1_999_999],
       ['heldout', 2_000_000, 2_999_999],
     ]);
-    expect(report.planners.map((p) => p.name)).toEqual(['oracle', 'random']);
+    expect(report.planners.map((p) => p.name)).toEqual(['oracle', 'random', 'lm']);
   });
 
   it.concurrent('scene prints the instruction and the house', async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SftExample } from '../../agent/data/episode.ts';
 import { extractAction } from '../../agent/grammar.ts';
+import { DATA_VERSION } from '../../agent/data/generate.ts';
 import { dataCommand, type DataManifest } from '../../cli/commands/data.ts';
 import { memoryOutput } from '../../cli/output.ts';
 import { runCli } from '../../cli/program.ts';
@@ -38,7 +39,7 @@ describe('umwelt data', () => {
     const a = join(dir, 'a');
     expect(await runCli(['data', '--episodes', '1', '--start', '3', '--out', a], memoryOutput())).toBe(0);
     const manifest = JSON.parse(read(a, 'manifest.json')) as DataManifest;
-    expect(manifest).toMatchObject({ version: 1, split: 'train', start: 3, episodesPerFamily: 1, families: [...FAMILY_NAMES] });
+    expect(manifest).toMatchObject({ version: DATA_VERSION, split: 'train', start: 3, episodesPerFamily: 1, families: [...FAMILY_NAMES] });
     expect(manifest.episodes.map((e) => [e.family, e.seed])).toEqual(FAMILY_NAMES.map((f) => [f, 3]));
     for (const f of ['corpus.txt', 'sft.jsonl'] as const) {
       const text = read(a, f);
@@ -54,7 +55,7 @@ describe('umwelt data', () => {
     expect(new Set(examples.map((e) => e.family))).toEqual(new Set(FAMILY_NAMES));
     for (const e of examples) {
       expect(Object.keys(e).sort()).toEqual(['family', 'prompt', 'response', 'seed', 'step']);
-      expect(e.prompt).toMatch(/^Actions: .*\nTask: .*\nPlaces:\n[\s\S]*\nSee:\n[\s\S]*\nYou: .*\nMemories: none\nHistory:[\s\S]*\n$/);
+      expect(e.prompt).toMatch(/^Actions: .*\nTask: .*\nPlaces:\n[\s\S]*\nSee:\n[\s\S]*\nYou: .*\nVisited: .*\nMemories: none\nHistory:[\s\S]*\n$/);
       expect(e.response).toMatch(/^Thought: .+\nAction: .+$/);
       expect(extractAction(e.response).ok).toBe(true);
     }

@@ -1,0 +1,114 @@
+// The training config file (models/planner/train.json): where the data is, where the run goes, the tokenizer, the
+// model's shape and, per stage, the optimisation. A bad file is a TrainConfigError naming the file and the field.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+export const STAGES = ['pretrain', 'sft'] as const;
+export type Stage = (typeof STAGES)[number];
+
+const positiveInt = z.number().int().min(1);
+const nonNegativeInt = z.number().int().min(0);
+const positive = z.number().positive();
+
+const stageSchema = z
+  .strictObject({
+    steps: positiveInt,
+    batchSize: positiveInt,
+    /** Tokens per row: pretraining packs passages into windows of this length; SFT drops longer examples. */
+    seqLen: positiveInt,
+    lr: positive,
+    /** Linear warm-up from 0 over this many steps. */
+    warmupSteps: nonNegativeInt.default(0),
+    /** 'cosine': from lr after warm-up down to minLr at the last step; 'constant': lr after warm-up. */
+    schedule: z.enum(['cosine', 'constant']).default('cosine'),
+    minLr: z.number().min(0).default(0),
+    weightDecay: z.number().min(0).default(0.1),
+    clipNorm: z.number().min(0).default(1),
+    /** Validation loss (and the onEvaluate hook) every this many steps, and at the last step. */
+    evalEvery: positiveInt.default(100),
+    /** A resumable state every this many steps, and at the end. */
+    checkpointEvery: positiveInt.default(100),
+    /** Share of the episodes (family + seed) held out for validation. */
+    validationFraction: z.number().min(0).max(0.5).default(0.1),
+    /** SFT only: start from OUT/pretrain.safetensors when it exists ('pretrained'), or from scratch. */
+    init: z.enum(['pretrained', 'scratch']).default('pretrained'),
+  })
+  .refine((s) => s.minLr <= s.lr, { message: 'must be <= lr', path: ['minLr'] });
+
+const trainConfigSchema = z.strictObject({
+  /** Relative paths are relative to the current directory (the repository root in the scripts). */
+  dataDir: z.string().min(1),
+  out: z.string().min(1),
+  seed: nonNegativeInt.default(0),
+  tokenizer: z.strictObject({ vocabSize: z.number().int().min(262), minFrequency: positiveInt.default(2) }),
+  model: z.strictObject({
+    context: positiveInt,
+    dModel: positiveInt,
+    heads: positiveInt,
+    layers: positiveInt,
+    mlpRatio: positiveInt.default(4),
+    positions: z.enum(['learned', 'rope']).default('rope'),
+  }),
+  /** Data-parallel worker threads (1: train on the main thread). */
+  workers: z.number().int().min(1).max(16).default(1),
+  pretrain: stageSchema,
+  sft: stageSchema,
+});
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type StageConfig = TrainConfig[Stage];
+
+export class TrainConfigError extends Error {
+  override readonly name = 'TrainConfigError';
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    detail: string,
+  ) {
+    super(`${file}: ${field ? `${field}: ` : ''}${detail}`);
+  }
+}
+
+/** Validates a parsed config; `file` names it in errors. */
+export function parseTrainConfig(value: unknown, file: string): TrainConfig {
+  const result = trainConfigSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue ? issue.path.map(String).join('.') : '';
+    throw new TrainConfigError(file, field, issue?.message ?? 'invalid config');
+  }
+  const config = result.data;
+  if (config.model.dModel % config.model.heads !== 0) throw new TrainConfigError(file, 'model.heads', `must divide model.dModel (${config.model.dModel})`);
+  if (config.model.positions === 'rope' && (config.model.dModel / config.model.heads) % 2 !== 0) {
+    throw new TrainConfigError(file, 'model.heads', 'rotary positions need an even head size (dModel / heads)');
+  }
+  for (const stage of STAGES) {
+    const s = config[stage];
+    if (s.seqLen > config.model.context) throw new TrainConfigError(file, `${stage}.seqLen`, `must be <= model.context (${config.model.context}), got ${s.seqLen}`);
+    if (s.warmupSteps > s.steps) throw new TrainConfigError(file, `${stage}.warmupSteps`, `must be <= ${stage}.steps (${s.steps})`);
+  }
+  return config;
+}
+
+/** Reads and validates a config file. */
+export function loadTrainConfig(path: string): TrainConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
+    throw new TrainConfigError(path, '', code === 'ENOENT' ? 'no such config file' : `cannot read: ${(e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new TrainConfigError(path, '', `not JSON: ${(e as Error).message}`);
+  }
+  return parseTrainConfig(value, path);
+}
+
+/** A config path resolved against a base directory (absolute paths stay). */
+export const resolveFrom = (base: string, path: string): string => (isAbsolute(path) ? path : resolve(base, path));
+export const configDir = (file: string): string => dirname(resolve(file));

@@ -1,0 +1,65 @@
+// Where a training run writes (OUT is the config's `out`), and the metadata a model file carries:
+//   OUT/tokenizer.json               the tokenizer, trained by the first stage run, reused afterwards
+//   OUT/<stage>.state.safetensors    the resumable state (weights, Adam moments, step, data cursor, log)
+//   OUT/<stage>.safetensors          the stage's model (F32) with META metadata, loadable by loadCheckpoint
+//   OUT/<stage>-eval.safetensors     the weights handed to the onEvaluate hook
+//   OUT/<stage>-loss.csv, .svg       the loss log and its chart
+import { join } from 'node:path';
+import { loadCheckpoint } from '../checkpoint-file.ts';
+import { CheckpointError } from '../checkpoint.ts';
+import { validateConfig, type ModelConfig } from '../config.ts';
+import { weightShapes } from '../model.ts';
+import { Tokenizer } from '../tokenizer.ts';
+import type { NamedTensors } from '../tensors.ts';
+import type { Stage } from './config.ts';
+
+export const tokenizerPath = (out: string): string => join(out, 'tokenizer.json');
+export const statePath = (out: string, stage: Stage): string => join(out, `${stage}.state.safetensors`);
+export const modelPath = (out: string, stage: Stage): string => join(out, `${stage}.safetensors`);
+export const evalModelPath = (out: string, stage: Stage): string => join(out, `${stage}-eval.safetensors`);
+export const lossCsvPath = (out: string, stage: Stage): string => join(out, `${stage}-loss.csv`);
+export const lossSvgPath = (out: string, stage: Stage): string => join(out, `${stage}-loss.svg`);
+
+/** Metadata keys of a model file (all values are strings; JSON where structured). */
+export const META = {
+  /** ModelConfig JSON. */
+  config: 'config',
+  /** TokenizerJSON. */
+  tokenizer: 'tokenizer',
+  stage: 'stage',
+  steps: 'steps',
+  trainSeconds: 'train_seconds',
+  /** DataCounts JSON. */
+  data: 'data',
+  /** The whole training config, JSON. */
+  trainConfig: 'train_config',
+} as const;
+
+export interface PlannerModelFile {
+  config: ModelConfig;
+  tokenizer: Tokenizer;
+  weights: NamedTensors;
+  metadata: Record<string, string>;
+}
+
+/** Loads a model file written by training (F32 or int8) with its config and tokenizer, checking the shapes. */
+export async function loadPlannerModel(path: string): Promise<PlannerModelFile> {
+  const { tensors, metadata } = await loadCheckpoint(path);
+  const configText = metadata[META.config];
+  const tokenizerText = metadata[META.tokenizer];
+  if (configText === undefined || tokenizerText === undefined) throw new CheckpointError(`${path}: no ${META.config} or ${META.tokenizer} metadata: not a trained planner model`);
+  let config: ModelConfig;
+  let tokenizer: Tokenizer;
+  try {
+    config = JSON.parse(configText) as ModelConfig;
+    validateConfig(config);
+    tokenizer = Tokenizer.fromJSON(JSON.parse(tokenizerText));
+  } catch (e) {
+    throw new CheckpointError(`${path}: bad metadata: ${(e as Error).message}`, { cause: e });
+  }
+  for (const [name, shape] of weightShapes(config)) {
+    const t = tensors.get(name);
+    if (t === undefined || t.shape.join(',') !== shape.join(',')) throw new CheckpointError(`${path}: weight ${name} missing or of the wrong shape`);
+  }
+  return { config, tokenizer, weights: tensors, metadata };
+}

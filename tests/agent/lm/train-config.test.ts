@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadTrainConfig, parseTrainConfig, TrainConfigError } from '../../../agent/lm/train/config.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'umwelt-train-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const stage = { steps: 10, batchSize: 2, seqLen: 32, lr: 1e-3 };
+const good = { dataDir: 'd', out: 'o', tokenizer: { vocabSize: 512 }, model: { context: 64, dModel: 32, heads: 4, layers: 2 }, pretrain: stage, sft: stage };
+
+function errorOf(value: unknown): TrainConfigError {
+  try {
+    parseTrainConfig(value, 'cfg.json');
+  } catch (e) {
+    if (e instanceof TrainConfigError) return e;
+    throw e;
+  }
+  throw new Error('no error');
+}
+
+describe('training config', () => {
+  it('fills defaults', () => {
+    const c = parseTrainConfig(good, 'cfg.json');
+    expect(c.model.positions).toBe('rope');
+    expect(c.pretrain).toMatchObject({ schedule: 'cosine', warmupSteps: 0, minLr: 0, clipNorm: 1, init: 'pretrained' });
+    expect(c.workers).toBe(1);
+  });
+
+  it('names the file and the bad field', () => {
+    expect(errorOf({ ...good, pretrain: { ...stage, lr: -1 } })).toMatchObject({ file: 'cfg.json', field: 'pretrain.lr' });
+    expect(errorOf({ ...good, sft: { ...stage, schedule: 'linear' } }).field).toBe('sft.schedule');
+    expect(errorOf({ ...good, model: { ...good.model, heads: 3 } }).field).toBe('model.heads');
+    expect(errorOf({ ...good, sft: { ...stage, seqLen: 65 } }).field).toBe('sft.seqLen');
+    expect(errorOf({ ...good, pretrain: { ...stage, warmupSteps: 11 } }).field).toBe('pretrain.warmupSteps');
+    expect(errorOf({ ...good, pretrain: { ...stage, minLr: 1 } }).field).toBe('pretrain.minLr');
+    expect(errorOf({ ...good, extra: 1 }).message).toMatch(/^cfg\.json: /);
+    const { dataDir: _dataDir, ...noData } = good;
+    expect(errorOf(noData).field).toBe('dataDir');
+  });
+
+  it('reports unreadable and non-JSON files', () => {
+    expect(() => loadTrainConfig(join(dir, 'missing.json'))).toThrow(/missing\.json: no such config file/);
+    writeFileSync(join(dir, 'bad.json'), '{ nope');
+    expect(() => loadTrainConfig(join(dir, 'bad.json'))).toThrow(/bad\.json: not JSON/);
+  });
+
+  it('accepts the shipped planner config', () => {
+    const c = loadTrainConfig('models/planner/train.json');
+    expect(c.model).toMatchObject({ dModel: 128, heads: 4, layers: 4, context: 384, positions: 'rope' });
+    expect(c.tokenizer.vocabSize).toBe(1024);
+  });
+});

@@ -1,0 +1,147 @@
+// The training loop on a tiny model: it can overfit a batch, the loss mask hides prompt targets, and a run
+// interrupted and resumed ends with exactly the weights of an uninterrupted run.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCheckpoint } from '../../../agent/lm/checkpoint-file.ts';
+import { makeConfig } from '../../../agent/lm/config.ts';
+import { GptModel, initWeights } from '../../../agent/lm/model.ts';
+import { encodeExample } from '../../../agent/lm/sequence.ts';
+import { readDataDir, StageData, validationEpisodes } from '../../../agent/lm/train/data.ts';
+import { loadPlannerModel, META, modelPath } from '../../../agent/lm/train/files.ts';
+import { trainStage } from '../../../agent/lm/train/loop.ts';
+import { ensureTokenizer } from '../../../agent/lm/train/tokenizer.ts';
+import { useWasmBackend } from '../../../agent/lm/wasm-backend.ts';
+import { randomIds } from './helpers.ts';
+import { tinyTrainConfig, writeTinyData } from './train-helpers.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'umwelt-train-loop-'));
+const dataDir = join(root, 'data');
+const data0 = (): ReturnType<typeof readDataDir> => readDataDir(dataDir);
+
+beforeAll(async () => {
+  await useWasmBackend();
+  writeTinyData(dataDir);
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('training', () => {
+  it('overfits one fixed batch (loss falls by 90%)', () => {
+    const config = makeConfig({ vocabSize: 32, context: 16, dModel: 16, heads: 2, layers: 1, positions: 'rope' });
+    const model = new GptModel(config, initWeights(config, 5), { weightDecay: 0 });
+    try {
+      const seq = [randomIds(17, 32, 1), randomIds(17, 32, 2)];
+      const ids = seq.map((s) => s.slice(0, 16));
+      const targets = seq.map((s) => s.slice(1));
+      const first = model.trainStep(ids, targets, { lr: 0.02 }).loss;
+      let last = first;
+      for (let i = 0; i < 200; i++) last = model.trainStep(ids, targets, { lr: 0.02 }).loss;
+      expect(last).toBeLessThan(0.1 * first);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('counts only response targets in SFT: a prompt-only target does not change the loss', async () => {
+    const config = tinyTrainConfig(dataDir, join(root, 'mask'));
+    const data = readDataDir(dataDir);
+    const { tokenizer } = await ensureTokenizer(config, data);
+    const stage = new StageData(data, tokenizer, { stage: 'sft', seqLen: 96, seed: 3, validationFraction: 0 });
+    const row = stage.epochRows(0)[0]!;
+    const firstCounted = row.mask.indexOf(1);
+    expect(firstCounted).toBeGreaterThan(3);
+    expect(row.mask.slice(firstCounted).every((m) => m === 1)).toBe(true);
+    const modelConfig = makeConfig({ ...config.model, vocabSize: tokenizer.vocabSize });
+    const model = new GptModel(modelConfig, initWeights(modelConfig, 1));
+    try {
+      const loss = (targets: number[]): number => model.loss([row.ids], [targets], [row.mask]).arraySync();
+      const changed = [...row.targets];
+      changed[1] = (changed[1]! + 7) % tokenizer.vocabSize;
+      expect(loss(changed)).toBe(loss(row.targets));
+      const responseChanged = [...row.targets];
+      responseChanged[firstCounted] = (responseChanged[firstCounted]! + 7) % tokenizer.vocabSize;
+      expect(loss(responseChanged)).not.toBe(loss(row.targets));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('holds out whole episodes for validation', async () => {
+    const config = tinyTrainConfig(dataDir, join(root, 'split'));
+    const data = readDataDir(dataDir);
+    const { tokenizer } = await ensureTokenizer(config, data);
+    const stage = new StageData(data, tokenizer, { stage: 'sft', seqLen: 96, seed: 3, validationFraction: 0.2 });
+    const c = stage.counts;
+    expect(c.trainEpisodes + c.validationEpisodes).toBe(6);
+    expect(c.validationEpisodes).toBeGreaterThanOrEqual(1);
+    expect([c.trainSequences, c.validationSequences, c.dropped]).toEqual([2 * c.trainEpisodes, 2 * c.validationEpisodes, 0]);
+    // Both stages hold out the same episodes: SFT validation episodes were not in the pretraining corpus either.
+    const pre = new StageData(data, tokenizer, { stage: 'pretrain', seqLen: 24, seed: 3, validationFraction: 0.2 });
+    expect(pre.counts.validationEpisodes).toBe(c.validationEpisodes);
+    const held = validationEpisodes(data.examples.map((e) => `${e.family}:${e.seed}`), 0.2, 3);
+    expect(validationEpisodes(data.passages.map((p) => p.episode), 0.2, 3)).toEqual(held);
+    // Examples longer than seqLen are dropped whole (never cropped) and counted.
+    const lengths = data.examples.map((e) => encodeExample(tokenizer, e.prompt, e.response).ids.length - 1).sort((x, y) => x - y);
+    const seqLen = lengths[Math.floor(lengths.length / 2)]!;
+    const short = new StageData(data, tokenizer, { stage: 'sft', seqLen, seed: 3, validationFraction: 0 });
+    expect(short.counts.dropped).toBe(lengths.filter((n) => n > seqLen).length);
+    expect(short.counts.dropped).toBeGreaterThan(0);
+    expect(short.epochRows(0).every((r) => r.ids.length <= seqLen && r.ids[0] === tokenizer.id('<bos>'))).toBe(true);
+  });
+
+  it('resumes exactly: 3 steps + interrupt + resume equals 6 straight steps', async () => {
+    const straight = tinyTrainConfig(dataDir, join(root, 'straight'));
+    const a = await trainStage({ config: straight, stage: 'pretrain' });
+    expect(a).toMatchObject({ status: 'done', step: 6 });
+
+    const split = tinyTrainConfig(dataDir, join(root, 'split-run'));
+    const controller = new AbortController();
+    const b1 = await trainStage({ config: split, stage: 'pretrain', signal: controller.signal, onProgress: (p) => p.step === 3 && controller.abort() });
+    expect(b1).toMatchObject({ status: 'interrupted', step: 3 });
+    await expect(trainStage({ config: split, stage: 'pretrain' })).rejects.toThrow(/--resume/);
+    const b2 = await trainStage({ config: split, stage: 'pretrain', resume: true });
+    expect(b2).toMatchObject({ status: 'done', step: 6 });
+
+    const wa = (await loadCheckpoint(modelPath(straight.out, 'pretrain'))).tensors;
+    const wb = (await loadCheckpoint(modelPath(split.out, 'pretrain'))).tensors;
+    expect([...wb.keys()]).toEqual([...wa.keys()]);
+    for (const [name, t] of wa) expect(Buffer.from(wb.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);
+    const csv = (out: string): string[] => readFileSync(join(out, 'pretrain-loss.csv'), 'utf8').split('\n').map((l) => l.split(',').filter((_, i) => i !== 3).join(','));
+    expect(csv(split.out)).toEqual(csv(straight.out));
+  });
+
+  it('writes a loadable model with metadata, the CSV with onEvaluate metrics, the SVG; SFT starts from pretraining', async () => {
+    const config = tinyTrainConfig(dataDir, join(root, 'full'));
+    await trainStage({ config, stage: 'pretrain', steps: 2 });
+    const calls: number[] = [];
+    const inits: string[] = [];
+    const r = await trainStage({
+      config,
+      stage: 'sft',
+      onStart: (i) => inits.push(i.init),
+      onEvaluate: async (path, step) => {
+        calls.push(step);
+        await loadPlannerModel(path);
+        return { success: step / 10 };
+      },
+    });
+    expect(r.status).toBe('done');
+    expect(inits).toEqual(['pretrained']);
+    expect(calls).toEqual([3, 6]);
+    const file = await loadPlannerModel(modelPath(config.out, 'sft'));
+    expect(file.metadata[META.stage]).toBe('sft');
+    expect(file.metadata[META.steps]).toBe('6');
+    expect(JSON.parse(file.metadata[META.data]!)).toMatchObject({ trainEpisodes: 6 - validationEpisodes(data0().examples.map((e) => `${e.family}:${e.seed}`), 0.2, 3).size, dropped: 0 });
+    const csv = readFileSync(join(config.out, 'sft-loss.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('step,lr,train_loss,tokens_per_s,val_loss,success');
+    expect(csv).toHaveLength(7);
+    expect(csv[3]).toMatch(/^3,[^,]+,[^,]+,\d*,[\d.]+,0\.3$/);
+    expect(readFileSync(join(config.out, 'sft-loss.svg'), 'utf8')).toMatch(/^<svg [\s\S]*<path [\s\S]*<\/svg>\n$/);
+
+    const scratch = tinyTrainConfig(dataDir, join(root, 'full'), { sft: { ...config.sft, init: 'scratch', steps: 1, warmupSteps: 0 } });
+    rmSync(join(config.out, 'sft.state.safetensors'));
+    await trainStage({ config: scratch, stage: 'sft', onStart: (i) => inits.push(i.init) });
+    expect(inits).toEqual(['pretrained', 'scratch']);
+  });
+});

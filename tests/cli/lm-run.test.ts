@@ -1,0 +1,81 @@
+// `umwelt run --planner lm` and `umwelt eval --planner lm` end to end, on a tiny random-weight checkpoint, and the
+// one-line errors of a missing or invalid checkpoint.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCheckpointPath } from '../../agent/lm/bundle-file.ts';
+import { encodeCheckpoint } from '../../agent/lm/checkpoint.ts';
+import { tinyBundle, type TinyBundle } from '../fixtures/lm-bundle.ts';
+import { umwelt } from './run-cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'umwelt-lm-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let tiny: TinyBundle;
+beforeAll(async () => {
+  tiny = await tinyBundle({ context: 448 });
+}, 60_000);
+
+describe('umwelt run --planner lm', () => {
+  it('runs an episode on a given checkpoint', async () => {
+    const run = await umwelt('run', '--planner', 'lm', '--checkpoint', tiny.path, '--family', 'goto', '--max-steps', '3', '--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { planner: string; steps: number; metrics: { tokens: number } };
+    expect(report.planner).toBe('lm');
+    expect(report.steps).toBeGreaterThanOrEqual(1);
+    expect(report.steps).toBeLessThanOrEqual(3);
+    expect(report.metrics.tokens).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('reports a missing or invalid checkpoint in one line', async () => {
+    const missing = await umwelt('run', '--planner', 'lm', '--checkpoint', join(dir, 'nope.safetensors'), '--max-steps', '1');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^umwelt: error: no planner checkpoint at .*nope\.safetensors\n$/);
+    const bad = join(dir, 'bad.safetensors');
+    writeFileSync(bad, encodeCheckpoint(tiny.weights, { tokenizer: JSON.stringify(tiny.tokenizer.toJSON()) }));
+    const invalid = await umwelt('run', '--planner', 'lm', '--checkpoint', bad, '--max-steps', '1');
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/^umwelt: error: invalid planner checkpoint: .*bad\.safetensors: the checkpoint has no "config" metadata.*\n$/);
+    const misuse = await umwelt('run', '--planner', 'oracle', '--checkpoint', tiny.path);
+    expect(misuse.code).toBe(2);
+    expect(misuse.stderr).toContain('--checkpoint and --int8 are for --planner lm');
+  }, 60_000);
+
+  it.skipIf(existsSync(defaultCheckpointPath()))('says how to make the default checkpoint when it is missing', async () => {
+    const run = await umwelt('run', '--planner', 'lm', '--max-steps', '1');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('umwelt: error: no planner checkpoint at models/planner/planner.safetensors; run npm run train:planner (or pass --checkpoint FILE)\n');
+  }, 30_000);
+
+  it('is listed by umwelt scenes', async () => {
+    const run = await umwelt('scenes', '--json');
+    expect((JSON.parse(run.stdout) as { planners: { name: string }[] }).planners.map((p) => p.name)).toContain('lm');
+  }, 30_000);
+});
+
+describe('umwelt eval --planner lm', () => {
+  it('runs a scenario with the checkpoint in the workers', async () => {
+    const out = join(dir, 'eval');
+    // The smoke scenario's shape, smaller: two families, one seed, a few steps.
+    const scenario = join(dir, 'tiny.json');
+    writeFileSync(scenario, JSON.stringify({ version: 1, name: 'tiny', families: ['goto', 'pickup'], split: 'test', seeds: { start: 0, count: 3 }, maxSteps: 6, planner: 'oracle' }));
+    const run = await umwelt('eval', scenario, '--planner', 'lm', '--checkpoint', tiny.path, '-e', '1', '-w', '1', '--out', out, '--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout) as { complete: boolean; overall: { planner: string }[] };
+    expect(summary.complete).toBe(true);
+    expect(summary.overall.map((g) => g.planner)).toEqual(['lm']);
+    const records = readFileSync(join(out, 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { result: { error: string | null; steps: number; tokens: number } });
+    expect(records.length).toBe(2);
+    for (const r of records) {
+      expect(r.result.error).toBeNull();
+      expect(r.result.steps).toBeGreaterThan(0);
+      expect(r.result.tokens).toBeGreaterThan(0);
+    }
+    const missing = await umwelt('eval', scenario, '--planner', 'lm', '--checkpoint', join(dir, 'nope.safetensors'), '-e', '1', '-w', '1', '--out', join(dir, 'eval2'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^umwelt: error: no planner checkpoint at .*nope\.safetensors\n$/);
+    expect(existsSync(join(dir, 'eval2'))).toBe(false);
+  }, 60_000);
+});
