@@ -3,23 +3,44 @@
 // 'simd' WebAssembly, side by side with their ratio) and of the tfjs
 // model on the wasm backend (prefill: one forward; decode: a tfjs KV-cache decoder written here, and one forward
 // over the growing sequence per token), on the same weights in the same run, their ratios, and the latency of decoding one 20-token action after a planner-sized prompt.
+// Then the lm planner's decision latency (DECISION_MODEL: context 384, rotary positions) over the real prompts of
+// oracle episodes of every family, in order, with and without prefix reuse (LMPlanner reusePrefix), the two
+// interleaved decision by decision, and the prefill throughput over those prompts.
 // Everything runs on one core (tfjs wasm threads do not work in Node).
 // Prints ONE JSON object to stdout, progress to stderr.
-// Usage: npx tsx bench/lm.bench.ts [--prompt N] [--decode N] [--reps N] [--quick]
+// Usage: npx tsx bench/lm.bench.ts [--prompt N] [--decode N] [--reps N] [--thought N] [--decisions-only] [--quick]
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { makeConfig, parameterCount, type ModelConfig } from '../agent/lm/config.ts';
 import { CpuEngine } from '../agent/lm/engine/cpu.ts';
+import { commonPrefix } from '../agent/lm/engine/types.ts';
 import { GptModel, initWeights } from '../agent/lm/model.ts';
 import { Prng } from '../agent/lm/prng.ts';
+import { promptIds } from '../agent/lm/sequence.ts';
 import type { NamedTensors } from '../agent/lm/tensors.ts';
+import { Tokenizer, trainTokenizer } from '../agent/lm/tokenizer.ts';
+import { runEpisode } from '../agent/loop.ts';
+import type { Decision, Planner, PlannerContext } from '../agent/planner.ts';
+import { engineFor, LMPlanner } from '../agent/planners/lm.ts';
+import { OraclePlanner } from '../agent/planners/oracle.ts';
+import { renderPrompt, renderResponse } from '../agent/prompt.ts';
+import { familyEnv } from '../scenes/env.ts';
+import { FAMILY_NAMES } from '../scenes/family-names.ts';
 import { intOption } from './args.ts';
 import { median, percentile, round } from './numbers.ts';
 import { useWasmBackend } from '../agent/lm/wasm-backend.ts';
 
 const DECODE_TARGET_TOKENS_PER_S = 2000;
 const ACTION_TOKENS = 20;
+const DECISION_TARGET_P95_MS = 50;
+/** The planner's model: the shipped widths with a context of 384 and rotary positions. */
+const DECISION_MODEL = { vocabSize: 1024, context: 384, dModel: 128, heads: 4, layers: 4, positions: 'rope' } as const;
+/** The oracle episodes measured: these seeds for every family, at most DECISION_STEPS steps each. */
+const DECISION_SEEDS = [1_000_010, 1_000_011, 1_000_012];
+const DECISION_STEPS = 6;
+/** N(0, std) added to the GPT-2 init, so that greedy thoughts vary and run to the cap as an untrained model's do. */
+const DECISION_WEIGHT_NOISE = 0.02;
 
 const SHIPPED = {
   vocabSize: 1024,
@@ -42,6 +63,9 @@ interface Options {
   /** Tokens decoded per tfjs measurement (each one a full forward). */
   tfjsDecode: number;
   reps: number;
+  /** Most thought tokens per decision (random weights run to the cap). */
+  thought: number;
+  decisionsOnly: boolean;
 }
 
 function options(): Options {
@@ -52,6 +76,8 @@ function options(): Options {
       decode: { type: 'string' },
       'tfjs-decode': { type: 'string' },
       reps: { type: 'string' },
+      thought: { type: 'string' },
+      'decisions-only': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -62,6 +88,8 @@ function options(): Options {
     decode: intOption(values.decode, quick ? 64 : 128, 'decode', 1),
     tfjsDecode: intOption(values['tfjs-decode'], quick ? 8 : 32, 'tfjs-decode', 1),
     reps: intOption(values.reps, quick ? 3 : 7, 'reps', 1),
+    thought: intOption(values.thought, 45, 'thought', 0),
+    decisionsOnly: values['decisions-only'] === true,
   };
 }
 
@@ -213,8 +241,124 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
+/** The contexts of every step of oracle episodes (every family, DECISION_SEEDS), in order, and the prompt and
+ *  answer texts they give (for the tokenizer). */
+async function oracleEpisodes(): Promise<{ episodes: PlannerContext[][]; texts: string[] }> {
+  const episodes: PlannerContext[][] = [];
+  const texts: string[] = [];
+  for (const family of FAMILY_NAMES) {
+    for (const seed of DECISION_SEEDS) {
+      const env = familyEnv(family, { maxSteps: DECISION_STEPS });
+      const oracle = new OraclePlanner(env);
+      const contexts: PlannerContext[] = [];
+      const recorder: Planner = {
+        name: 'oracle',
+        decide: async (context: PlannerContext): Promise<Decision> => {
+          const rendered = renderPrompt(context);
+          const decision = await oracle.decide(context);
+          contexts.push(context);
+          texts.push(rendered.text);
+          if (decision.action) texts.push(renderResponse(decision.thought, decision.action, rendered.marks));
+          return decision;
+        },
+      };
+      await runEpisode({ env, planner: recorder, seed });
+      episodes.push(contexts);
+    }
+  }
+  return { episodes, texts };
+}
+
+/**
+ * LMPlanner decision latency on the real prompts of oracle episodes, with prefix reuse and without, on two
+ * engines with the same weights (two bundle objects); the two decide every context in turn, alternating which
+ * goes first, so that both see the same load. Also prefill throughput over those prompts, from scratch.
+ */
+async function decisionLatency(thought: number): Promise<Record<string, unknown>> {
+  const { episodes, texts } = await oracleEpisodes();
+  const trained = trainTokenizer(texts, { vocabSize: DECISION_MODEL.vocabSize, minFrequency: 1 });
+  // Padded to the model's vocabulary with pieces that never occur: the output layer costs what it will.
+  const padding = Array.from({ length: DECISION_MODEL.vocabSize - trained.vocabSize }, (_, i) => `zq${i}x`);
+  const tokenizer = Tokenizer.create(trained.specialTokens, [...trained.words, ...padding]);
+  const config = makeConfig(DECISION_MODEL);
+  const weights = initWeights(config, 'bench-lm-decisions');
+  const rng = new Prng('bench-lm-decisions');
+  for (const w of weights.values()) for (let i = 0; i < w.data.length; i++) w.data[i] = w.data[i]! + DECISION_WEIGHT_NOISE * rng.normal();
+  const bundle = (): { config: ModelConfig; tokenizer: Tokenizer; weights: NamedTensors; metadata: Record<string, string> } => ({ config, tokenizer, weights, metadata: {} });
+  const withReuse = bundle();
+  const without = bundle();
+  const reuse = new LMPlanner({ bundle: withReuse, maxThoughtTokens: thought });
+  const fresh = new LMPlanner({ bundle: without, maxThoughtTokens: thought, reusePrefix: false });
+  const engine = (await reuse.ready()).engine;
+  await fresh.ready();
+  const time = async (planner: LMPlanner, context: PlannerContext): Promise<{ ms: number; decision: Decision }> => {
+    const start = performance.now();
+    const decision = await planner.decide(context);
+    return { ms: performance.now() - start, decision };
+  };
+  // Warm-up: the first episode, both ways.
+  for (const context of episodes[0]!) {
+    await time(reuse, context);
+    await time(fresh, context);
+  }
+  const reuseMs: number[] = [];
+  const freshMs: number[] = [];
+  const promptTokens: number[] = [];
+  const reusedTokens: number[] = [];
+  const generated: number[] = [];
+  let differ = 0;
+  for (const [e, contexts] of episodes.entries()) {
+    const info = { seed: e, family: 'bench', instruction: '' };
+    reuse.reset(info);
+    fresh.reset(info);
+    for (const [i, context] of contexts.entries()) {
+      const held = [...engine.tokens];
+      const order = (e + i) % 2 === 0 ? [reuse, fresh] : [fresh, reuse];
+      const [a, b] = [await time(order[0]!, context), await time(order[1]!, context)];
+      const [r, f] = order[0] === reuse ? [a, b] : [b, a];
+      reuseMs.push(r.ms);
+      freshMs.push(f.ms);
+      if (JSON.stringify(r.decision) !== JSON.stringify(f.decision)) differ++;
+      const ids = engine.tokens.slice(0, r.decision.stats.promptTokens ?? 0);
+      promptTokens.push(ids.length);
+      reusedTokens.push(Math.min(commonPrefix(held, ids), ids.length - 1));
+      generated.push(r.decision.stats.tokens ?? 0);
+    }
+  }
+  // Prefill throughput over the same prompts, from scratch (the engine of the planner without reuse).
+  const prefillEngine = engineFor(without);
+  const prompts = episodes.flat().map((context) => promptIds(tokenizer, renderPrompt(context).text).slice(0, config.context - 64));
+  let tokens = 0;
+  const start = performance.now();
+  for (const ids of prompts) {
+    prefillEngine.reset();
+    prefillEngine.prefill(ids);
+    tokens += ids.length;
+  }
+  const prefillTokensPerS = tokens / seconds(start);
+  const stats = (ms: number[]): { p50: number; p95: number; max: number } => ({ p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), max: round(Math.max(...ms)) });
+  return {
+    model: { ...config, weights: `random (initWeights + N(0, ${DECISION_WEIGHT_NOISE}), seed "bench-lm-decisions")`, kernel: engine.kernel },
+    decisions: reuseMs.length,
+    maxThoughtTokens: thought,
+    promptTokens: { p50: percentile(promptTokens, 50), max: Math.max(...promptTokens) },
+    reusedPromptTokens: { p50: percentile(reusedTokens, 50), share: round(reusedTokens.reduce((x, y) => x + y, 0) / promptTokens.reduce((x, y) => x + y, 0)) },
+    generatedTokens: { p50: percentile(generated, 50), p95: percentile(generated, 95) },
+    latencyMs: { withPrefixReuse: stats(reuseMs), withoutPrefixReuse: stats(freshMs) },
+    decisionsThatDiffer: differ,
+    prefillTokensPerS: round(prefillTokensPerS),
+    target: { p95Ms: DECISION_TARGET_P95_MS, met: percentile(reuseMs, 95) <= DECISION_TARGET_P95_MS },
+  };
+}
+
 async function main(): Promise<void> {
   const opts = options();
+  if (opts.decisionsOnly) {
+    log(`lm planner decisions (thought cap ${opts.thought}), with and without prefix reuse`);
+    const decisions = await decisionLatency(opts.thought);
+    process.stdout.write(`${JSON.stringify({ bench: 'lm', host: { cpus: os.cpus().length, node: process.version, loadAverage1m: round(os.loadavg()[0] ?? 0) }, decisions }, null, 2)}\n`);
+    return;
+  }
   const config: ModelConfig = makeConfig({ ...SHIPPED, positions: 'learned' });
   if (opts.prompt + opts.decode > config.context) {
     throw new Error(`--prompt + --decode must be at most the context (${config.context})`);
@@ -275,6 +419,8 @@ async function main(): Promise<void> {
   const actionMs = actions.map((r) => r.decode * 1000);
   const actionPrefillMs = actions.map((r) => r.prefill * 1000);
   const stepMs = cpu.flatMap((r) => r.stepSeconds.map((s) => s * 1000));
+  log(`lm planner decisions (thought cap ${opts.thought}), with and without prefix reuse`);
+  const decisions = await decisionLatency(opts.thought);
 
   const report = {
     bench: 'lm',
@@ -323,6 +469,7 @@ async function main(): Promise<void> {
       prefillMs: { p50: round(percentile(actionPrefillMs, 50)), p95: round(percentile(actionPrefillMs, 95)) },
       decodeMs: { p50: round(percentile(actionMs, 50)), p95: round(percentile(actionMs, 95)) },
     },
+    decisions,
     target: {
       decodeTokensPerS: DECODE_TARGET_TOKENS_PER_S,
       measuredAt: `CpuEngine (${engine.kernel} kernel), one core, decoding after a ${opts.prompt}-token prompt`,

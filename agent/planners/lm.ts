@@ -15,12 +15,16 @@
 //
 // The bundle (weights, config, tokenizer) is given, or loaded on the first decision (or by ready()) through the
 // given loader and kept; the CPU engine is built once per bundle and kernel, and shared by the planners of a
-// process (a decision runs synchronously from the engine's reset to its action, so they never interleave).
+// process (a decision runs synchronously from its prefill to its action, so they never interleave).
+// Prefix reuse: the engine keeps the ids it holds (the previous decision's prompt and answer, whoever made it);
+// a decision truncates it to the longest prefix its prompt shares with them and prefills only the rest. The
+// record is the engine's own (CpuEngine.tokens), so no other user of the engine can leave it stale.
 import type { ActionKind } from '../../sim/types.ts';
 import { constrainedAction, type AllowedActions } from '../constrained.ts';
 import { isEntityId, resolveMarks } from '../grammar.ts';
 import type { PlannerBundle } from '../lm/bundle.ts';
 import { CpuEngine, type CpuKernel } from '../lm/engine/cpu.ts';
+import { prefillReusing } from '../lm/engine/types.ts';
 import { Prng } from '../lm/prng.ts';
 import { sampleToken, type SamplingOptions } from '../lm/sampling.ts';
 import { promptIds } from '../lm/sequence.ts';
@@ -64,6 +68,9 @@ export interface LMPlannerOptions {
   sayCap?: number;
   /** The CPU engine's kernel (default 'simd', 'js' where SIMD is missing). */
   kernel?: CpuKernel;
+  /** Re-read only what follows the longest prefix of the prompt that the engine still holds from the previous
+   *  decision (default true; same logits and decisions either way, see prefillReusing). */
+  reusePrefix?: boolean;
 }
 
 export interface FittedPrompt {
@@ -193,8 +200,13 @@ export class LMPlanner implements Planner {
     const seed = `lm:${this.options.seed ?? 0}:${this.episode}:${context.observation.step}`;
     const rng = new Prng(seed);
 
-    engine.reset();
-    let logits = engine.prefill(ids);
+    let logits: Float32Array;
+    if (this.options.reusePrefix ?? true) {
+      logits = prefillReusing(engine, ids).logits;
+    } else {
+      engine.reset();
+      logits = engine.prefill(ids);
+    }
     const maxThought = Math.max(0, Math.min(this.options.maxThoughtTokens ?? DEFAULT_MAX_THOUGHT_TOKENS, C - ids.length - markerIds.length - ANSWER_RESERVE));
     const thought: number[] = [];
     let text = '';

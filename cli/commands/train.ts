@@ -9,6 +9,7 @@ import { TrainDataError } from '../../agent/lm/train/data.ts';
 import { trainStage, TrainStateError, type StageResult, type TrainStageOptions } from '../../agent/lm/train/loop.ts';
 import { useWasmBackend } from '../../agent/lm/wasm-backend.ts';
 import { EXIT, UsageError } from '../errors.ts';
+import { simSuccess } from '../train-success.ts';
 import { printJson, type Output } from '../output.ts';
 import type { CliContext } from './context.ts';
 
@@ -92,7 +93,9 @@ export async function trainCommand(options: TrainCommandOptions, out: Output, si
   const hooks = display(out, options.json, options.stage);
   let result: StageResult;
   try {
-    result = await trainStage({ config, stage: options.stage, resume: options.resume, steps: options.steps, workers: options.workers, signal, clock: () => performance.now(), onStart: hooks.onStart, onProgress: hooks.onProgress });
+    const successEpisodes = config[options.stage].successEpisodes;
+    const onEvaluate = successEpisodes > 0 ? (path: string): Promise<Record<string, number>> => simSuccess(path, successEpisodes, signal) : undefined;
+    result = await trainStage({ config, stage: options.stage, resume: options.resume, steps: options.steps, workers: options.workers, signal, clock: () => performance.now(), onStart: hooks.onStart, onProgress: hooks.onProgress, onEvaluate });
   } catch (e) {
     if (e instanceof TrainStateError || e instanceof TrainDataError) throw new UsageError(e.message);
     if (e instanceof CheckpointError) throw new UsageError(e.message);

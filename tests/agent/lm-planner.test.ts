@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ActionAutomaton } from '../../agent/constrained.ts';
+import { ActionAutomaton, constrainedAction } from '../../agent/constrained.ts';
 import { extractAction, formatAction, parseAction, resolveMarks } from '../../agent/grammar.ts';
 import {
   BundleError,
@@ -18,13 +18,16 @@ import {
 import { clearBundleCache, DEFAULT_CHECKPOINT, defaultCheckpointPath, loadBundleFile } from '../../agent/lm/bundle-file.ts';
 import { encodeCheckpoint, quantizeInt8 } from '../../agent/lm/checkpoint.ts';
 import { makeConfig } from '../../agent/lm/config.ts';
+import { CpuEngine } from '../../agent/lm/engine/cpu.ts';
+import { prefillReusing } from '../../agent/lm/engine/types.ts';
 import { weightShapes } from '../../agent/lm/model.ts';
 import type { NamedTensors } from '../../agent/lm/tensors.ts';
 import { actionEntities, runEpisode } from '../../agent/loop.ts';
 import type { Decision, Planner, PlannerContext } from '../../agent/planner.ts';
 import { makePlanner } from '../../agent/planners/index.ts';
-import { fitPrompt, LMPlanner, LMPlannerError } from '../../agent/planners/lm.ts';
-import { renderPrompt } from '../../agent/prompt.ts';
+import { ANSWER_RESERVE, engineFor, fitPrompt, LM_ACTION_KINDS, LMPlanner, LMPlannerError } from '../../agent/planners/lm.ts';
+import { OraclePlanner } from '../../agent/planners/oracle.ts';
+import { renderPrompt, renderResponse } from '../../agent/prompt.ts';
 import { promptIds } from '../../agent/lm/sequence.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { FAMILY_NAMES } from '../../scenes/family-names.ts';
@@ -254,4 +257,81 @@ describe('the lm planner', () => {
     for (const i of lessSeen.prompt.marks.ids.keys()) expect(lessSeen.prompt.text).toContain(`#${i + 1} `);
     expect(() => fitPrompt(context, tiny.tokenizer, 20)).toThrow(LMPlannerError);
   }, 30_000);
+});
+
+/** The contexts and oracle answers of consecutive steps of oracle episodes, one per family. */
+async function oracleSteps(maxSteps: number): Promise<{ context: PlannerContext; answer: string }[][]> {
+  const episodes: { context: PlannerContext; answer: string }[][] = [];
+  for (const [i, family] of FAMILY_NAMES.entries()) {
+    const env = familyEnv(family, { maxSteps });
+    const spy = new Spy(new OraclePlanner(env));
+    await runEpisode({ env, planner: spy, seed: 1_000_020 + i });
+    episodes.push(
+      spy.steps.map(({ context, decision }) => ({
+        context,
+        answer: decision.action === null ? decision.raw : renderResponse(decision.thought, decision.action, renderPrompt(context).marks),
+      })),
+    );
+  }
+  return episodes;
+}
+
+describe('prefix reuse', () => {
+  let episodes: { context: PlannerContext; answer: string }[][] = [];
+  beforeAll(async () => {
+    episodes = await oracleSteps(6);
+    expect(episodes.flat().length).toBeGreaterThan(2 * episodes.length);
+  }, 60_000);
+
+  it('gives bit-identical logits to a fresh prefill over consecutive prompts of real episodes, and reuses their common prefixes', async () => {
+    const bundle = bundleOf(tiny);
+    const engine = new CpuEngine(bundle.config, bundle.weights);
+    const fresh = new CpuEngine(bundle.config, bundle.weights);
+    const tokenizer = tiny.tokenizer;
+    let reused = 0;
+    let total = 0;
+    for (const steps of episodes) {
+      for (const { context, answer } of steps) {
+        const { ids } = fitPrompt(context, tokenizer, bundle.config.context - 32);
+        const got = prefillReusing(engine, ids);
+        fresh.reset();
+        expect(got.logits).toEqual(fresh.prefill(ids));
+        reused += got.reused;
+        total += ids.length;
+        // The answer as a decision reads it: a chunk, then token by token.
+        const answerIds = Array.from(tokenizer.encode(answer, { allowSpecial: false })).slice(0, 24);
+        const [first, ...rest] = answerIds;
+        if (first === undefined) continue;
+        expect(engine.step(first)).toEqual(fresh.step(first));
+        if (rest.length > 0) expect(engine.prefill(rest)).toEqual(fresh.prefill(rest));
+        expect(engine.tokens).toEqual([...ids, ...answerIds]);
+      }
+    }
+    expect(reused / total).toBeGreaterThan(0.2);
+  }, 60_000);
+
+  it('leaves every decision as a fresh prefill makes it, with planners and other users sharing the engine', async () => {
+    const shared = bundleOf(tiny); // one engine for the planners that reuse (engineFor)
+    const apart = bundleOf(tiny); // another for the planner that does not
+    for (const sampling of [{}, { temperature: 1, topK: 0 }]) {
+      const options = { maxThoughtTokens: 20, sampling, seed: 3 };
+      const reuseA = new LMPlanner({ bundle: shared, ...options });
+      const reuseB = new LMPlanner({ bundle: shared, ...options });
+      const plain = new LMPlanner({ bundle: apart, reusePrefix: false, ...options });
+      const engine = engineFor(shared);
+      for (const [e, steps] of episodes.entries()) {
+        const info = { family: 'any', seed: e, instruction: '' };
+        for (const p of [reuseA, reuseB, plain]) p.reset(info);
+        for (const [i, { context }] of steps.entries()) {
+          const expected = await plain.decide(context);
+          expect(await (i % 2 === 0 ? reuseA : reuseB).decide(context), `episode ${e}, step ${i}`).toEqual(expected);
+          if (i === 2) {
+            // Another user of the engine: constrainedAction given a prompt resets it and reads that prompt.
+            const other = fitPrompt(steps[0]!.context, tiny.tokenizer, shared.config.context - ANSWER_RESERVE).ids;
+            constrainedAction(engine, tiny.tokenizer, { prompt: other, allowed: { kinds: LM_ACTION_KINDS, entities: [] }, maxTokens: 8 });
+          }
+        }
+      }
+    }
+  }, 60_000);
 });

@@ -1,17 +1,21 @@
 // The shipping decoder: the model of model.ts over Float32Array weights with a KV cache, in plain loops.
-// A prompt is processed as a matrix (four rows share each weight-row read); each further token is a row of one.
-// Checkpoint matrices are row-major [in, out]; the engine keeps them transposed, [out, in], so that every output
-// is a dot product over two contiguous rows with the sum in registers. Measured in V8 for a 128 x 512 matvec:
-// ~1.1 GMAC/s, against ~0.57 GMAC/s for `for i in in: for o in out`, whose inner loop loads and stores the
-// output row at every multiply. Keys and values of consumed positions stay in per-layer caches [context, d].
-// Two kernels compute the same maths: 'js', those loops, the reference; and 'simd' (the default where WebAssembly
+// A prompt is processed as a matrix (four rows share each weight read); each further token is a row of one.
+// Two kernels compute the same maths: 'js', plain loops, the reference; and 'simd' (the default where WebAssembly
 // SIMD exists), where the weights, caches and scratch rows live in one WebAssembly memory (sized once at
-// construction) and every matvec, attention score row and weighted sum of values is one call into simd.ts.
+// construction) and every linear layer, attention score row and weighted sum of values is one call into simd.ts.
+// 'js' keeps the checkpoint's matrices [in, out] transposed, [out, in], so that every output is a dot product
+// over two contiguous rows with the sum in registers (measured in V8 for a 128 x 512 matvec: ~1.1 GMAC/s, against
+// ~0.57 GMAC/s for `for i in in: for o in out`). 'simd' keeps them [in, out], in the column panels of its gemm,
+// which sums every output over i in order with four rows per weight read (~1.3x the dot-product kernel's speed
+// on prompts). Keys and values of consumed positions stay in per-layer caches [context, d].
+// Both kernels sum every row exactly as they would sum it alone, so the cache rows, and the logits, do not depend
+// on how the ids were split into prefill and step calls: truncate() then prefill() is bit for bit a fresh
+// prefill of the same ids (prefix reuse, types.ts prefillReusing).
 import { headDim, mlpWidth, validateConfig, type ModelConfig } from '../config.ts';
 import { ropeTables, type RopeTables } from '../rope.ts';
 import type { NamedTensors } from '../tensors.ts';
-import { lmKernels, type LmKernels } from './simd.ts';
-import { checkIds, weight, type DecodeEngine } from './types.ts';
+import { gemmPanels, lmKernels, type LmKernels } from './simd.ts';
+import { checkIds, checkTruncate, weight, type PrefixEngine } from './types.ts';
 
 export type CpuKernel = 'js' | 'simd';
 
@@ -55,10 +59,10 @@ function arenaFloats(config: ModelConfig): number {
   const m = mlpWidth(config);
   const perLayer = 2 * d + 3 * d * d + 3 * d + d * d + d + 2 * d + d * m + m + m * d + d + 2 * C * d;
   const arrays = 8 + 14 * L;
-  return V * d + C * d + L * perLayer + 2 * d + Math.max(V, C) + C * (4 * d + 3 * d + m) + C + V + 4 * arrays;
+  return V * d + C * d + L * perLayer + 2 * d + Math.max(V, C) + C * (4 * d + 3 * d + m) + (C + 4) + V + 4 * arrays;
 }
 
-/** A layer's weights; matrices transposed to [out, in] (see matvec). */
+/** A layer's weights; matrices [out, in] for 'js' (see matvec), [in, out] in gemm panels for 'simd'. */
 interface Layer {
   ln1g: Float32Array;
   ln1b: Float32Array;
@@ -108,9 +112,12 @@ function matvec(x: Float32Array, xOff: number, wT: Float32Array, b: Float32Array
 
 /**
  * Y[T, out] = X[T, in] W + b with W given as W^T [out, in]: four rows at a time share each weight row read
- * (the prompt as a matrix), the rest row by row.
+ * (the prompt as a matrix), the rest row by row. Every row is summed exactly as matvec sums it (four partial sums
+ * over i mod 4, the tail into the first, then s0 + s1 + (s2 + s3)), so a row's result does not depend on the
+ * rows computed with it: a prompt gives the same cache however it is split into prefill calls.
  */
 function matmul(x: Float32Array, rows: number, wT: Float32Array, b: Float32Array, inDim: number, outDim: number, y: Float32Array): void {
+  const tail = inDim & ~3;
   let t = 0;
   for (; t + 4 <= rows; t += 4) {
     const x0 = t * inDim;
@@ -119,22 +126,46 @@ function matmul(x: Float32Array, rows: number, wT: Float32Array, b: Float32Array
     const x3 = x2 + inDim;
     for (let o = 0; o < outDim; o++) {
       const w = o * inDim;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let i = 0; i < inDim; i++) {
+      // a* row t, b* row t+1, c* row t+2, e* row t+3; *0..*3 the partial sums over i mod 4
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+      let e0 = 0, e1 = 0, e2 = 0, e3 = 0;
+      let i = 0;
+      for (; i < tail; i += 4) {
+        const w0 = wT[w + i]!;
+        const w1 = wT[w + i + 1]!;
+        const w2 = wT[w + i + 2]!;
+        const w3 = wT[w + i + 3]!;
+        a0 += x[x0 + i]! * w0;
+        a1 += x[x0 + i + 1]! * w1;
+        a2 += x[x0 + i + 2]! * w2;
+        a3 += x[x0 + i + 3]! * w3;
+        b0 += x[x1 + i]! * w0;
+        b1 += x[x1 + i + 1]! * w1;
+        b2 += x[x1 + i + 2]! * w2;
+        b3 += x[x1 + i + 3]! * w3;
+        c0 += x[x2 + i]! * w0;
+        c1 += x[x2 + i + 1]! * w1;
+        c2 += x[x2 + i + 2]! * w2;
+        c3 += x[x2 + i + 3]! * w3;
+        e0 += x[x3 + i]! * w0;
+        e1 += x[x3 + i + 1]! * w1;
+        e2 += x[x3 + i + 2]! * w2;
+        e3 += x[x3 + i + 3]! * w3;
+      }
+      for (; i < inDim; i++) {
         const wi = wT[w + i]!;
-        s0 += x[x0 + i]! * wi;
-        s1 += x[x1 + i]! * wi;
-        s2 += x[x2 + i]! * wi;
-        s3 += x[x3 + i]! * wi;
+        a0 += x[x0 + i]! * wi;
+        b0 += x[x1 + i]! * wi;
+        c0 += x[x2 + i]! * wi;
+        e0 += x[x3 + i]! * wi;
       }
       const bo = b[o]!;
-      y[t * outDim + o] = bo + s0;
-      y[(t + 1) * outDim + o] = bo + s1;
-      y[(t + 2) * outDim + o] = bo + s2;
-      y[(t + 3) * outDim + o] = bo + s3;
+      y[t * outDim + o] = bo + (a0 + a1 + (a2 + a3));
+      y[(t + 1) * outDim + o] = bo + (b0 + b1 + (b2 + b3));
+      y[(t + 2) * outDim + o] = bo + (c0 + c1 + (c2 + c3));
+      y[(t + 3) * outDim + o] = bo + (e0 + e1 + (e2 + e3));
     }
   }
   for (; t < rows; t++) matvec(x, t * inDim, wT, b, inDim, outDim, y, t * outDim);
@@ -157,11 +188,13 @@ function layerNorm(x: Float32Array, rows: number, d: number, g: Float32Array, b:
   }
 }
 
-const GELU_C = Math.sqrt(2 / Math.PI);
+const GELU_K = -2 * Math.sqrt(2 / Math.PI);
 
-export class CpuEngine implements DecodeEngine {
+export class CpuEngine implements PrefixEngine {
   readonly config: ModelConfig;
   private pos = 0;
+  /** The ids consumed since the last reset (pos of them). */
+  private readonly held: number[] = [];
   private readonly wte: Float32Array;
   private readonly wpe: Float32Array | null;
   private readonly lnfG: Float32Array;
@@ -174,7 +207,7 @@ export class CpuEngine implements DecodeEngine {
   readonly kernel: CpuKernel;
   private readonly kernels: LmKernels | null;
   private readonly arena: Arena;
-  /** 'simd': zeros [max(V, C)] (the bias of bias-free products) and f32 attention scores [C]. */
+  /** 'simd': zeros [max(V, C)] (the bias of bias-free products) and f32 attention scores [C rounded up to 4]. */
   private readonly zeros: Float32Array;
   private readonly scores32: Float32Array;
   /** Scratch rows, grown to the longest prefill. */
@@ -203,8 +236,11 @@ export class CpuEngine implements DecodeEngine {
     this.kernels = kernels;
     this.kernel = kernels === null ? 'js' : 'simd';
     const w = (name: string, shape: number[]): Float32Array => arena.copy(weight(weights, name, shape));
-    const wT = (name: string, inDim: number, outDim: number): Float32Array =>
-      arena.copy(transpose(weight(weights, name, [inDim, outDim]), inDim, outDim));
+    // 'js': W^T [out, in] (dot products over contiguous rows); 'simd': W [in, out] in the panels gemm reads.
+    const wT = (name: string, inDim: number, outDim: number): Float32Array => {
+      const w = weight(weights, name, [inDim, outDim]);
+      return arena.copy(kernels === null ? transpose(w, inDim, outDim) : gemmPanels(w, inDim, outDim));
+    };
     this.wte = w('wte', [V, d]);
     this.wpe = config.positions === 'learned' ? w('wpe', [C, d]) : null;
     for (let l = 0; l < layers; l++) {
@@ -233,7 +269,7 @@ export class CpuEngine implements DecodeEngine {
     this.acc = new Float64Array(Math.max(3 * d, m));
     this.scores = new Float64Array(C);
     this.zeros = arena.alloc(kernels === null ? 0 : Math.max(V, C));
-    this.scores32 = arena.alloc(kernels === null ? 0 : C);
+    this.scores32 = arena.alloc(kernels === null ? 0 : (C + 3) & ~3);
     if (kernels !== null) this.allocRows(C); // every scratch row now: the memory never grows after a view exists
   }
 
@@ -241,8 +277,21 @@ export class CpuEngine implements DecodeEngine {
     return this.pos;
   }
 
+  get tokens(): readonly number[] {
+    return this.held;
+  }
+
   reset(): void {
     this.pos = 0;
+    this.held.length = 0;
+  }
+
+  /** Forgets the tokens after the first n: the cache rows of positions < n are kept (those of later positions are
+   *  overwritten by what is consumed next), and every row depends only on the ids up to its position. */
+  truncate(n: number): void {
+    checkTruncate(n, this.pos);
+    this.pos = n;
+    this.held.length = n;
   }
 
   private ensure(rows: number): void {
@@ -272,15 +321,14 @@ export class CpuEngine implements DecodeEngine {
     return this.run([id]);
   }
 
-  /** y = x W + b over `rows` rows (W as W^T). */
+  /** y = x W + b over `rows` rows (W as the kernel keeps it). */
   private linear(x: Float32Array, rows: number, wT: Float32Array, b: Float32Array, inDim: number, outDim: number, y: Float32Array): void {
     const kernels = this.kernels;
     if (kernels === null) {
       matmul(x, rows, wT, b, inDim, outDim, y);
       return;
     }
-    const [xp, wp, bp, yp] = [x.byteOffset, wT.byteOffset, b.byteOffset, y.byteOffset];
-    for (let t = 0; t < rows; t++) kernels.matvec(wp, xp + t * inDim * 4, bp, yp + t * outDim * 4, inDim, outDim, inDim * 4);
+    kernels.gemm(wT.byteOffset, x.byteOffset, b.byteOffset, y.byteOffset, inDim, outDim, rows, inDim * 4, outDim * 4);
   }
 
   /** 'simd' attention of row t, head offset ho, over cache positions 0..last, into att. */
@@ -290,17 +338,10 @@ export class CpuEngine implements DecodeEngine {
     const scores = this.scores32;
     const att = this.att;
     kernels.matvec(keys.byteOffset + ho * 4, this.qkv.byteOffset + q * 4, this.zeros.byteOffset, scores.byteOffset, hd, last + 1, d * 4);
-    let max = -Infinity;
-    for (let j = 0; j <= last; j++) {
-      const s = scores[j]! * scale;
-      if (s > max) max = s;
-    }
-    let total = 0;
-    for (let j = 0; j <= last; j++) {
-      const e = Math.exp(scores[j]! * scale - max);
-      scores[j] = e;
-      total += e;
-    }
+    // Softmax over whole vectors of four: the scores past `last` are -inf (exp ~1e-38 in the total, never used).
+    const n4 = (last + 4) & ~3;
+    for (let j = last + 1; j < n4; j++) scores[j] = -Infinity;
+    const total = kernels.softmax(scores.byteOffset, n4, scale);
     const out = t * d + ho;
     kernels.wsum(scores.byteOffset, values.byteOffset + ho * 4, att.byteOffset + out * 4, last + 1, hd, d * 4);
     const inv = 1 / total;
@@ -395,14 +436,20 @@ export class CpuEngine implements DecodeEngine {
       // MLP: x += GELU(LN2(x) Wfc + b) Wproj + b.
       layerNorm(x, T, d, layer.ln2g, layer.ln2b, eps, a);
       this.linear(a, T, layer.fcW, layer.fcB, d, m, hidden);
-      for (let i = 0; i < T * m; i++) {
-        const u = hidden[i]!;
-        hidden[i] = 0.5 * u * (1 + Math.tanh(GELU_C * (u + 0.044715 * u * u * u)));
+      // GELU (tanh form): 0.5 u (1 + tanh(z)) = u / (1 + exp(-2z)), one exp being cheaper than a tanh in V8.
+      if (kernels !== null) {
+        kernels.gelu(hidden.byteOffset, T * m);
+      } else {
+        for (let i = 0; i < T * m; i++) {
+          const u = hidden[i]!;
+          hidden[i] = u / (1 + Math.exp(GELU_K * (u + 0.044715 * u * u * u)));
+        }
       }
       this.linear(hidden, T, layer.outW, layer.outB, m, d, tmp);
       for (let i = 0; i < T * d; i++) x[i] = x[i]! + tmp[i]!;
     }
     this.pos += T;
+    for (const id of ids) this.held.push(id);
 
     // Only the last row goes through LNf and the tied output projection: logits[v] = hf . wte[v].
     const lastRow = x.subarray((T - 1) * d, T * d);

@@ -4,7 +4,7 @@
 import { headDim, mlpWidth, validateConfig, type ModelConfig } from '../config.ts';
 import { ropeTables, type RopeTables } from '../rope.ts';
 import type { NamedTensors } from '../tensors.ts';
-import { checkIds, weight, type DecodeEngine } from './types.ts';
+import { checkIds, checkTruncate, weight, type PrefixEngine } from './types.ts';
 
 type Vec = Float64Array;
 
@@ -46,11 +46,11 @@ function rotate(x: Vec, off: number, hd: number, p: number, rope: RopeTables): v
   }
 }
 
-export class ReferenceEngine implements DecodeEngine {
+export class ReferenceEngine implements PrefixEngine {
   readonly config: ModelConfig;
   private readonly weights: NamedTensors;
   private readonly rope: RopeTables | null;
-  private tokens: number[] = [];
+  private ids: number[] = [];
 
   constructor(config: ModelConfig, weights: NamedTensors) {
     validateConfig(config);
@@ -61,7 +61,11 @@ export class ReferenceEngine implements DecodeEngine {
   }
 
   get position(): number {
-    return this.tokens.length;
+    return this.ids.length;
+  }
+
+  get tokens(): readonly number[] {
+    return this.ids;
   }
 
   private w(name: string, shape: number[]): Float32Array {
@@ -142,9 +146,9 @@ export class ReferenceEngine implements DecodeEngine {
 
   prefill(ids: readonly number[]): Float32Array {
     if (ids.length === 0) throw new RangeError('prefill needs at least one token');
-    checkIds(ids, this.config, this.tokens.length);
-    this.tokens.push(...ids);
-    const all = this.forwardAll(this.tokens);
+    checkIds(ids, this.config, this.ids.length);
+    this.ids.push(...ids);
+    const all = this.forwardAll(this.ids);
     return Float32Array.from(all[all.length - 1]!);
   }
 
@@ -153,6 +157,11 @@ export class ReferenceEngine implements DecodeEngine {
   }
 
   reset(): void {
-    this.tokens = [];
+    this.ids = [];
+  }
+
+  truncate(n: number): void {
+    checkTruncate(n, this.ids.length);
+    this.ids.length = n;
   }
 }

@@ -31,6 +31,8 @@ const stageSchema = z
     checkpointEvery: positiveInt.default(100),
     /** Share of the episodes (family + seed) held out for validation. */
     validationFraction: z.number().min(0).max(0.5).default(0.1),
+    /** Episodes per task family the planner plays in the sim at every evaluation (0: none; the CLI runs them). */
+    successEpisodes: nonNegativeInt.default(0),
     /** SFT only: start from OUT/pretrain.safetensors when it exists ('pretrained'), or from scratch. */
     init: z.enum(['pretrained', 'scratch']).default('pretrained'),
   })

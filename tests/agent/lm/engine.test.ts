@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from '../../../agent/lm/wasm-backend.ts';
 import { CpuEngine } from '../../../agent/lm/engine/cpu.ts';
 import { ReferenceEngine } from '../../../agent/lm/engine/reference.ts';
+import { prefillReusing } from '../../../agent/lm/engine/types.ts';
+import { Prng } from '../../../agent/lm/prng.ts';
 import { GptModel } from '../../../agent/lm/model.ts';
 import { argmax, generate } from '../../../agent/lm/sampling.ts';
 import { maxAbsDiff, noisyWeights, randomIds, tinyConfig } from './helpers.ts';
@@ -91,5 +93,115 @@ describe('engines', () => {
     expect(() => engine.prefill([config.vocabSize])).toThrow(RangeError);
     expect(() => engine.prefill(new Array<number>(config.context + 1).fill(0))).toThrow(RangeError);
     expect(tf.getBackend()).toBe('wasm');
+  });
+});
+
+/** ids split into chunks of 1..maxChunk tokens, at random. */
+function chunks(ids: readonly number[], rng: Prng, maxChunk: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < ids.length; ) {
+    const n = 1 + (rng.nextUint32() % maxChunk);
+    out.push(ids.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+describe.each(['learned', 'rope'] as const)('truncate and prefix reuse (%s positions)', (positions) => {
+  const config = tinyConfig(positions);
+  const weights = noisyWeights(config, 7);
+  const ids = randomIds(config.context, config.vocabSize, 11);
+
+  it.each(['js', 'simd'] as const)('CpuEngine (%s kernel): a prompt gives bit-identical logits however it is split into prefill calls', (kernel) => {
+    const whole = new CpuEngine(config, weights, { kernel });
+    const split = new CpuEngine(config, weights, { kernel });
+    const rng = new Prng(3);
+    for (const end of [1, 2, 5, 9, 17, config.context]) {
+      whole.reset();
+      const expected = whole.prefill(ids.slice(0, end));
+      for (let trial = 0; trial < 3; trial++) {
+        split.reset();
+        let got: Float32Array = new Float32Array(0);
+        for (const chunk of chunks(ids.slice(0, end), rng, 6)) got = chunk.length === 1 ? split.step(chunk[0]!) : split.prefill(chunk);
+        expect(got, `end ${end}`).toEqual(expected);
+      }
+    }
+  });
+
+  it.each(['js', 'simd'] as const)('CpuEngine (%s kernel): after truncate(n), what follows reads as after a fresh prefill of the first n', (kernel) => {
+    const engine = new CpuEngine(config, weights, { kernel });
+    const fresh = new CpuEngine(config, weights, { kernel });
+    const rng = new Prng(5);
+    for (let trial = 0; trial < 12; trial++) {
+      const held = 1 + (rng.nextUint32() % config.context);
+      const n = rng.nextUint32() % (held + 1);
+      engine.reset();
+      engine.prefill(ids.slice(0, held));
+      engine.truncate(n);
+      expect(engine.position).toBe(n);
+      expect(engine.tokens).toEqual(ids.slice(0, n));
+      // Continue with other tokens than those forgotten.
+      const rest = randomIds(Math.min(config.context - n, 1 + (rng.nextUint32() % 8)), config.vocabSize, 100 + trial);
+      if (rest.length === 0) continue;
+      fresh.reset();
+      const expected = fresh.prefill([...ids.slice(0, n), ...rest]);
+      expect(engine.prefill(rest), `trial ${trial}: held ${held}, kept ${n}`).toEqual(expected);
+      expect(engine.tokens).toEqual(fresh.tokens);
+      const next = rest[0]!;
+      expect(engine.step(next)).toEqual(fresh.step(next));
+    }
+  });
+
+  it('ReferenceEngine: truncate(n) then prefill equals the full recompute', () => {
+    const engine = new ReferenceEngine(config, weights);
+    engine.prefill(ids.slice(0, 12));
+    engine.truncate(5);
+    expect(engine.position).toBe(5);
+    expect(engine.tokens).toEqual(ids.slice(0, 5));
+    const other = [3, 1, 4, 1, 5];
+    const expected = engine.forwardAll([...ids.slice(0, 5), ...other]);
+    expect(engine.prefill(other)).toEqual(Float32Array.from(expected[9]!));
+  });
+
+  it.each(['js', 'simd'] as const)('prefillReusing (%s kernel) keeps the common prefix, re-reads the rest, and equals reset + prefill bit for bit', (kernel) => {
+    const engine = new CpuEngine(config, weights, { kernel });
+    const fresh = new CpuEngine(config, weights, { kernel });
+    const reference = new ReferenceEngine(config, weights);
+    const a = ids.slice(0, 20);
+    const b = [...ids.slice(0, 12), ...randomIds(6, config.vocabSize, 99)];
+    const cases: [readonly number[], number][] = [
+      [a, 0], // nothing held
+      [a, 19], // the same prompt: all but the last id
+      [a.slice(0, 10), 9], // a prefix of what is held
+      [b, 10], // shares 10 with a.slice(0, 10) + ...
+      [[...b, 7, 7], 18],
+      [[ids[1]!], 0],
+    ];
+    let previous: readonly number[] = [];
+    for (const [prompt, reused] of cases) {
+      const got = prefillReusing(engine, prompt);
+      fresh.reset();
+      expect(got.logits).toEqual(fresh.prefill(prompt));
+      expect(got.reused).toBe(Math.min(reused, Math.max(0, prompt.length - 1)));
+      expect(engine.tokens).toEqual(prompt);
+      reference.reset();
+      expect(maxAbsDiff(got.logits, reference.prefill(prompt))).toBeLessThan(1e-5);
+      previous = prompt;
+    }
+    expect(previous.length).toBe(1);
+    expect(() => prefillReusing(engine, [])).toThrow(RangeError);
+  });
+
+  it('truncate rejects what the engine does not hold', () => {
+    for (const engine of [new CpuEngine(config, weights), new ReferenceEngine(config, weights)]) {
+      engine.prefill([1, 2, 3]);
+      expect(() => engine.truncate(4)).toThrow(RangeError);
+      expect(() => engine.truncate(-1)).toThrow(RangeError);
+      expect(() => engine.truncate(1.5)).toThrow(RangeError);
+      engine.truncate(3);
+      engine.truncate(0);
+      expect(engine.position).toBe(0);
+      expect(engine.tokens).toEqual([]);
+    }
   });
 });
