@@ -9,13 +9,13 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { formatAction } from '../../agent/grammar.ts';
-import { isPlannerName, PLANNERS } from '../../agent/planners/index.ts';
+import { isPlannerName, PLANNERS, usesCheckpoint } from '../../agent/planners/index.ts';
 import { TOPICS, type ActionMessage, type DecisionMessage } from '../../record/format.ts';
 import { Recording, RecordingError } from '../../record/reader.ts';
 import { branch, BranchDivergenceError, ReplayError, stateAt, verify, type Divergence, type VerifyResult } from '../../record/replay.ts';
 import { EXIT, errorLine, UsageError } from '../errors.ts';
 import { fixed, metres, plural, table } from '../format.ts';
-import { MAX_STEPS_LIMIT, parseMaxSteps, parsePlanner } from '../options.ts';
+import { CHECKPOINT_HELP, checkpointPath, INT8_HELP, MAX_STEPS_LIMIT, parseMaxSteps, parsePlanner, preloadCheckpoint } from '../options.ts';
 import { printJson, type Output } from '../output.ts';
 import { stepLine } from '../progress.ts';
 import type { CliContext } from './context.ts';
@@ -29,6 +29,8 @@ export interface ReplayOptions {
   planner?: string;
   record?: string;
   maxSteps?: number;
+  checkpoint?: string;
+  int8?: boolean;
   json?: boolean;
 }
 
@@ -53,8 +55,8 @@ function modeOf(options: ReplayOptions): Mode {
   if (chosen.length > 1) throw new UsageError(`${chosen.map(flag).join(' and ')} cannot be combined: choose one`);
   const mode = chosen[0] ?? 'playback';
   if (mode !== 'branch') {
-    const stray = (['planner', 'record', 'maxSteps'] as const).filter((k) => options[k] !== undefined);
-    const names = { planner: '--planner', record: '--record', maxSteps: '--max-steps' };
+    const stray = (['planner', 'record', 'maxSteps', 'checkpoint', 'int8'] as const).filter((k) => options[k] !== undefined);
+    const names = { planner: '--planner', record: '--record', maxSteps: '--max-steps', checkpoint: '--checkpoint', int8: '--int8' };
     if (stray.length > 0) throw new UsageError(`${stray.map((k) => names[k]).join(', ')} only go with --from K (branching)`);
   }
   if (mode === 'playback' && options.json) throw new UsageError('--json goes with --info, --verify, --step or --from');
@@ -178,10 +180,19 @@ async function branchCommand(recording: Recording, from: number, options: Replay
   if (!isPlannerName(plannerName)) {
     throw new UsageError(`the recording's planner "${plannerName}" is not available here; choose one with --planner (${PLANNERS.join(', ')})`);
   }
+  const checkpoint = checkpointPath(options);
+  if (!usesCheckpoint(plannerName) && (options.checkpoint !== undefined || options.int8)) {
+    throw new UsageError(`--checkpoint and --int8 are for the lm planner, not ${plannerName}`);
+  }
+  if (usesCheckpoint(plannerName)) {
+    const failed = await preloadCheckpoint(checkpoint, out);
+    if (failed !== null) return failed;
+  }
   try {
     const result = await branch(recording, {
       from,
       planner: plannerName,
+      checkpoint,
       record: options.record,
       maxSteps: options.maxSteps,
       clock: () => performance.now(),
@@ -253,6 +264,8 @@ export function registerReplay(program: Command, cli: CliContext): void {
     .option('--step <k>', 'the recorded state at step K (0 = after reset), without simulating', parseStep)
     .option('--from <k>', 'branch: re-simulate steps 1..K, then continue with --planner', parseStep)
     .option('-p, --planner <name>', `the planner that continues a branch: ${PLANNERS.join(', ')} (default: the recorded one)`, parsePlanner)
+    .option('--checkpoint <file>', `with --from: ${CHECKPOINT_HELP}`)
+    .option('--int8', `with --from: ${INT8_HELP}`)
     .option('--record <out>', 'write the branch as a new recording')
     .option('-n, --max-steps <k>', `the branch's step limit, up to ${MAX_STEPS_LIMIT} (default: the recorded one)`, parseMaxSteps)
     .option('--json', 'print one JSON object (with --info, --verify, --step or --from)')

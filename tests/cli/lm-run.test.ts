@@ -54,6 +54,24 @@ describe('umwelt run --planner lm', () => {
   }, 30_000);
 });
 
+describe('umwelt replay --from K --planner lm', () => {
+  it('branches a recording into the lm planner on a given checkpoint; the flag belongs to branching', async () => {
+    const recording = join(dir, 'oracle.mcap');
+    const run = await umwelt('run', '--family', 'goto', '--record', recording, '--json');
+    expect(run.code).toBe(0);
+    const branched = await umwelt('replay', recording, '--from', '0', '--planner', 'lm', '--checkpoint', tiny.path, '--max-steps', '2', '--json');
+    expect(branched.stderr).toBe('');
+    expect(branched.code).toBe(0);
+    const report = JSON.parse(branched.stdout) as { planner: string; steps: number; branchedFrom: { step: number } };
+    expect(report.planner).toBe('lm');
+    expect(report.branchedFrom.step).toBe(0);
+    expect(report.steps).toBeLessThanOrEqual(2);
+    const stray = await umwelt('replay', recording, '--checkpoint', tiny.path);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('--checkpoint only go');
+  }, 90_000);
+});
+
 describe('umwelt eval --planner lm', () => {
   it('runs a scenario with the checkpoint in the workers', async () => {
     const out = join(dir, 'eval');
