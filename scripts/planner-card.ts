@@ -1,0 +1,147 @@
+// Writes the shipped planner's model card (models/planner/README.md) and the numbers the CI test holds it to
+// (models/planner/card.json) from what was measured: the evaluation reports of `umwelt eval --planner lm` on the
+// test scenario, the held-out scenario, the int8 model and the smoke scenario, the model files' metadata (config,
+// training steps and seconds per stage, data counts) and the loss CSVs. Nothing in the card is typed by hand.
+//
+//   npx tsx scripts/planner-card.ts --test R.json --heldout R.json --int8 R.json --smoke R.json [--scratch R.json]
+//     [--dir models/planner]
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { decodeCheckpoint } from '../agent/lm/checkpoint.ts';
+import { parameterCount, type ModelConfig } from '../agent/lm/config.ts';
+import { EvalReportSchema, type EvalReport, type GroupSummary } from '../eval/report-schema.ts';
+
+const { values } = parseArgs({
+  options: {
+    test: { type: 'string' },
+    heldout: { type: 'string' },
+    int8: { type: 'string' },
+    smoke: { type: 'string' },
+    scratch: { type: 'string' },
+    dir: { type: 'string', default: 'models/planner' },
+  },
+  strict: true,
+});
+const need = (name: 'test' | 'heldout' | 'int8' | 'smoke'): string => {
+  const v = values[name];
+  if (v === undefined) throw new Error(`--${name} REPORT.json is required`);
+  return v;
+};
+const dir = values.dir ?? 'models/planner';
+const report = (path: string): EvalReport => EvalReportSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+const test = report(need('test'));
+const heldout = report(need('heldout'));
+const int8 = report(need('int8'));
+const smoke = report(need('smoke'));
+const scratch = values.scratch === undefined ? null : report(values.scratch);
+
+const model = decodeCheckpoint(new Uint8Array(readFileSync(join(dir, 'planner.safetensors'))));
+const meta = model.metadata;
+const config = JSON.parse(meta.config ?? '{}') as ModelConfig;
+// The pretraining stage's file stays in the run directory (relative to the repository root, where this runs).
+const trainOut = (JSON.parse(meta.trainConfig ?? '{}') as { out?: string }).out;
+const pretrainMeta = (() => {
+  if (trainOut === undefined) return null;
+  try {
+    return decodeCheckpoint(new Uint8Array(readFileSync(join(trainOut, 'pretrain.safetensors')))).metadata;
+  } catch {
+    return null;
+  }
+})();
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const ci = (g: GroupSummary): string => `${pct(g.successRate)} [${pct(g.successCi95.low)}, ${pct(g.successCi95.high)}]`;
+const lm = (r: EvalReport): GroupSummary => {
+  const g = r.overall.find((o) => o.planner === 'lm');
+  if (!g) throw new Error(`${r.source.path}: no lm planner in the report`);
+  return g;
+};
+const family = (r: EvalReport, f: string): GroupSummary | undefined => r.byFamily.find((g) => g.planner === 'lm' && g.family === f);
+const meanOverFamilies = (r: EvalReport): number => {
+  const groups = r.byFamily.filter((g) => g.planner === 'lm');
+  return groups.reduce((s, g) => s + g.successRate, 0) / Math.max(1, groups.length);
+};
+const lastLoss = (stage: string): { step: number; loss: number; val: number } | null => {
+  try {
+    const rows = readFileSync(join(dir, `${stage}-loss.csv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const last = rows[rows.length - 1];
+    const lastVal = [...rows].reverse().find((r) => r[4] !== undefined && r[4] !== '');
+    return last ? { step: Number(last[0]), loss: Number(last[2]), val: Number(lastVal?.[4] ?? NaN) } : null;
+  } catch {
+    return null;
+  }
+};
+const mb = (file: string): string => `${(statSync(join(dir, file)).size / 1e6).toFixed(2)} MB`;
+const data = JSON.parse(meta.data ?? '{}') as Record<string, unknown>;
+
+const t = lm(test);
+const h = lm(heldout);
+const q = lm(int8);
+const s = lm(smoke);
+const testMean = meanOverFamilies(test);
+const heldoutMean = meanOverFamilies(heldout);
+const pre = lastLoss('pretrain');
+const sft = lastLoss('sft');
+const target = (ok: boolean): string => (ok ? 'met' : '**not met**');
+
+const lines: string[] = [
+  '# The shipped planner model',
+  '',
+  `A GPT trained in this project (\`npm run train:planner\`), run by \`--planner lm\`. ${parameterCount(config).toLocaleString('en')} parameters: d ${config.dModel}, ${config.heads} heads, ${config.layers} layers, ${config.positions} positions, context ${config.context}, a ${config.vocabSize}-token word-level vocabulary with byte fallback.`,
+  '',
+  `Files: \`planner.safetensors\` (F32, ${mb('planner.safetensors')}), \`planner.int8.safetensors\` (int8 weights with per-row scales, ${mb('planner.int8.safetensors')}); both carry the config and tokenizer in their metadata. \`train.json\` is the training config; \`*-loss.csv\` and \`*-loss.svg\` are the loss curves.`,
+  '',
+  '## How well it plans',
+  '',
+  `Greedy decoding, measured with \`umwelt eval\` on seeds never seen in training (the harness's report files were the input of this card).`,
+  '',
+  '| | episodes | success [95% CI] | mean over families | SPL | decision latency p50 / p95 |',
+  '|---|---|---|---|---|---|',
+  `| test split (${test.source.name}) | ${t.episodes} | ${ci(t)} | ${pct(testMean)} | ${t.spl.toFixed(2)} | ${t.latencyMs.p50.toFixed(1)} / ${t.latencyMs.p95.toFixed(1)} ms |`,
+  `| held-out split (${heldout.source.name}) | ${h.episodes} | ${ci(h)} | ${pct(heldoutMean)} | ${h.spl.toFixed(2)} | ${h.latencyMs.p50.toFixed(1)} / ${h.latencyMs.p95.toFixed(1)} ms |`,
+  `| int8 model, test split | ${q.episodes} | ${ci(q)} | ${pct(meanOverFamilies(int8))} | ${q.spl.toFixed(2)} | ${q.latencyMs.p50.toFixed(1)} / ${q.latencyMs.p95.toFixed(1)} ms |`,
+  '',
+  `Targets: at least 95% averaged over families on test seeds (${pct(testMean)}: ${target(testMean >= 0.95)}), at least 85% held out (${pct(heldoutMean)}: ${target(heldoutMean >= 0.85)}), SPL at least 0.8 (${t.spl.toFixed(2)}: ${target(t.spl >= 0.8)}), decision latency p95 at most 50 ms on one core (${t.latencyMs.p95.toFixed(1)} ms: ${target(t.latencyMs.p95 <= 50)}). int8 costs ${pct(t.successRate - q.successRate)} of success on the same episodes.`,
+  '',
+  '| family | test | held out | int8 (test) | SPL (test) | mean steps (test) |',
+  '|---|---|---|---|---|---|',
+];
+for (const f of test.families) {
+  const a = family(test, f);
+  const b = family(heldout, f);
+  const c = family(int8, f);
+  lines.push(`| ${f} | ${a ? pct(a.successRate) : '-'} | ${b ? pct(b.successRate) : '-'} | ${c ? pct(c.successRate) : '-'} | ${a ? a.spl.toFixed(2) : '-'} | ${a ? a.steps.mean.toFixed(1) : '-'} |`);
+}
+lines.push(
+  '',
+  '## Training',
+  '',
+  `Data (\`umwelt data --split train\`, the oracle's honest search as the teacher): ${JSON.stringify(data)}.`,
+  '',
+  `| stage | steps | seconds on this 2-core machine | last train loss | last validation loss |`,
+  '|---|---|---|---|---|',
+  `| pretrain (corpus) | ${pretrainMeta?.steps ?? '-'} | ${pretrainMeta?.trainSeconds ?? '-'} | ${pre ? pre.loss.toFixed(3) : '-'} | ${pre ? pre.val.toFixed(3) : '-'} |`,
+  `| sft (instruction examples, loss on the response) | ${meta.steps ?? '-'} | ${meta.trainSeconds ?? '-'} | ${sft ? sft.loss.toFixed(3) : '-'} | ${sft ? sft.val.toFixed(3) : '-'} |`,
+  '',
+  '![pretraining loss](pretrain-loss.svg) ![SFT loss](sft-loss.svg)',
+  '',
+  '## Does pretraining help SFT?',
+  '',
+  scratch === null
+    ? 'Not measured for this model: the comparison (`models/planner/train-scratch.json`, SFT from scratch at the same steps, evaluated on the same episodes) has not been run yet.'
+    : `At equal SFT steps, on the same test episodes: with pretraining ${ci(t)}, from scratch ${ci(lm(scratch))}.`,
+  '',
+  '## The CI check',
+  '',
+  `\`tests/agent/lm-shipped.test.ts\` replays the smoke scenario's ${s.episodes} episodes (three test seeds per family) greedily and fails below ${s.successes} successes, the count measured here.`,
+  '',
+);
+writeFileSync(join(dir, 'README.md'), `${lines.join('\n')}\n`);
+const seedsPerFamily = smoke.episodes / Math.max(1, smoke.families.length);
+const maxSteps = smoke.source.scenarios[0]?.maxSteps ?? 40;
+writeFileSync(
+  join(dir, 'card.json'),
+  `${JSON.stringify({ ci: { scenario: smoke.source.path, seedsPerFamily, maxSteps, episodes: s.episodes, successes: s.successes }, test: { successRate: t.successRate, meanOverFamilies: testMean, spl: t.spl }, heldout: { successRate: h.successRate, meanOverFamilies: heldoutMean }, int8: { successRate: q.successRate } }, null, 2)}\n`,
+);
+process.stdout.write(`wrote ${join(dir, 'README.md')} and ${join(dir, 'card.json')}\n`);
