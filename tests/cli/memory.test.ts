@@ -191,5 +191,5 @@ describe('umwelt memory search', () => {
     const missing = await umwelt('memory', 'search', join(dir, 'missing.mem'), 'mug');
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim().split('\n')).toEqual([`umwelt: error: no such file: ${join(dir, 'missing.mem')}`]);
-  }, 30_000);
+  }, 120_000);
 });

@@ -263,5 +263,5 @@ describe('crash safety (real processes, SIGKILL)', () => {
       for (const d of dropped) expect(d.reason).toBe('torn');
       previous = n;
     }
-  }, 60_000);
+  }, 240_000);
 });
