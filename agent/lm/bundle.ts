@@ -9,7 +9,7 @@
 //
 // Every problem is a BundleError whose code says what is wrong and whose message names the key or tensor.
 import { decodeCheckpoint, encodeCheckpoint, CheckpointError, type DecodedCheckpoint, type StoredTensor } from './checkpoint.ts';
-import { makeConfig, mlpWidth, ModelConfigError, validateConfig, type ModelConfig } from './config.ts';
+import { makeConfig, ModelConfigError, weightShapes, type ModelConfig } from './config.ts';
 import { BOS, EOS, PROMPT, RESPONSE } from './sequence.ts';
 import type { NamedTensor, NamedTensors } from './tensors.ts';
 import { Tokenizer, TokenizerError } from './tokenizer.ts';
@@ -57,37 +57,6 @@ export interface PlannerBundle {
 
 /** The special tokens the planner's sequence format (sequence.ts) needs. */
 export const BUNDLE_SPECIAL_TOKENS = [BOS, EOS, PROMPT, RESPONSE] as const;
-
-/**
- * The weight names and shapes of a config, in checkpoint order: the layout of tensors.ts (the same list as
- * model.ts's weightShapes, kept here so that loading a bundle does not pull in tfjs; a test checks they agree).
- */
-export function expectedWeightShapes(config: ModelConfig): [string, number[]][] {
-  validateConfig(config);
-  const d = config.dModel;
-  const m = mlpWidth(config);
-  const out: [string, number[]][] = [['wte', [config.vocabSize, d]]];
-  if (config.positions === 'learned') out.push(['wpe', [config.context, d]]);
-  for (let i = 0; i < config.layers; i++) {
-    const p = `h.${i}`;
-    out.push(
-      [`${p}.ln1.g`, [d]],
-      [`${p}.ln1.b`, [d]],
-      [`${p}.attn.qkv.w`, [d, 3 * d]],
-      [`${p}.attn.qkv.b`, [3 * d]],
-      [`${p}.attn.proj.w`, [d, d]],
-      [`${p}.attn.proj.b`, [d]],
-      [`${p}.ln2.g`, [d]],
-      [`${p}.ln2.b`, [d]],
-      [`${p}.mlp.fc.w`, [d, m]],
-      [`${p}.mlp.fc.b`, [m]],
-      [`${p}.mlp.proj.w`, [m, d]],
-      [`${p}.mlp.proj.b`, [d]],
-    );
-  }
-  out.push(['lnf.g', [d]], ['lnf.b', [d]]);
-  return out;
-}
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -155,7 +124,7 @@ export function parseBundleTokenizer(text: string): Tokenizer {
 
 /** Checks the weights against the config: every expected tensor with its shape, nothing else, finite values. */
 export function checkBundleWeights(config: ModelConfig, weights: NamedTensors): void {
-  const expected = expectedWeightShapes(config);
+  const expected = weightShapes(config);
   const names = new Set(expected.map(([name]) => name));
   for (const [name, shape] of expected) {
     const w = weights.get(name);

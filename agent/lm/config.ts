@@ -85,3 +85,33 @@ export function parameterCount(config: ModelConfig): number {
 
 /** Rotary frequency base (RoFormer, Llama). */
 export const ROPE_BASE = 10000;
+
+/**
+ * Canonical weight names and shapes for a config, in checkpoint order (see tensors.ts): the model, the engines and
+ * the bundle loader all read this one list (here, not in model.ts, so that loading a bundle needs no tfjs).
+ */
+export function weightShapes(config: ModelConfig): [string, number[]][] {
+  validateConfig(config);
+  const d = config.dModel;
+  const m = mlpWidth(config);
+  const out: [string, number[]][] = [['wte', [config.vocabSize, d]]];
+  if (config.positions === 'learned') out.push(['wpe', [config.context, d]]);
+  for (let i = 0; i < config.layers; i++) {
+    out.push(
+      [`h.${i}.ln1.g`, [d]],
+      [`h.${i}.ln1.b`, [d]],
+      [`h.${i}.attn.qkv.w`, [d, 3 * d]],
+      [`h.${i}.attn.qkv.b`, [3 * d]],
+      [`h.${i}.attn.proj.w`, [d, d]],
+      [`h.${i}.attn.proj.b`, [d]],
+      [`h.${i}.ln2.g`, [d]],
+      [`h.${i}.ln2.b`, [d]],
+      [`h.${i}.mlp.fc.w`, [d, m]],
+      [`h.${i}.mlp.fc.b`, [m]],
+      [`h.${i}.mlp.proj.w`, [m, d]],
+      [`h.${i}.mlp.proj.b`, [d]],
+    );
+  }
+  out.push(['lnf.g', [d]], ['lnf.b', [d]]);
+  return out;
+}

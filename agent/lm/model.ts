@@ -11,40 +11,15 @@
 // projection multiplies by an explicitly transposed wte.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerGradients } from './gradients.ts';
-import { headDim, mlpWidth, validateConfig, type ModelConfig } from './config.ts';
+import { headDim, validateConfig, weightShapes, type ModelConfig } from './config.ts';
+
+export { weightShapes } from './config.ts';
 import { Prng } from './prng.ts';
 import { ropeTables } from './rope.ts';
 import type { NamedTensor, NamedTensors } from './tensors.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Initialisation
-
-/** Canonical weight names and shapes for a config, in checkpoint order (see tensors.ts). */
-export function weightShapes(config: ModelConfig): [string, number[]][] {
-  validateConfig(config);
-  const d = config.dModel;
-  const m = mlpWidth(config);
-  const out: [string, number[]][] = [['wte', [config.vocabSize, d]]];
-  if (config.positions === 'learned') out.push(['wpe', [config.context, d]]);
-  for (let i = 0; i < config.layers; i++) {
-    out.push(
-      [`h.${i}.ln1.g`, [d]],
-      [`h.${i}.ln1.b`, [d]],
-      [`h.${i}.attn.qkv.w`, [d, 3 * d]],
-      [`h.${i}.attn.qkv.b`, [3 * d]],
-      [`h.${i}.attn.proj.w`, [d, d]],
-      [`h.${i}.attn.proj.b`, [d]],
-      [`h.${i}.ln2.g`, [d]],
-      [`h.${i}.ln2.b`, [d]],
-      [`h.${i}.mlp.fc.w`, [d, m]],
-      [`h.${i}.mlp.fc.b`, [m]],
-      [`h.${i}.mlp.proj.w`, [m, d]],
-      [`h.${i}.mlp.proj.b`, [d]],
-    );
-  }
-  out.push(['lnf.g', [d]], ['lnf.b', [d]]);
-  return out;
-}
 
 /**
  * GPT-2 initialisation, a pure function of (config, seed): matrices N(0, 0.02), the two residual projections

@@ -11,16 +11,13 @@ import {
   BundleError,
   decodeBundle,
   encodeBundle,
-  expectedWeightShapes,
   type BundleErrorCode,
   type PlannerBundle,
 } from '../../agent/lm/bundle.ts';
 import { clearBundleCache, DEFAULT_CHECKPOINT, defaultCheckpointPath, loadBundleFile } from '../../agent/lm/bundle-file.ts';
 import { encodeCheckpoint, quantizeInt8 } from '../../agent/lm/checkpoint.ts';
-import { makeConfig } from '../../agent/lm/config.ts';
 import { CpuEngine } from '../../agent/lm/engine/cpu.ts';
 import { prefillReusing } from '../../agent/lm/engine/types.ts';
-import { weightShapes } from '../../agent/lm/model.ts';
 import type { NamedTensors } from '../../agent/lm/tensors.ts';
 import { actionEntities, runEpisode } from '../../agent/loop.ts';
 import type { Decision, Planner, PlannerContext } from '../../agent/planner.ts';
@@ -36,7 +33,7 @@ import { tinyBundle, type TinyBundle } from '../fixtures/lm-bundle.ts';
 let tiny: TinyBundle;
 beforeAll(async () => {
   tiny = await tinyBundle();
-}, 60_000);
+}, 240_000);
 
 const bundleOf = (t: TinyBundle): PlannerBundle => ({ config: t.config, tokenizer: t.tokenizer, weights: t.weights, metadata: {} });
 
@@ -74,13 +71,6 @@ const knownIds = (context: PlannerContext): Set<string> => {
 };
 
 describe('planner bundles', () => {
-  it('lay out the weights as model.ts does', () => {
-    for (const positions of ['learned', 'rope'] as const) {
-      const config = makeConfig({ vocabSize: 300, context: 16, dModel: 8, heads: 2, layers: 3, positions });
-      expect(expectedWeightShapes(config)).toEqual(weightShapes(config));
-    }
-  });
-
   it('round-trip config, tokenizer and weights, in F32 and int8', () => {
     const back = decodeBundle(tiny.bytes);
     expect(back.config).toEqual(tiny.config);
@@ -184,7 +174,7 @@ describe('the lm planner', () => {
       ),
       { numRuns: 12, seed: 42 },
     );
-  }, 60_000);
+  }, 240_000);
 
   it('is deterministic, greedy by default', async () => {
     const run = async (): Promise<string[]> => {
@@ -281,7 +271,7 @@ describe('prefix reuse', () => {
   beforeAll(async () => {
     episodes = await oracleSteps(6);
     expect(episodes.flat().length).toBeGreaterThan(2 * episodes.length);
-  }, 60_000);
+  }, 240_000);
 
   it('gives bit-identical logits to a fresh prefill over consecutive prompts of real episodes, and reuses their common prefixes', async () => {
     const bundle = bundleOf(tiny);
@@ -308,7 +298,7 @@ describe('prefix reuse', () => {
       }
     }
     expect(reused / total).toBeGreaterThan(0.2);
-  }, 60_000);
+  }, 240_000);
 
   it('leaves every decision as a fresh prefill makes it, with planners and other users sharing the engine', async () => {
     const shared = bundleOf(tiny); // one engine for the planners that reuse (engineFor)
@@ -333,5 +323,5 @@ describe('prefix reuse', () => {
         }
       }
     }
-  }, 60_000);
+  }, 240_000);
 });

@@ -14,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let tiny: TinyBundle;
 beforeAll(async () => {
   tiny = await tinyBundle({ context: 448 });
-}, 60_000);
+}, 240_000);
 
 describe('umwelt run --planner lm', () => {
   it('runs an episode on a given checkpoint', async () => {
@@ -26,7 +26,7 @@ describe('umwelt run --planner lm', () => {
     expect(report.steps).toBeGreaterThanOrEqual(1);
     expect(report.steps).toBeLessThanOrEqual(3);
     expect(report.metrics.tokens).toBeGreaterThan(0);
-  }, 60_000);
+  }, 240_000);
 
   it('reports a missing or invalid checkpoint in one line', async () => {
     const missing = await umwelt('run', '--planner', 'lm', '--checkpoint', join(dir, 'nope.safetensors'), '--max-steps', '1');
@@ -40,7 +40,7 @@ describe('umwelt run --planner lm', () => {
     const misuse = await umwelt('run', '--planner', 'oracle', '--checkpoint', tiny.path);
     expect(misuse.code).toBe(2);
     expect(misuse.stderr).toContain('--checkpoint and --int8 are for --planner lm');
-  }, 60_000);
+  }, 240_000);
 
   it.skipIf(existsSync(defaultCheckpointPath()))('says how to make the default checkpoint when it is missing', async () => {
     const run = await umwelt('run', '--planner', 'lm', '--max-steps', '1');
@@ -95,5 +95,5 @@ describe('umwelt eval --planner lm', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^umwelt: error: no planner checkpoint at .*nope\.safetensors\n$/);
     expect(existsSync(join(dir, 'eval2'))).toBe(false);
-  }, 60_000);
+  }, 240_000);
 });
