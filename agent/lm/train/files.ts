@@ -7,8 +7,7 @@
 import { join } from 'node:path';
 import { loadCheckpoint } from '../checkpoint-file.ts';
 import { CheckpointError } from '../checkpoint.ts';
-import { validateConfig, type ModelConfig } from '../config.ts';
-import { weightShapes } from '../model.ts';
+import { validateConfig, weightShapes, type ModelConfig } from '../config.ts';
 import { Tokenizer } from '../tokenizer.ts';
 import type { NamedTensors } from '../tensors.ts';
 import type { Stage } from './config.ts';
