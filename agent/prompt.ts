@@ -6,43 +6,49 @@
 //   Actions: goto(x) pick(x) place(x, y) open(x) close(x) toggle(x) say("...") done(); x is a #mark or an id.
 //   Task: Look for the white bottle in the cupboards and pick it up.
 //   Places:
-//   kitchen_1: #1 yellow counter, #2 green fridge (opens), #3 yellow cabinet (opens)
-//   living_room_1: #4 black sofa, #5 white table, #6 blue shelf, #7 black lamp
+//   kitchen_1: yellow counter #1, green fridge #2 (opens), yellow cabinet #3 (opens)
+//   living_room_1: black sofa #4, white table #5, blue shelf #6, black lamp #7
 //   See:
-//   #2 green fridge, closed, 1.9 m
-//   #8 orange candle on #1, 2.5 m
-//   #9 purple can on #1, 2.7 m
-//   #1 yellow counter, 2.7 m
+//   green fridge #2, closed, 1.9 m
+//   orange candle #8 on #1, 2.5 m
+//   purple can #9 on #1, 2.7 m
+//   yellow counter #1, 2.7 m
 //   You: in kitchen_1, holding nothing.
-//   Visited: none
+//   Unsearched surfaces: black sofa #4, white table #5, blue shelf #6
+//   Unsearched containers: green fridge #2, yellow cabinet #3
 //   Memories: none
 //   History: none
 //
 // and the answer (renderResponse):
 //
 //   Thought: I need the white bottle. The white bottle is not in sight. It could be in the green fridge #2, the
-//   first container I have not checked. So: goto #2, the green fridge.
+//   first container I have not checked. So: goto the green fridge #2.
 //   Action: goto(#2)
 //
 // Sections, in this order (each always present, so that a model always sees the same skeleton):
 // - `Actions:` the action grammar in one line (agent/grammar.ts). An entity argument is a mark `#n` or an entity id.
 // - `Task:` the instruction as the agent sees it now.
 // - `Places:` the landmarks (furniture and mats, known from the floor plan), one line per room, the agent's room
-//   first, then the others in the order the observation lists them (placeOrder); `(opens)` marks openable ones.
+//   first, then the others in the order the observation lists them (placeOrder): `colour category #n`, and
+//   `(opens)` after openable ones.
 //   At most PROMPT_LIMITS.landmarks; those whose colour and category the task names are kept first, then those in
 //   the agent's room, then the rest; the line `(+k more)` says how many were left out.
-// - `See:` one line per visible entity, nearest first: `#n colour category[ on|in #k][, open|closed|on|off|held],
+// - `See:` one line per visible entity, nearest first: `colour category #n[ on|in #k][, open|closed|on|off|held],
 //   d m`. At most PROMPT_LIMITS.visible (those the task names first, then the nearest), with `(+k more)`.
-// - `You:` the agent's room and what it holds (`holding #n category`, the category read off the id because the
+// - `You:` the agent's room and what it holds (`holding category #n`, the category read off the id because the
 //   observation does not list a held thing among the visible ones, or `holding nothing`).
-// - `Visited:` the places the agent has gone to or opened this episode, in the order first visited
-//   (visitedPlaces, from the whole history), or `none`: what a search needs to remember beyond the last steps.
+// - `Unsearched surfaces:` and `Unsearched containers:` the places that may still hold something not yet seen, in
+//   Places order (unsearchedPlaces, from the whole history): surfaces neither visited nor in sight, and containers
+//   not yet visited (gone to or opened), or `none`; at most PROMPT_LIMITS.unsearched each, then `(+k more)`. What a
+//   search needs to remember beyond the last steps.
 // - `Memories:` retrieved memories, one `- text` line each (at most PROMPT_LIMITS.memories), or `none`.
 // - `History:` the last PROMPT_LIMITS.history steps, oldest first: `step. action: ok` or `step. action: failed
 //   reason (detail)`, actions written with marks where the prompt has one, or `none`.
 //
-// Marks are numbered 1, 2, ... in the order entities first appear in the text (so Places come first); a
-// MarkTable maps `#n` <-> id. The answer is `Thought: ...` (what is needed, where the target is or may be, what to
+// Marks are numbered 1, 2, ... in the order entities first appear in the text (so Places come first), and written
+// after the name they belong to, as the answer writes them too (`the green fridge #2`): a model that has just
+// written a name finds its mark by looking for the same name earlier and copying what followed it. A MarkTable
+// maps `#n` <-> id. The answer is `Thought: ...` (what is needed, where the target is or may be, what to
 // do next, restating the chosen entity by mark and name) then `Action: ...` in the grammar, with marks. Planners
 // turn it back into an Action with extractAction then resolveMarks (agent/grammar.ts); ids work as well as marks.
 // Everything here is a pure function of JSON-safe input: the same context always gives the same bytes.
@@ -53,7 +59,7 @@ import { assertNever, COLORS, type Action, type Landmark, type Observation, type
 export type { MarkTable } from './grammar.ts';
 
 /** The caps that keep a prompt small (a typical one is under ~350 words). */
-export const PROMPT_LIMITS = { landmarks: 16, visible: 10, history: 4, memories: 3, detail: 60, memoryChars: 160 } as const;
+export const PROMPT_LIMITS = { landmarks: 16, visible: 10, unsearched: 6, history: 4, memories: 3, detail: 60, memoryChars: 160 } as const;
 
 export const ACTIONS_LINE = 'Actions: goto(x) pick(x) place(x, y) open(x) close(x) toggle(x) say("...") done(); x is a #mark or an id.';
 
@@ -136,8 +142,23 @@ export function visitedPlaces(history: readonly HistoryEntry[], landmarks: reado
   return out;
 }
 
+export interface UnsearchedPlaces {
+  /** Places things rest on that are neither visited nor in sight (what lies on one in sight would be in sight too). */
+  surfaces: Landmark[];
+  /** Places that open and hold things inside, not yet visited. */
+  containers: Landmark[];
+}
+
+/** Where something not yet seen may still be, each list in Places order. */
+export function unsearchedPlaces(context: Pick<PlannerContext, 'observation' | 'instruction' | 'history'>): UnsearchedPlaces {
+  const visited = new Set(visitedPlaces(context.history, context.observation.landmarks));
+  const inSight = new Set(context.observation.visible.map((v) => v.id));
+  const places = placeOrder(context.observation, context.instruction).filter((l) => l.holds && !visited.has(l.id));
+  return { surfaces: places.filter((l) => !l.openable && !inSight.has(l.id)), containers: places.filter((l) => l.openable) };
+}
+
 export interface RenderOptions {
-  /** History entries shown, at most PROMPT_LIMITS.history (fewer to shorten a prompt); Visited still reads all. */
+  /** History entries shown, at most PROMPT_LIMITS.history (fewer to shorten a prompt); the Unsearched lines still read all. */
   history?: number;
 }
 
@@ -155,7 +176,7 @@ export function renderPrompt(context: PlannerContext, options: RenderOptions = {
   const rooms: string[] = [];
   for (const l of places.kept) if (!rooms.includes(l.room)) rooms.push(l.room);
   for (const room of rooms) {
-    const items = places.kept.filter((l) => l.room === room).map((l) => `${m.mark(l.id, nameOf(l))} ${nameOf(l)}${l.openable ? ' (opens)' : ''}`);
+    const items = places.kept.filter((l) => l.room === room).map((l) => `${nameOf(l)} ${m.mark(l.id, nameOf(l))}${l.openable ? ' (opens)' : ''}`);
     lines.push(`${room}: ${items.join(', ')}`);
   }
   if (places.kept.length === 0) lines.push('none');
@@ -168,7 +189,7 @@ export function renderPrompt(context: PlannerContext, options: RenderOptions = {
   for (const e of seen.kept) {
     const support = e.state.inside !== undefined ? ` in ${m.ref(e.state.inside)}` : e.state.on_top_of !== undefined ? ` on ${m.ref(e.state.on_top_of)}` : '';
     const state = stateWords(e);
-    lines.push(`${m.mark(e.id, nameOf(e))} ${nameOf(e)}${support}${state ? `, ${state}` : ''}, ${fixed1(e.distance)} m`);
+    lines.push(`${nameOf(e)} ${m.mark(e.id, nameOf(e))}${support}${state ? `, ${state}` : ''}, ${fixed1(e.distance)} m`);
   }
   if (seen.kept.length === 0) lines.push('nothing');
   if (seen.left > 0) lines.push(`(+${seen.left} more)`);
@@ -179,13 +200,19 @@ export function renderPrompt(context: PlannerContext, options: RenderOptions = {
     // A held thing is not among the visible ones: its id (category_n) still tells the category.
     const held = obs.visible.find((e) => e.id === obs.holding);
     const name = held ? nameOf(held) : words(obs.holding.replace(/_\d+$/, ''));
-    holding = `${m.mark(obs.holding, name)} ${name}`;
+    holding = `${name} ${m.mark(obs.holding, name)}`;
   }
   lines.push(`You: in ${obs.agent.room}, holding ${holding}.`);
 
-  // Visited: from the whole history, not only the steps History shows.
-  const visited = visitedPlaces(context.history, obs.landmarks);
-  lines.push(`Visited: ${visited.length === 0 ? 'none' : visited.map((id) => m.ref(id)).join(', ')}`);
+  // Unsearched: from the whole history, not only the steps History shows.
+  const unsearched = unsearchedPlaces(context);
+  const list = (ls: readonly Landmark[]): string => {
+    if (ls.length === 0) return 'none';
+    const shown = ls.slice(0, PROMPT_LIMITS.unsearched).map((l) => `${nameOf(l)} ${m.mark(l.id, nameOf(l))}`).join(', ');
+    return ls.length > PROMPT_LIMITS.unsearched ? `${shown} (+${ls.length - PROMPT_LIMITS.unsearched} more)` : shown;
+  };
+  lines.push(`Unsearched surfaces: ${list(unsearched.surfaces)}`);
+  lines.push(`Unsearched containers: ${list(unsearched.containers)}`);
 
   // Memories.
   const memories = context.memories.slice(0, PROMPT_LIMITS.memories);
@@ -244,12 +271,12 @@ export function restateThought(thought: string, marks: MarkTable): string {
   return /^[a-z]+\b(?!_)/.test(text) ? text.charAt(0).toUpperCase() + text.slice(1) : text;
 }
 
-/** `So: <kind> #n, the <name>[, onto|into #k, the <name>].` — the chosen entities restated, or '' without any. */
+/** `So: <kind> the <name> #n[, on the <name> #k].` — the chosen entities restated, or '' without any. */
 function restateChoice(action: Action, marks: MarkTable): string {
   const say = (id: string): string => {
     const mark = markOf(marks, id);
     if (mark === null) return id;
-    return `${mark}, the ${marks.names[marks.ids.indexOf(id)] ?? id}`;
+    return `the ${marks.names[marks.ids.indexOf(id)] ?? id} ${mark}`;
   };
   switch (action.kind) {
     case 'goto':
@@ -260,7 +287,7 @@ function restateChoice(action: Action, marks: MarkTable): string {
     case 'pick':
       return `So: pick ${say(action.object)}.`;
     case 'place':
-      return `So: place ${say(action.object)}, on ${say(action.receptacle)}.`;
+      return `So: place ${say(action.object)} on ${say(action.receptacle)}.`;
     case 'say':
     case 'done':
     case 'move':

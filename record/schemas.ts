@@ -73,7 +73,7 @@ const SeenEntitySchema = z.strictObject({
   state: EntityStateSchema,
 });
 
-const LandmarkSchema = z.strictObject({ id: Id, category: z.string(), color: Color, room: z.string(), openable: z.boolean() });
+const LandmarkSchema = z.strictObject({ id: Id, category: z.string(), color: Color, room: z.string(), openable: z.boolean(), holds: z.boolean() });
 
 export const ObservationSchema = z.strictObject({
   step: count,

@@ -241,8 +241,8 @@ export class Env {
     const pos = robot.position;
     const landmarks: Landmark[] = [];
     for (const e of world.entityList) {
-      if (e.kind === 'furniture') landmarks.push({ id: e.id, category: e.category, color: e.color, room: e.room, openable: e.model.part !== null });
-      else if (e.kind === 'marker') landmarks.push({ id: e.id, category: e.category, color: e.color, room: e.room, openable: false });
+      if (e.kind === 'furniture') landmarks.push({ id: e.id, category: e.category, color: e.color, room: e.room, openable: e.model.part !== null, holds: e.model.surfaces.length > 0 });
+      else if (e.kind === 'marker') landmarks.push({ id: e.id, category: e.category, color: e.color, room: e.room, openable: false, holds: false });
     }
     return {
       step: ep.step,

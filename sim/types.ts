@@ -89,6 +89,8 @@ export interface Landmark {
   color: Color;
   room: string;
   openable: boolean;
+  /** Whether things can rest on or in it (a surface or a container): the places a search looks at. */
+  holds: boolean;
 }
 
 export interface AgentPose {

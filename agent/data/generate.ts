@@ -7,7 +7,7 @@ import { seedOf } from '../../scenes/splits.ts';
 import { episodeData, type EpisodeData, type SftExample } from './episode.ts';
 
 /** Bumped whenever the prompt format or the data change. */
-export const DATA_VERSION = 2;
+export const DATA_VERSION = 3;
 
 export interface DataOptions {
   split: Split;

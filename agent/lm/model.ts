@@ -11,6 +11,7 @@
 // projection multiplies by an explicitly transposed wte.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerGradients } from './gradients.ts';
+import { batchMatMul } from './batch-matmul.ts';
 import { headDim, validateConfig, weightShapes, type ModelConfig } from './config.ts';
 
 export { weightShapes } from './config.ts';
@@ -49,16 +50,17 @@ const swap = (x: tf.Tensor): tf.Tensor => (x.rank === 2 ? tf.transpose(x) : tf.t
 
 /**
  * Matmul a [.., m, k] x b [.., k, n] -> [.., m, n] (rank 2, or rank 3 with equal batch) whose gradient transposes
- * explicitly and then multiplies plainly: dA = dy (b^T), dB = (a^T) dy.
+ * explicitly and then multiplies plainly: dA = dy (b^T), dB = (a^T) dy. Rank-3 products (the attention's) go
+ * through batchMatMul's SIMD gemm, which tfjs-wasm's batched loop is ~10x slower than.
  */
 const mmCustom = tf.customGrad<tf.Tensor>((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
   save([a, b]);
   return {
-    value: tf.matMul(a, b),
+    value: batchMatMul(a, b),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
-      return [tf.matMul(dy, swap(sb)), tf.matMul(swap(sa), dy)];
+      return [batchMatMul(dy, swap(sb)), batchMatMul(swap(sa), dy)];
     },
   };
 });
@@ -94,6 +96,30 @@ function rope(x: tf.Tensor3D, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor3D {
   const out2 = tf.add(tf.mul(x2, cos), tf.mul(x1, sin)); // [B*H, T, hd/2]
   return tf.concat([out1, out2], 2) as tf.Tensor3D; // [B*H, T, hd]
 }
+
+/** -log softmax(logits)[target] per row: logits [M, V], targets [M] (int32) -> [M]. */
+function crossEntropy(logits: tf.Tensor, targets: tf.Tensor, V: number): tf.Tensor1D {
+  const logp = tf.logSoftmax(logits); // [M, V]
+  const onehot = tf.cast(tf.oneHot(targets as tf.Tensor1D, V), 'float32'); // [M, V]
+  return tf.neg(tf.sum(tf.mul(onehot, logp), 1)) as tf.Tensor1D; // [M]
+}
+
+/**
+ * Rows `at` [M] (distinct, int32) of x [N, d] -> [M, d], with the gradient scattered back into [N, d] (tfjs's own
+ * gradient of gather needs UnsortedSegmentSum, which the wasm backend lacks).
+ */
+const selectRowsCustom = tf.customGrad<tf.Tensor2D>((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [input, at, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  save([at]); // kept for the gradient, which runs after the loss's tidy has ended
+  return {
+    value: tf.gather(input, at), // [M, d]
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const kept = saved[0] as tf.Tensor1D;
+      return [tf.scatterND(tf.reshape(kept, [-1, 1]), dy, input.shape), tf.zerosLike(kept)]; // [N, d], none for `at`
+    },
+  };
+});
+const selectRows = (x: tf.Tensor2D, at: tf.Tensor1D): tf.Tensor2D => selectRowsCustom(x, at);
 
 // ---------------------------------------------------------------------------------------------------------
 // The model
@@ -176,6 +202,17 @@ export class GptModel {
     return tf.tidy(() => {
       const ids = asIds(idsInput);
       const [B, T] = ids.shape;
+      const hf = this.hidden(ids); // [B*T, d]
+      const logits = mm(hf, tf.transpose(this.w('wte'))); // [N, V]  (explicit wte^T: a plain matmul)
+      return tf.reshape(logits, [B, T, this.config.vocabSize]); // [B, T, V]
+    });
+  }
+
+  /** The final hidden states [B*T, d] (after the last LayerNorm) for ids [B, T] (int32), T <= context. */
+  private hidden(idsInput: IdsInput): tf.Tensor2D {
+    return tf.tidy(() => {
+      const ids = asIds(idsInput);
+      const [B, T] = ids.shape;
       const { vocabSize: V, dModel: d, heads: H, layers, layerNormEps: eps } = this.config;
       if (T > this.config.context) throw new RangeError(`sequence of ${T} exceeds the context ${this.config.context}`);
       const hd = d / H;
@@ -224,13 +261,15 @@ export class GptModel {
         const mlp = tf.add(mm(hidden, this.w(`${p}.mlp.proj.w`)), this.w(`${p}.mlp.proj.b`)); // [N, d]
         x = tf.add(x, mlp); // [N, d]
       }
-      const hf = layerNorm(x, this.w('lnf.g'), this.w('lnf.b'), eps); // [N, d]
-      const logits = mm(hf, tf.transpose(this.w('wte'))); // [N, V]  (explicit wte^T: a plain matmul)
-      return tf.reshape(logits, [B, T, V]); // [B, T, V]
+      return layerNorm(x, this.w('lnf.g'), this.w('lnf.b'), eps); // [N, d]
     });
   }
 
-  /** Mean cross-entropy of targets [B, T] under the logits of ids [B, T], over the positions where mask is 1. */
+  /**
+   * Mean cross-entropy of targets [B, T] under the logits of ids [B, T], over the positions where mask is 1 (a
+   * mask weighs each position; the mean divides by the mask's sum). With a mask, logits are computed only at the
+   * positions it counts: an SFT batch's answers are a sixth of its tokens, and the [N, V] head was a tenth of a step.
+   */
   loss(idsInput: IdsInput, targetsInput: IdsInput, maskInput?: tf.Tensor2D | number[][]): tf.Scalar {
     return tf.tidy(() => {
       const ids = asIds(idsInput);
@@ -238,13 +277,22 @@ export class GptModel {
       const [B, T] = ids.shape;
       const N = B * T;
       const V = this.config.vocabSize;
-      const logits = tf.reshape(this.forward(ids), [N, V]); // [N, V]
-      const logp = tf.logSoftmax(logits); // [N, V]
-      const onehot = tf.cast(tf.oneHot(tf.reshape(targets, [N]), V), 'float32'); // [N, V]
-      const nll = tf.neg(tf.sum(tf.mul(onehot, logp), 1)); // [N]
-      if (maskInput === undefined) return tf.mean(nll);
-      const mask = tf.reshape(maskInput instanceof tf.Tensor ? tf.cast(maskInput, 'float32') : tf.tensor2d(maskInput), [N]); // [N]
-      return tf.div(tf.sum(tf.mul(nll, mask)), tf.maximum(tf.sum(mask), 1)); // []
+      const hf = this.hidden(ids); // [N, d]
+      const flatTargets = tf.reshape(targets, [N]); // [N]
+      if (maskInput === undefined) {
+        const logits = mm(hf, tf.transpose(this.w('wte'))); // [N, V]
+        return tf.mean(crossEntropy(logits, flatTargets, V)); // []
+      }
+      const weights = maskInput instanceof tf.Tensor ? Array.from(maskInput.dataSync()) : maskInput.flat();
+      if (weights.length !== N) throw new RangeError(`mask of ${weights.length} entries for [${B}, ${T}] targets`);
+      const rows = weights.flatMap((w, i) => (w !== 0 ? [i] : []));
+      const total = weights.reduce((a, w) => a + w, 0);
+      if (rows.length === 0) return tf.scalar(0);
+      const at = tf.tensor1d(rows, 'int32'); // [M]
+      const logits = mm(selectRows(hf, at), tf.transpose(this.w('wte'))); // [M, V]
+      const nll = crossEntropy(logits, tf.gather(flatTargets, at), V); // [M]
+      const w = tf.tensor1d(rows.map((i) => weights[i]!)); // [M]
+      return tf.div(tf.sum(tf.mul(nll, w)), Math.max(total, 1)); // []
     });
   }
 

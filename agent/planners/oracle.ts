@@ -11,7 +11,7 @@ import type { Goal } from '../../scenes/goals.ts';
 import { goalHolds } from '../../scenes/goals.ts';
 import { goalTaskOf, type GoalTask } from '../../scenes/task.ts';
 import { formatAction } from '../grammar.ts';
-import { placeOrder, visitedPlaces } from '../prompt.ts';
+import { placeOrder, unsearchedPlaces } from '../prompt.ts';
 import type { Decision, HistoryEntry, Planner, PlannerContext } from '../planner.ts';
 
 interface Step {
@@ -160,9 +160,8 @@ export class OraclePlanner implements Planner {
   }
 
   /**
-   * An honest search, using only what the prompt shows: places are tried in the prompt's Places order
-   * (placeOrder: the agent's room first), skipping those already visited (visitedPlaces). Open surfaces not in
-   * sight come first, then containers, which are opened, looked into from the front and closed again; a target the task
+   * An honest search, using only what the prompt shows: the first of its Unsearched surfaces (unsearchedPlaces:
+   * in Places order, the agent's room first, neither visited nor in sight), then of its Unsearched containers, which are opened, looked into from the front and closed again; a target the task
    * says is hidden away is looked for in containers only. Only when every place has been visited (a scripted
    * scenario may have moved the target behind the agent's back) does the oracle use what it knows.
    */
@@ -175,7 +174,6 @@ export class OraclePlanner implements Planner {
       .map((l) => world.furniture(l.id))
       .filter((f): f is FurnitureEntity => f !== undefined && f.model.surfaces.length > 0);
     const containers = places.filter((f) => f.model.part !== null);
-    const surfaces = places.filter((f) => f.model.part === null);
     // A container being looked into: the last step went to it or opened it.
     const current = containers.find((c) => last !== null && last.outcome.ok && (last.action === `goto(${c.id})` || last.action === `open(${c.id})`));
     if (current) {
@@ -183,14 +181,13 @@ export class OraclePlanner implements Planner {
       if (last?.action === `open(${current.id})`) return { action: { kind: 'goto', target: current.id }, thought: `${current.id} is open; I step in front of it to look inside for ${what}.` };
       return { action: { kind: 'close', target: current.id }, thought: `${What} is not in ${current.id}. I close it and look elsewhere.` };
     }
-    const visited = new Set(visitedPlaces(ctx.history, ctx.observation.landmarks));
-    // A surface in sight has been looked at already: what lies on it would be in sight too.
-    const inSight = new Set(ctx.observation.visible.map((v) => v.id));
-    const nextSurface = hidden ? undefined : surfaces.find((f) => !visited.has(f.id) && !inSight.has(f.id));
+    // The prompt's Unsearched lines, read the same way a model reads them.
+    const unsearched = unsearchedPlaces(ctx);
+    const nextSurface = hidden ? undefined : unsearched.surfaces[0];
     if (nextSurface) {
       return { action: { kind: 'goto', target: nextSurface.id }, thought: `${why} ${What} is not in sight. It could be on ${nextSurface.id}, the first place I have not looked at.` };
     }
-    const nextContainer = containers.find((f) => !visited.has(f.id));
+    const nextContainer = unsearched.containers[0];
     if (nextContainer) {
       return { action: { kind: 'goto', target: nextContainer.id }, thought: `${why} ${What} is not in sight. It could be in ${nextContainer.id}, the first container I have not checked.` };
     }

@@ -415,7 +415,7 @@ describe('marks', () => {
   });
 
   it('extractAction finds a marked action after a thought', () => {
-    expect(expectAction(extractAction('Thought: The red mug #2 is here. So: pick #2, the red mug.\nAction: pick(#2)'))).toEqual({ kind: 'pick', object: '#2' });
+    expect(expectAction(extractAction('Thought: The red mug #2 is here. So: pick the red mug #2.\nAction: pick(#2)'))).toEqual({ kind: 'pick', object: '#2' });
     expect(expectAction(extractAction('Thought: go.\n**Action:** `place(#2, #3)`'))).toEqual({ kind: 'place', object: '#2', receptacle: '#3' });
   });
 });

@@ -6,7 +6,7 @@ import { extractAction, resolveMarks } from '../../agent/grammar.ts';
 import { runEpisode } from '../../agent/loop.ts';
 import type { Planner, PlannerContext } from '../../agent/planner.ts';
 import { OraclePlanner } from '../../agent/planners/oracle.ts';
-import { placeOrder, PROMPT_LIMITS, renderPrompt, renderResponse, restateThought, visitedPlaces } from '../../agent/prompt.ts';
+import { placeOrder, PROMPT_LIMITS, renderPrompt, renderResponse, restateThought, unsearchedPlaces, visitedPlaces } from '../../agent/prompt.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
 import type { Action } from '../../sim/types.ts';
@@ -14,19 +14,20 @@ import type { Action } from '../../sim/types.ts';
 const GOLDEN_PROMPT = `Actions: goto(x) pick(x) place(x, y) open(x) close(x) toggle(x) say("...") done(); x is a #mark or an id.
 Task: Look for the white bottle in the cupboards and pick it up.
 Places:
-kitchen_1: #1 yellow counter, #2 green fridge (opens), #3 yellow cabinet (opens)
-living_room_1: #4 black sofa, #5 white table, #6 blue shelf, #7 black lamp
+kitchen_1: yellow counter #1, green fridge #2 (opens), yellow cabinet #3 (opens)
+living_room_1: black sofa #4, white table #5, blue shelf #6, black lamp #7
 See:
-#8 white bottle in #2, 1.1 m
-#2 green fridge, open, 1.1 m
+white bottle #8 in #2, 1.1 m
+green fridge #2, open, 1.1 m
 You: in kitchen_1, holding nothing.
-Visited: #2
+Unsearched surfaces: yellow counter #1, black sofa #4, white table #5, blue shelf #6
+Unsearched containers: yellow cabinet #3
 Memories: none
 History:
 1. goto(#2): ok
 2. open(#2): ok
 `;
-const GOLDEN_RESPONSE = `Thought: The white bottle #8 is right here within reach. I pick it up. So: pick #8, the white bottle.
+const GOLDEN_RESPONSE = `Thought: The white bottle #8 is right here within reach. I pick it up. So: pick the white bottle #8.
 Action: pick(#8)`;
 
 interface Step {
@@ -83,7 +84,7 @@ describe('renderPrompt / renderResponse', () => {
           if (!resolved.ok) throw new Error(`${family} ${seed}: ${JSON.stringify(resolved.error)}`);
           expect(resolved.action, `${family} ${seed}\n${rendered.text}${response}`).toEqual(step.action);
           // Every mark the answer uses is defined in the prompt.
-          for (const mark of response.match(/#\d+/g) ?? []) expect(rendered.text).toContain(`${mark} `);
+          for (const mark of response.match(/#\d+/g) ?? []) expect(rendered.text).toMatch(new RegExp(`${mark}(?!\\d)`));
           longest = Math.max(longest, words(rendered.text));
           checked++;
         }
@@ -106,7 +107,7 @@ describe('renderPrompt / renderResponse', () => {
       position: [0, 0, 0] as [number, number, number],
       state: { on_top_of: 'table_1' },
     }));
-    const landmarks = Array.from({ length: 25 }, (_, i) => ({ id: `table_${i + 1}`, category: 'table', color: 'white' as const, room: `room_${i % 3}`, openable: false }));
+    const landmarks = Array.from({ length: 25 }, (_, i) => ({ id: `table_${i + 1}`, category: 'table', color: 'white' as const, room: `room_${i % 3}`, openable: false, holds: true }));
     const history = Array.from({ length: 8 }, (_, i) => ({ step: i + 1, action: `goto(table_${i + 1})`, outcome: { ok: false as const, reason: 'path_blocked' as const, detail: 'x'.repeat(200) } }));
     const context: PlannerContext = {
       instruction: 'Pick up the red ball.',
@@ -118,23 +119,30 @@ describe('renderPrompt / renderResponse', () => {
     expect(renderPrompt(context).text).toBe(text);
     expect(text).toContain(`(+${25 - PROMPT_LIMITS.landmarks} more)`);
     expect(text).toContain(`(+${30 - PROMPT_LIMITS.visible} more)`);
+    expect(text).toContain(`Unsearched surfaces: ${'white table #'}`);
+    expect(text).toContain(`(+${25 - PROMPT_LIMITS.unsearched} more)\nUnsearched containers: none`);
     // The ball the task names is kept although it is the farthest.
-    expect(text).toMatch(/#\d+ red ball on #\d+, 3\.9 m/);
+    expect(text).toMatch(/red ball #\d+ on #\d+, 3\.9 m/);
     expect(text.match(/^\d+\. goto/gm)).toHaveLength(PROMPT_LIMITS.history);
     expect(text).toContain('Memories:\n- the red ball was on table_1 in the kitchen\n- b\n- c\nHistory:');
     expect(marks.ids).toHaveLength(PROMPT_LIMITS.landmarks + PROMPT_LIMITS.visible);
     expect(words(text)).toBeLessThan(350);
   });
 
-  it('lists the agent\'s room first and remembers every place visited, beyond the history it shows', () => {
+  it('lists the agent\'s room first and the places still unsearched, remembering visits beyond the history it shows', () => {
     const landmarks = [
-      { id: 'table_1', category: 'table', color: 'white' as const, room: 'kitchen_1', openable: false },
-      { id: 'fridge_1', category: 'fridge', color: 'red' as const, room: 'kitchen_1', openable: true },
-      { id: 'sofa_1', category: 'sofa', color: 'blue' as const, room: 'living_room_1', openable: false },
-      { id: 'shelf_1', category: 'shelf', color: 'green' as const, room: 'living_room_1', openable: false },
+      { id: 'table_1', category: 'table', color: 'white' as const, room: 'kitchen_1', openable: false, holds: true },
+      { id: 'fridge_1', category: 'fridge', color: 'red' as const, room: 'kitchen_1', openable: true, holds: true },
+      { id: 'cabinet_1', category: 'cabinet', color: 'red' as const, room: 'kitchen_1', openable: true, holds: true },
+      { id: 'sofa_1', category: 'sofa', color: 'blue' as const, room: 'living_room_1', openable: false, holds: true },
+      { id: 'shelf_1', category: 'shelf', color: 'green' as const, room: 'living_room_1', openable: false, holds: true },
+      { id: 'lamp_1', category: 'lamp', color: 'black' as const, room: 'living_room_1', openable: false, holds: false },
+      { id: 'bench_1', category: 'bench', color: 'white' as const, room: 'kitchen_1', openable: false, holds: true },
     ];
-    const observation = { step: 9, instruction: 'Find the red ball.', agent: { position: [0, 0, 0] as [number, number, number], yaw: 0, room: 'living_room_1' }, holding: null, visible: [], landmarks, lastAction: null, lastOutcome: null };
-    expect(placeOrder(observation, 'Find the red ball.').map((l) => l.id)).toEqual(['sofa_1', 'shelf_1', 'table_1', 'fridge_1']);
+    // The white bench is in sight: what lies on it would be in sight too.
+    const bench = { id: 'bench_1', kind: 'furniture' as const, category: 'bench', color: 'white' as const, room: 'kitchen_1', distance: 3, bearing: 0, height: 0.5, position: [0, 0, 0] as [number, number, number], state: {} };
+    const observation = { step: 9, instruction: 'Find the red ball.', agent: { position: [0, 0, 0] as [number, number, number], yaw: 0, room: 'living_room_1' }, holding: null, visible: [bench], landmarks, lastAction: null, lastOutcome: null };
+    expect(placeOrder(observation, 'Find the red ball.').map((l) => l.id)).toEqual(['sofa_1', 'shelf_1', 'lamp_1', 'table_1', 'fridge_1', 'cabinet_1', 'bench_1']);
     const ok = { ok: true as const };
     const history = [
       { step: 1, action: 'goto(table_1)', outcome: ok },
@@ -148,10 +156,14 @@ describe('renderPrompt / renderResponse', () => {
     ];
     expect(visitedPlaces(history, landmarks)).toEqual(['table_1', 'fridge_1', 'sofa_1']);
     const { text } = renderPrompt({ instruction: 'Find the red ball.', observation, history, memories: [] });
-    expect(text).toContain('Places:\nliving_room_1: #1 blue sofa, #2 green shelf\nkitchen_1: #3 white table, #4 red fridge (opens)\n');
-    // Step 1 is no longer in History, but the table is still among the places visited.
+    expect(text).toContain('Places:\nliving_room_1: blue sofa #1, green shelf #2, black lamp #3\nkitchen_1: white table #4, red fridge #5 (opens), red cabinet #6 (opens), white bench #7\n');
+    // Step 1 is no longer in History, but the table is still among the places visited; the lamp holds nothing.
     expect(text).not.toContain('1. goto');
-    expect(text).toContain('Visited: #3, #4, #1\n');
+    expect(text).toContain('Unsearched surfaces: green shelf #2\nUnsearched containers: red cabinet #6\n');
+    const unsearched = unsearchedPlaces({ instruction: 'Find the red ball.', observation, history });
+    expect(unsearched.surfaces.map((l) => l.id)).toEqual(['shelf_1']);
+    expect(unsearched.containers.map((l) => l.id)).toEqual(['cabinet_1']);
+    expect(unsearchedPlaces({ instruction: 'Find the red ball.', observation, history: [] }).surfaces.map((l) => l.id)).toEqual(['sofa_1', 'shelf_1', 'table_1']);
   });
 
   it('restates entities by mark and name', () => {

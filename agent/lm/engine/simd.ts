@@ -309,14 +309,23 @@ const GEMM_BODY = [
 
 /** W [n, cols] row-major -> the panels gemm reads (see GEMM_PANEL). */
 export function gemmPanels(w: Float32Array, n: number, cols: number): Float32Array {
-  if (w.length !== n * cols) throw new RangeError(`gemmPanels: ${w.length} floats for [${n}, ${cols}]`);
   const out = new Float32Array(w.length);
-  let k = 0;
+  gemmPanelsInto(w, n, cols, out, 0);
+  return out;
+}
+
+/** W [n, cols] row-major -> the panels gemm reads, written into out from float index `at`. */
+export function gemmPanelsInto(w: Float32Array, n: number, cols: number, out: Float32Array, at: number): void {
+  if (w.length !== n * cols) throw new RangeError(`gemmPanels: ${w.length} floats for [${n}, ${cols}]`);
+  let k = at;
   for (let p = 0; p < cols; p += GEMM_PANEL) {
     const width = Math.min(GEMM_PANEL, cols - p);
-    for (let i = 0; i < n; i++) for (let j = 0; j < width; j++) out[k++] = w[i * cols + p + j]!;
+    for (let i = 0; i < n; i++) {
+      const row = i * cols + p;
+      out.set(w.subarray(row, row + width), k);
+      k += width;
+    }
   }
-  return out;
 }
 
 // exp on four lanes (Cephes expf): x clamped to [-87.3, 88.3] (so that 2^n stays a normal float), n = round(x /

@@ -84,20 +84,27 @@ describe('GptModel', () => {
     model.dispose();
   });
 
-  it('gradients match finite differences', () => {
+  // Length 6 takes tf.matMul for the attention scores (6 columns), length 8 the SIMD batched product
+  // (batch-matmul.ts); a mask takes the logits at the masked rows only.
+  it.each([
+    { T: 6, masked: false },
+    { T: 8, masked: false },
+    { T: 8, masked: true },
+  ])('gradients match finite differences (length $T, masked $masked)', ({ T, masked }) => {
     const config = makeConfig({ vocabSize: 16, context: 8, dModel: 8, heads: 2, layers: 1, positions: 'rope' });
     const weights = noisyWeights(config, 9, 0.3);
-    const ids = [randomIds(6, 16, 1), randomIds(6, 16, 2)];
-    const targets = [randomIds(6, 16, 3), randomIds(6, 16, 4)];
+    const ids = [randomIds(T, 16, 1), randomIds(T, 16, 2)];
+    const targets = [randomIds(T, 16, 3), randomIds(T, 16, 4)];
+    const mask = masked ? [Array.from({ length: T }, (_, t) => (t % 3 === 0 ? 0 : 1)), Array.from({ length: T }, (_, t) => (t > 4 ? 1 : 0))] : undefined;
     const model = new GptModel(config, weights, { weightDecay: 0, clipNorm: 0, beta1: 0, beta2: 0, epsilon: 0 });
     // With beta1 = beta2 = 0 and epsilon = 0, an AdamW step moves every weight by -lr * sign(gradient).
     const lr = 1e-3;
-    model.trainStep(ids, targets, { lr });
+    model.trainStep(ids, targets, mask ? { lr, mask } : { lr });
     const after = model.weights();
     model.dispose();
     const lossAt = (w: typeof weights): number => {
       const m = new GptModel(config, w);
-      const value = m.loss(ids, targets).dataSync()[0]!;
+      const value = m.loss(ids, targets, mask).dataSync()[0]!;
       m.dispose();
       return value;
     };

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { encodeExample, encodePassage, modelPrompt, promptIds } from '../../../agent/lm/sequence.ts';
 import { trainTokenizer } from '../../../agent/lm/tokenizer.ts';
 
-const PROMPT = 'Actions: goto(x) pick(x); x is a #mark or an id.\nTask: Pick up the red mug.\nSee:\n#1 red mug on #2, 1.0 m\n';
-const RESPONSE = 'Thought: The red mug #1 is here. So: pick #1, the red mug.\nAction: pick(#1)';
+const PROMPT = 'Actions: goto(x) pick(x); x is a #mark or an id.\nTask: Pick up the red mug.\nSee:\nred mug #1 on #2, 1.0 m\n';
+const RESPONSE = 'Thought: The red mug #1 is here. So: pick the red mug #1.\nAction: pick(#1)';
 const tokenizer = trainTokenizer([PROMPT, RESPONSE, 'The house has one room: kitchen_1.'], { vocabSize: 400, minFrequency: 1 });
 
 describe('sequence format', () => {
@@ -21,7 +21,7 @@ describe('sequence format', () => {
   });
 
   it('reads the prompt without the constant Actions line, and special tokens in text stay text', () => {
-    expect(modelPrompt(PROMPT)).toBe('Task: Pick up the red mug.\nSee:\n#1 red mug on #2, 1.0 m\n');
+    expect(modelPrompt(PROMPT)).toBe('Task: Pick up the red mug.\nSee:\nred mug #1 on #2, 1.0 m\n');
     expect(modelPrompt('Task: x\n')).toBe('Task: x\n');
     const ids = promptIds(tokenizer, 'Task: say <eos> now\n');
     expect(ids.filter((id) => tokenizer.token(id) === '<eos>')).toHaveLength(0);
