@@ -3,14 +3,18 @@
 // per family, generated here) three times in one process: on the main thread (workers 1), then with 2 worker
 // threads, then on the main thread again (so that a machine whose load changes shows it). Reports target tokens/s
 // (the response tokens the SFT loss counts) of each and the ratio of 2 workers over the mean of the two
-// single-thread runs.
+// single-thread runs. Then the attention's batched products at the shipped shapes (half a batch of 280-token
+// rows, as one worker sees it): batch-matmul.ts's SIMD gemm against tf.matMul (tfjs-wasm's batched loop), and
+// the ratio.
 // Prints ONE JSON object to stdout, progress to stderr.
 // Usage: npx tsx bench/train.bench.ts [--steps N] [--quick]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
 import { generateData } from '../agent/data/generate.ts';
+import { batchMatMul } from '../agent/lm/batch-matmul.ts';
 import { loadTrainConfig, parseTrainConfig } from '../agent/lm/train/config.ts';
 import { trainStage } from '../agent/lm/train/loop.ts';
 import { useWasmBackend } from '../agent/lm/wasm-backend.ts';
@@ -26,6 +30,29 @@ const log = (message: string): void => {
 const { values } = parseArgs({ options: { steps: { type: 'string' }, quick: { type: 'boolean', default: false } }, strict: true });
 const quick = values.quick === true;
 const steps = intOption(values.steps, quick ? 3 : 8, 'steps', 1);
+
+/** GMAC/s of scores (P [G, T, T] x V [G, T, hd]) products, SIMD gemm and tf.matMul, best of a few runs each. */
+function attentionProducts(G: number, T: number, hd: number): { shape: string; simdGmacPerSec: number; tfjsGmacPerSec: number; simdOverTfjs: number } {
+  const p = tf.randomUniform([G, T, T], 0, 1, 'float32', 1);
+  const v = tf.randomUniform([G, T, hd], -1, 1, 'float32', 2);
+  const time = (f: () => tf.Tensor): number => {
+    let best = Infinity;
+    for (let i = 0; i < 4; i++) {
+      const t0 = performance.now();
+      const out = f();
+      out.dataSync();
+      best = Math.min(best, performance.now() - t0);
+      out.dispose();
+    }
+    return best / 1000;
+  };
+  const gmac = (G * T * T * hd) / 1e9;
+  const simd = gmac / time(() => batchMatMul(p, v));
+  const tfjs = gmac / time(() => tf.matMul(p, v));
+  tf.dispose([p, v]);
+  log(`attention products [${G}, ${T}, ${T}] x [${G}, ${T}, ${hd}]: SIMD ${simd.toFixed(2)} GMAC/s, tf.matMul ${tfjs.toFixed(2)} GMAC/s`);
+  return { shape: `[${G}, ${T}, ${T}] x [${G}, ${T}, ${hd}]`, simdGmacPerSec: round(simd), tfjsGmacPerSec: round(tfjs), simdOverTfjs: round(simd / tfjs) };
+}
 
 await useWasmBackend();
 const dir = mkdtempSync(join(tmpdir(), 'umwelt-bench-train-'));
@@ -51,6 +78,7 @@ try {
   const two = await run(2, 'two');
   const again = await run(1, 'one-b');
   const single = (first.targetTokensPerSec + again.targetTokensPerSec) / 2;
+  const attention = attentionProducts(shipped.model.heads * (shipped.sft.batchSize / 2), 280, shipped.model.dModel / shipped.model.heads);
   const report = {
     bench: 'train',
     environment: machine(),
@@ -59,7 +87,8 @@ try {
     batchSize: shipped.sft.batchSize,
     examples: data.examples.length,
     runs: [first, two, again],
-    ratios: { twoWorkersOverOne: round(two.targetTokensPerSec / single) },
+    attention,
+    ratios: { twoWorkersOverOne: round(two.targetTokensPerSec / single), simdOverTfjsBatchedProduct: attention.simdOverTfjs },
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } finally {

@@ -4,6 +4,12 @@
 //
 // A prompt holds only what the agent saw (the observation, its own past actions and their outcomes); the label is
 // the oracle's decision, which may rest on privileged knowledge (where a hidden object is), as an expert's does.
+//
+// With a student (DAgger: Ross, Gordon & Bagnell 2011), the student's own action is carried out at a seeded share
+// of the steps, and every step is still labelled with the oracle's decision: the examples then cover the states
+// a trained planner actually reaches, its mistakes included, each answered with what the oracle would do there.
+// The oracle keeps no state between decisions, so it can label any state. Such episodes' trajectories are not
+// narrated into the corpus (they are not the oracle's).
 import { relationOf } from '../../sim/relations.ts';
 import { Rng } from '../../sim/rng.ts';
 import type { Entity } from '../../sim/entities.ts';
@@ -88,22 +94,30 @@ export function describeScene(env: Env, marks: MarkTable, rng: Rng): string {
   return [...out, ...rng.shuffle(lookups)].join(' ');
 }
 
+/** A planner whose actions are carried out at `rate` of the steps (seeded by family and seed), the oracle's else. */
+export interface Student {
+  planner: Planner;
+  rate: number;
+}
+
 /** The prompt and the oracle's answer for each step, and the corpus passages, of one episode. */
-export async function episodeData(family: FamilyName, seed: number, maxSteps?: number): Promise<EpisodeData> {
+export async function episodeData(family: FamilyName, seed: number, maxSteps?: number, student?: Student): Promise<EpisodeData> {
   const env = familyEnv(family, maxSteps === undefined ? {} : { maxSteps });
   const oracle = new OraclePlanner(env);
   const examples: SftExample[] = [];
   const narration: string[] = [];
   let marks: MarkTable = { ids: [], names: [] };
   let scene = '';
+  const turns = new Rng(`student:${family}:${seed}`);
   const teacher: Planner = {
     name: 'oracle',
     reset: (info) => {
       marks = sceneMarks(env);
       scene = describeScene(env, marks, new Rng(`data:${family}:${seed}`));
       narration.push(`Task: ${info.instruction}`);
+      student?.planner.reset?.(info);
     },
-    decide: async (context) => {
+    decide: async (context, options) => {
       const decision = await oracle.decide(context);
       const { text, marks: promptMarks } = renderPrompt(context);
       const action = decision.action;
@@ -111,6 +125,10 @@ export async function episodeData(family: FamilyName, seed: number, maxSteps?: n
         const step = context.observation.step + 1;
         examples.push({ prompt: text, response: renderResponse(decision.thought, action, promptMarks), family, seed, step });
         narration.push(`Step ${step}: ${restateThought(decision.thought, marks)} I do ${formatWithMarks(action, marks)}`);
+      }
+      if (student !== undefined && turns.chance(student.rate)) {
+        const own = await student.planner.decide(context, options);
+        if (own.action !== null) return own;
       }
       return decision;
     },
@@ -126,6 +144,7 @@ export async function episodeData(family: FamilyName, seed: number, maxSteps?: n
       narration[last] = `${narration[last] ?? ''}: ${o.ok ? 'ok' : `it fails, ${o.reason.replace(/_/g, ' ')}`}.`;
     },
   });
+  if (student !== undefined) return { family, seed, success: result.success, steps: result.steps, corpus: [scene], examples };
   narration.push(result.success ? 'The task is done.' : 'The task is not done.');
   // The entities the trajectory names, as a key before it.
   const told = narration.join(' ');

@@ -4,7 +4,7 @@
 import { GenerationError } from '../../scenes/families.ts';
 import type { FamilyName, Split } from '../../scenes/family-names.ts';
 import { seedOf } from '../../scenes/splits.ts';
-import { episodeData, type EpisodeData, type SftExample } from './episode.ts';
+import { episodeData, type EpisodeData, type SftExample, type Student } from './episode.ts';
 
 /** Bumped whenever the prompt format or the data change. */
 export const DATA_VERSION = 3;
@@ -17,6 +17,8 @@ export interface DataOptions {
   /** Index of the first seed within the split. */
   start: number;
   maxSteps?: number;
+  /** DAgger: a planner carrying out its own actions at a share of the steps, the oracle labelling every one. */
+  student?: Student;
   signal?: AbortSignal;
   /** Called after every episode (done counts episodes over all families). */
   onEpisode?: (episode: EpisodeSummary, done: number, total: number) => void | Promise<void>;
@@ -41,6 +43,7 @@ export interface Dataset {
 /**
  * Runs the oracle on `episodes` seeds of each family, starting at seed index `start` of the split. Only episodes
  * the oracle finishes successfully give examples and a trajectory; every generated episode gives a scene passage.
+ * With a student every episode gives its examples, failed or not: each is labelled by the oracle.
  */
 export async function generateData(options: DataOptions): Promise<Dataset> {
   const corpus: string[] = [];
@@ -53,7 +56,7 @@ export async function generateData(options: DataOptions): Promise<Dataset> {
       const seed = seedOf(options.split, options.start + i);
       let data: EpisodeData | null = null;
       try {
-        data = await episodeData(family, seed, options.maxSteps);
+        data = await episodeData(family, seed, options.maxSteps, options.student);
       } catch (e) {
         if (!(e instanceof GenerationError)) throw e;
       }
@@ -62,11 +65,10 @@ export async function generateData(options: DataOptions): Promise<Dataset> {
       else {
         const [scene, trajectory] = data.corpus;
         if (scene !== undefined) corpus.push(scene);
-        if (data.success) {
-          if (trajectory !== undefined) corpus.push(trajectory);
-          examples.push(...data.examples);
-        }
-        summary = { family, seed, status: data.success ? 'success' : 'failure', steps: data.steps, examples: data.success ? data.examples.length : 0 };
+        const kept = data.success || options.student !== undefined;
+        if (data.success && trajectory !== undefined) corpus.push(trajectory);
+        if (kept) examples.push(...data.examples);
+        summary = { family, seed, status: data.success ? 'success' : 'failure', steps: data.steps, examples: kept ? data.examples.length : 0 };
       }
       episodes.push(summary);
       await options.onEpisode?.(summary, episodes.length, total);

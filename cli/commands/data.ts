@@ -4,15 +4,17 @@
 // seeds, families, version, sha256 of each file). Byte-identical output for the same arguments.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { DATA_VERSION, generateData, type EpisodeSummary } from '../../agent/data/generate.ts';
+import { loadBundleFile } from '../../agent/lm/bundle-file.ts';
+import { LMPlanner } from '../../agent/planners/lm.ts';
 import { FAMILY_NAMES, SPLITS, type FamilyName, type Split } from '../../scenes/family-names.ts';
 import { SPLIT_SIZE } from '../../scenes/splits.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { plural } from '../format.ts';
-import { parseFamily, parseMaxSteps } from '../options.ts';
+import { parseFamily, parseMaxSteps, preloadCheckpoint } from '../options.ts';
 import { printJson, type Output } from '../output.ts';
 import type { CliContext } from './context.ts';
 
@@ -23,6 +25,9 @@ export interface DataCommandOptions {
   families?: FamilyName[];
   start: number;
   maxSteps?: number;
+  /** DAgger: an lm planner checkpoint whose actions are carried out at `studentRate` of the steps. */
+  student?: string;
+  studentRate?: number;
   force?: boolean;
   json?: boolean;
 }
@@ -30,6 +35,8 @@ export interface DataCommandOptions {
 export interface DataManifest {
   version: number;
   split: Split;
+  /** The DAgger student's checkpoint file and rate, when there was one. */
+  student?: { checkpoint: string; rate: number };
   start: number;
   episodesPerFamily: number;
   families: FamilyName[];
@@ -43,6 +50,12 @@ export const DATA_FILES = ['corpus.txt', 'sft.jsonl'] as const;
 function parseSplit(value: string): Split {
   if ((SPLITS as readonly string[]).includes(value)) return value as Split;
   throw new InvalidArgumentError(`unknown split "${value}"; valid splits: ${SPLITS.join(', ')}`);
+}
+
+function rate(value: string): number {
+  const n = /^\s*(0|1|0?\.\d+|1\.0*)\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`must be a number from 0 to 1, got "${value}"`);
+  return n;
 }
 
 function integer(what: string, min: number, max: number): (value: string) => number {
@@ -89,6 +102,14 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
     exists = false;
   }
   if (exists && !options.force) throw new UsageError(`${dir} exists and is not empty; use --force to overwrite its data files`);
+  if (options.studentRate !== undefined && options.student === undefined) throw new UsageError('--student-rate needs --student CHECKPOINT');
+  let student: { planner: LMPlanner; rate: number } | undefined;
+  if (options.student !== undefined) {
+    const path = resolve(options.student);
+    const failed = await preloadCheckpoint(path, out);
+    if (failed !== null) return failed;
+    student = { planner: new LMPlanner({ bundle: () => loadBundleFile(path), name: 'student' }), rate: options.studentRate ?? 0.5 };
+  }
   const bar = options.json ? null : progressBar(out);
   let examples = 0;
   bar?.start(families.length * options.episodes);
@@ -100,6 +121,7 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
       families,
       start: options.start,
       maxSteps: options.maxSteps,
+      student,
       signal,
       onEpisode: async (e, done) => {
         examples += e.examples;
@@ -129,6 +151,7 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
   const manifest: DataManifest = {
     version: DATA_VERSION,
     split: options.split,
+    ...(student !== undefined && options.student !== undefined ? { student: { checkpoint: options.student, rate: student.rate } } : {}),
     start: options.start,
     episodesPerFamily: options.episodes,
     families,
@@ -165,7 +188,10 @@ export function registerData(program: Command, cli: CliContext): void {
         'per line: scene descriptions full of look-ups between marks, names and ids, and narrated trajectories), ' +
         'DIR/sft.jsonl (one instruction example per line: {prompt, response, family, seed, step}, in the prompt format ' +
         'every planner shares, see agent/prompt.ts) and DIR/manifest.json (counts, seeds, families, version, sha256).\n\n' +
-        'The same arguments always give byte-identical files. Only episodes the oracle finishes give examples.',
+        'The same arguments always give byte-identical files. Only episodes the oracle finishes give examples.\n\n' +
+        'With --student CHECKPOINT (DAgger), that lm planner carries out its own action at a seeded share of the steps ' +
+        '(--student-rate, default 0.5) and the oracle labels every step: examples of the states a trained planner ' +
+        'reaches, from every episode, finished or not.',
     )
     .requiredOption('-o, --out <dir>', 'output directory (must be empty or absent unless --force)')
     .option('--split <name>', `seed split: ${SPLITS.join(', ')}`, parseSplit, 'train')
@@ -173,6 +199,8 @@ export function registerData(program: Command, cli: CliContext): void {
     .option('--families <names>', `families, repeatable or comma-separated (default: all: ${FAMILY_NAMES.join(', ')})`, collectFamilies)
     .option('--start <k>', 'index of the first seed within the split', integer('start', 0, SPLIT_SIZE - 1), 0)
     .option('-n, --max-steps <k>', 'step limit of each episode (default: the environment\'s)', parseMaxSteps)
+    .option('--student <checkpoint>', 'DAgger: an lm planner checkpoint that acts at a share of the steps, the oracle labelling all')
+    .option('--student-rate <r>', 'share of the steps the student acts, 0 to 1 (default 0.5)', rate)
     .option('--force', 'overwrite the data files of a non-empty directory')
     .option('--json', 'print the manifest as one JSON object, nothing else')
     .addHelpText(
@@ -181,6 +209,7 @@ export function registerData(program: Command, cli: CliContext): void {
 Examples:
   $ umwelt data --split train --episodes 20 --out data/train
   $ umwelt data --episodes 5 --families goto,pickup --start 100 --out data/small
+  $ umwelt data --episodes 40 --start 160 --student models/planner/planner.safetensors --out data/dagger
   $ head -c 600 data/train/corpus.txt; head -n 1 data/train/sft.jsonl | jq -r .prompt`,
     )
     .action(async (opts: DataCommandOptions) => cli.exit(await dataCommand(opts, cli.out, cli.signal)));

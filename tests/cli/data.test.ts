@@ -1,5 +1,6 @@
 // `umwelt data`: a tiny run (one episode of every family), byte-identical output for the same arguments, the
-// manifest's counts and hashes, and refusal to overwrite a non-empty directory without --force.
+// manifest's counts and hashes, refusal to overwrite a non-empty directory without --force, and DAgger data with
+// a student planner.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { dataCommand, type DataManifest } from '../../cli/commands/data.ts';
 import { memoryOutput } from '../../cli/output.ts';
 import { runCli } from '../../cli/program.ts';
 import { FAMILY_NAMES } from '../../scenes/family-names.ts';
+import { tinyBundle } from '../fixtures/lm-bundle.ts';
 
 let dir = '';
 beforeAll(() => {
@@ -79,6 +81,47 @@ describe('umwelt data', () => {
       const argv = args.length === 0 ? ['data', '--episodes', '1'] : ['data', ...args, '--out', join(dir, 'never')];
       expect(await runCli(argv, bad), args.join(' ')).toBe(2);
       expect(bad.stderr()).toMatch(/^umwelt: error: /);
+    }
+  });
+
+  it('DAgger: a student acts at its rate, the oracle labels every step, and the same arguments give the same data', async () => {
+    const student = await tinyBundle({ layers: 1, dModel: 16 });
+    const args = (out: string, rate: string): string[] => ['data', '--episodes', '1', '--families', 'search,pickup', '--start', '11', '--max-steps', '8', '--student', student.path, '--student-rate', rate, '--out', out, '--json'];
+    const none = join(dir, 'student-0');
+    const outNone = memoryOutput();
+    expect(await runCli(args(none, '0'), outNone)).toBe(0);
+    const plain = join(dir, 'plain');
+    expect(await runCli(['data', '--episodes', '1', '--families', 'search,pickup', '--start', '11', '--max-steps', '8', '--out', plain], memoryOutput())).toBe(0);
+    // At rate 0 the student never acts: the oracle's own examples (kept from its failed episodes too).
+    const finished = new Set((JSON.parse(outNone.stdout()) as DataManifest).episodes.filter((e) => e.status === 'success').map((e) => `${e.family}:${e.seed}`));
+    const lines = (d: string): string[] => read(d, 'sft.jsonl').split('\n').slice(0, -1);
+    const ofFinished = lines(none).filter((line) => {
+      const e = JSON.parse(line) as SftExample;
+      return finished.has(`${e.family}:${e.seed}`);
+    });
+    expect(lines(plain).length).toBeGreaterThan(0);
+    expect(ofFinished).toEqual(lines(plain));
+
+    const [a, b] = [join(dir, 'student-a'), join(dir, 'student-b')];
+    const outA = memoryOutput();
+    expect(await runCli(args(a, '1'), outA)).toBe(0);
+    expect(await runCli(args(b, '1'), memoryOutput())).toBe(0);
+    expect(read(b, 'sft.jsonl')).toBe(read(a, 'sft.jsonl'));
+    const manifest = JSON.parse(outA.stdout()) as DataManifest;
+    expect(manifest.student).toEqual({ checkpoint: student.path, rate: 1 });
+    // A random-weight student fails, yet every step it took is labelled: examples from failed episodes too.
+    expect(manifest.counts.failures).toBeGreaterThan(0);
+    const examples = read(a, 'sft.jsonl').split('\n').slice(0, -1).map((line) => JSON.parse(line) as SftExample);
+    expect(examples.length).toBe(manifest.episodes.reduce((n, e) => n + e.steps, 0));
+    expect(manifest.counts.examples).toBe(examples.length);
+    // The states differ from the oracle's own episode: the student's actions were carried out.
+    expect(read(a, 'sft.jsonl')).not.toBe(read(plain, 'sft.jsonl'));
+    for (const e of examples) expect(extractAction(e.response).ok, e.response).toBe(true);
+
+    for (const bad of [['--student-rate', '0.5'], ['--student', student.path, '--student-rate', '2'], ['--student', join(dir, 'missing.safetensors')]]) {
+      const out = memoryOutput();
+      expect(await runCli(['data', '--episodes', '1', '--families', 'goto', ...bad, '--out', join(dir, 'never')], out), bad.join(' ')).toBe(2);
+      expect(out.stderr()).toMatch(/^umwelt: error: /);
     }
   });
 });

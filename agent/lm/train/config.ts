@@ -41,6 +41,8 @@ const stageSchema = z
 const trainConfigSchema = z.strictObject({
   /** Relative paths are relative to the current directory (the repository root in the scripts). */
   dataDir: z.string().min(1),
+  /** More instruction examples for SFT (DAgger rounds, `umwelt data --student`): each directory's sft.jsonl. */
+  extraSftDirs: z.array(z.string().min(1)).default([]),
   out: z.string().min(1),
   seed: nonNegativeInt.default(0),
   tokenizer: z.strictObject({ vocabSize: z.number().int().min(262), minFrequency: positiveInt.default(2) }),

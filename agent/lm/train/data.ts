@@ -72,6 +72,11 @@ export function readDataDir(dir: string): DataDir {
   }
   const keys = passageEpisodes(corpus, manifest);
   const passages = corpus.map((text, i) => ({ text, episode: keys[i] ?? `line:${i}` }));
+  return { passages, examples: readSftExamples(dir) };
+}
+
+/** DIR/sft.jsonl's instruction examples. */
+export function readSftExamples(dir: string): SftRecord[] {
   const examples: SftRecord[] = [];
   readText(join(dir, 'sft.jsonl'))
     .split('\n')
@@ -88,7 +93,7 @@ export function readDataDir(dir: string): DataDir {
       }
       examples.push({ prompt: v.prompt, response: v.response, family: v.family, seed: v.seed, step: typeof v.step === 'number' ? v.step : 0 });
     });
-  return { passages, examples };
+  return examples;
 }
 
 /** Every text the tokenizer is trained on: passages, prompts, responses. */

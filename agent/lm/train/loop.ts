@@ -12,7 +12,7 @@ import { GptModel, initWeights } from '../model.ts';
 import type { NamedTensors } from '../tensors.ts';
 import type { Tokenizer } from '../tokenizer.ts';
 import type { Stage, TrainConfig } from './config.ts';
-import { readDataDir, StageData, type DataCounts } from './data.ts';
+import { readDataDir, readSftExamples, StageData, type DataCounts } from './data.ts';
 import { evalModelPath, lossCsvPath, lossSvgPath, META, modelPath, statePath, loadPlannerModel } from './files.ts';
 import { lossCsv, lossSvg, type LogRow } from './report.ts';
 import { learningRate } from './schedule.ts';
@@ -99,8 +99,10 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
   const { config, stage } = options;
   const stageConfig = config[stage];
   const clock = options.clock;
-  const data = readDataDir(config.dataDir);
-  const { tokenizer, trained: tokenizerTrained } = await ensureTokenizer(config, data);
+  const base = readDataDir(config.dataDir);
+  // The tokenizer learns from the base data only, so extra examples never change it.
+  const data = stage === 'sft' ? { ...base, examples: [...base.examples, ...config.extraSftDirs.flatMap(readSftExamples)] } : base;
+  const { tokenizer, trained: tokenizerTrained } = await ensureTokenizer(config, base);
   const modelConfig = modelConfigOf(config, tokenizer);
   const padId = tokenizer.id('<pad>');
   const stageData = new StageData(data, tokenizer, { stage, seqLen: stageConfig.seqLen, seed: config.seed, validationFraction: stageConfig.validationFraction });
