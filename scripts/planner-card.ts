@@ -74,6 +74,17 @@ const lastLoss = (stage: string): { step: number; loss: number; val: number } | 
     return null;
   }
 };
+/** The rows of a loss CSV that carry an evaluation: step, validation loss, sim success (and mean steps). */
+const evaluations = (stage: string): { step: number; val: number; success: number | null }[] => {
+  try {
+    const rows = readFileSync(join(dir, `${stage}-loss.csv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    return rows
+      .filter((r) => r[4] !== undefined && r[4] !== '')
+      .map((r) => ({ step: Number(r[0]), val: Number(r[4]), success: r[6] === undefined || r[6] === '' ? null : Number(r[6]) }));
+  } catch {
+    return [];
+  }
+};
 const mb = (file: string): string => `${(statSync(join(dir, file)).size / 1e6).toFixed(2)} MB`;
 const data = JSON.parse(meta[META.data] ?? '{}') as Record<string, unknown>;
 // The data directory's manifest, when it is still there (it is not shipped: `npm run train:planner` remakes it).
@@ -102,7 +113,7 @@ const lines: string[] = [
   '',
   allMet
     ? '**Status: meets its targets.**'
-    : `**Status: below its targets** (success ${pct(testMean)} on test seeds against 95%): the model has learned the answer's templates but not yet to copy the right entity (see the learning curve below and the SFT validation loss still falling); training continues from this checkpoint.`,
+    : `**Status: below its targets** (success ${pct(testMean)} averaged over families on test seeds, against 95%); see the learning curves below.`,
   '',
   `A GPT trained in this project (\`npm run train:planner\`), run by \`--planner lm\`. ${parameterCount(config).toLocaleString('en')} parameters: d ${config.dModel}, ${config.heads} heads, ${config.layers} layers, ${config.positions} positions, context ${config.context}, a ${config.vocabSize}-token word-level vocabulary with byte fallback.`,
   '',
@@ -141,6 +152,12 @@ lines.push(
   `| sft (instruction examples, loss on the response) | ${meta[META.steps] ?? '-'} | ${seconds(meta)} | ${sft ? sft.loss.toFixed(3) : '-'} | ${sft ? sft.val.toFixed(3) : '-'} |`,
   '',
   '![pretraining loss](pretrain-loss.svg) ![SFT loss](sft-loss.svg)',
+  '',
+  'The SFT learning curve: validation loss on held-back episodes, and the share of a few sim episodes per family (unseen train-split seeds) the checkpoint of that step succeeds in.',
+  '',
+  '| SFT step | validation loss | sim success |',
+  '|---|---|---|',
+  ...evaluations('sft').map((e) => `| ${e.step} | ${e.val.toFixed(3)} | ${e.success === null ? '-' : pct(e.success)} |`),
   '',
   '## Does pretraining help SFT?',
   '',

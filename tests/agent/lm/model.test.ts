@@ -81,6 +81,10 @@ describe('GptModel', () => {
     const firstOnly = model.loss(ids, targets, [[1, 0, 0, 0, 0, 0, 0, 0]]).dataSync()[0]!;
     const firstAlone = model.loss([ids[0]!.slice(0, 1)], [targets[0]!.slice(0, 1)]).dataSync()[0]!;
     expect(firstOnly).toBeCloseTo(firstAlone, 5); // causal: position 0 sees only itself
+    // Nothing counted: a loss of 0 and zero gradients, not an error.
+    const none = [[0, 0, 0, 0, 0, 0, 0, 0]];
+    expect(model.loss(ids, targets, none).dataSync()[0]).toBe(0);
+    expect(model.trainStep(ids, targets, { lr: 1e-3, mask: none }).gradNorm).toBe(0);
     model.dispose();
   });
 
