@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains the shipped planner model end to end (npm run train:planner). Every step is resumable: run it again
 # after an interruption and it continues where it stopped.
-#   (a) training data: umwelt data --split train --episodes 160 --out data/train   (when data/train/manifest.json is missing)
+#   (a) training data: umwelt data --split train --episodes 160 --workers 2 --out data/train   (when data/train/manifest.json is missing)
 #   (b) umwelt train --stage pretrain --resume
 #   (c) umwelt train --stage sft --resume
 #   (d) models/planner/: planner.safetensors (F32), planner.int8.safetensors, loss CSVs and SVGs
@@ -15,7 +15,7 @@ umwelt() { node --import tsx cli/main.ts "$@"; }
 DATA_DIR="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).dataDir)' "$CONFIG")"
 if [ ! -f "$DATA_DIR/manifest.json" ]; then
   # The data command writes its files only when done (manifest last), so a partial directory is safe to overwrite.
-  umwelt data --split train --episodes "$EPISODES" --out "$DATA_DIR" --force
+  umwelt data --split train --episodes "$EPISODES" --workers "$(nproc)" --out "$DATA_DIR" --force
 fi
 umwelt train --stage pretrain --config "$CONFIG" --resume
 umwelt train --stage sft --config "$CONFIG" --resume

@@ -19,8 +19,15 @@ export interface DataOptions {
   maxSteps?: number;
   /** DAgger: a planner carrying out its own actions at a share of the steps, the oracle labelling every one. */
   student?: Student;
+  /**
+   * Runs one episode in `lane` (0 <= lane < lanes), null when it cannot be generated; default: in this thread
+   * (episodeData). Lanes run at once, each one episode at a time; the data come out in the same order whatever
+   * the lanes, so that it is byte-identical for any number of them.
+   */
+  episode?: (family: FamilyName, seed: number, lane: number) => Promise<EpisodeData | null>;
+  lanes?: number;
   signal?: AbortSignal;
-  /** Called after every episode (done counts episodes over all families). */
+  /** Called after every episode, in completion order (done counts episodes over all families). */
   onEpisode?: (episode: EpisodeSummary, done: number, total: number) => void | Promise<void>;
 }
 
@@ -40,39 +47,61 @@ export interface Dataset {
   interrupted: boolean;
 }
 
+/** One episode in this thread, null when its scene cannot be generated. */
+export async function episodeOrNull(family: FamilyName, seed: number, maxSteps?: number, student?: Student): Promise<EpisodeData | null> {
+  try {
+    return await episodeData(family, seed, maxSteps, student);
+  } catch (e) {
+    if (e instanceof GenerationError) return null;
+    throw e;
+  }
+}
+
 /**
  * Runs the oracle on `episodes` seeds of each family, starting at seed index `start` of the split. Only episodes
  * the oracle finishes successfully give examples and a trajectory; every generated episode gives a scene passage.
  * With a student every episode gives its examples, failed or not: each is labelled by the oracle.
  */
 export async function generateData(options: DataOptions): Promise<Dataset> {
+  const jobs = options.families.flatMap((family) => Array.from({ length: options.episodes }, (_, i) => ({ family, seed: seedOf(options.split, options.start + i) })));
+  const run = options.episode ?? ((family: FamilyName, seed: number) => episodeOrNull(family, seed, options.maxSteps, options.student));
+  const keeps = (data: EpisodeData): boolean => data.success || options.student !== undefined;
+  const summaryOf = (job: { family: FamilyName; seed: number }, data: EpisodeData | null): EpisodeSummary =>
+    data === null
+      ? { family: job.family, seed: job.seed, status: 'not_generated', steps: 0, examples: 0 }
+      : { family: job.family, seed: job.seed, status: data.success ? 'success' : 'failure', steps: data.steps, examples: keeps(data) ? data.examples.length : 0 };
+  const results: (EpisodeData | null)[] = [];
+  let next = 0;
+  let done = 0;
+  let interrupted = false;
+  const lane = async (index: number): Promise<void> => {
+    while (next < jobs.length) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        return;
+      }
+      const at = next++;
+      const job = jobs[at]!;
+      const data = await run(job.family, job.seed, index);
+      results[at] = data;
+      done++;
+      await options.onEpisode?.(summaryOf(job, data), done, jobs.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.lanes ?? 1, jobs.length)) }, (_, i) => lane(i)));
   const corpus: string[] = [];
   const examples: SftExample[] = [];
   const episodes: EpisodeSummary[] = [];
-  const total = options.families.length * options.episodes;
-  for (const family of options.families) {
-    for (let i = 0; i < options.episodes; i++) {
-      if (options.signal?.aborted) return { corpus, examples, episodes, interrupted: true };
-      const seed = seedOf(options.split, options.start + i);
-      let data: EpisodeData | null = null;
-      try {
-        data = await episodeData(family, seed, options.maxSteps, options.student);
-      } catch (e) {
-        if (!(e instanceof GenerationError)) throw e;
-      }
-      let summary: EpisodeSummary;
-      if (data === null) summary = { family, seed, status: 'not_generated', steps: 0, examples: 0 };
-      else {
-        const [scene, trajectory] = data.corpus;
-        if (scene !== undefined) corpus.push(scene);
-        const kept = data.success || options.student !== undefined;
-        if (data.success && trajectory !== undefined) corpus.push(trajectory);
-        if (kept) examples.push(...data.examples);
-        summary = { family, seed, status: data.success ? 'success' : 'failure', steps: data.steps, examples: kept ? data.examples.length : 0 };
-      }
-      episodes.push(summary);
-      await options.onEpisode?.(summary, episodes.length, total);
+  for (const [i, job] of jobs.entries()) {
+    if (!(i in results)) break;
+    const data = results[i] ?? null;
+    if (data !== null) {
+      const [scene, trajectory] = data.corpus;
+      if (scene !== undefined) corpus.push(scene);
+      if (data.success && trajectory !== undefined) corpus.push(trajectory);
+      if (keeps(data)) examples.push(...data.examples);
     }
+    episodes.push(summaryOf(job, data));
   }
-  return { corpus, examples, episodes, interrupted: false };
+  return { corpus, examples, episodes, interrupted: interrupted || options.signal?.aborted === true };
 }

@@ -15,6 +15,7 @@ import { SPLIT_SIZE } from '../../scenes/splits.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { plural } from '../format.ts';
 import { parseFamily, parseMaxSteps, preloadCheckpoint } from '../options.ts';
+import { startDataPool } from '../data-pool.ts';
 import { printJson, type Output } from '../output.ts';
 import type { CliContext } from './context.ts';
 
@@ -28,6 +29,8 @@ export interface DataCommandOptions {
   /** DAgger: an lm planner checkpoint whose actions are carried out at `studentRate` of the steps. */
   student?: string;
   studentRate?: number;
+  /** Worker threads (default 1: this thread). */
+  workers?: number;
   force?: boolean;
   json?: boolean;
 }
@@ -104,12 +107,14 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
   if (exists && !options.force) throw new UsageError(`${dir} exists and is not empty; use --force to overwrite its data files`);
   if (options.studentRate !== undefined && options.student === undefined) throw new UsageError('--student-rate needs --student CHECKPOINT');
   let student: { planner: LMPlanner; rate: number } | undefined;
-  if (options.student !== undefined) {
-    const path = resolve(options.student);
-    const failed = await preloadCheckpoint(path, out);
+  const studentPath = options.student === undefined ? undefined : resolve(options.student);
+  if (studentPath !== undefined) {
+    const failed = await preloadCheckpoint(studentPath, out);
     if (failed !== null) return failed;
-    student = { planner: new LMPlanner({ bundle: () => loadBundleFile(path), name: 'student' }), rate: options.studentRate ?? 0.5 };
+    student = { planner: new LMPlanner({ bundle: () => loadBundleFile(studentPath), name: 'student' }), rate: options.studentRate ?? 0.5 };
   }
+  const lanes = Math.min(options.workers ?? 1, families.length * options.episodes);
+  const pool = lanes > 1 ? startDataPool(lanes, options.maxSteps ?? null, student && studentPath !== undefined ? { checkpoint: studentPath, rate: student.rate } : null) : null;
   const bar = options.json ? null : progressBar(out);
   let examples = 0;
   bar?.start(families.length * options.episodes);
@@ -122,6 +127,7 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
       start: options.start,
       maxSteps: options.maxSteps,
       student,
+      ...(pool === null ? {} : { episode: pool.episode, lanes }),
       signal,
       onEpisode: async (e, done) => {
         examples += e.examples;
@@ -132,6 +138,7 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
     });
   } finally {
     bar?.stop();
+    await pool?.close();
   }
   if (data.interrupted) {
     out.error(`interrupted after ${plural(data.episodes.length, 'episode')}; nothing written`);
@@ -201,6 +208,7 @@ export function registerData(program: Command, cli: CliContext): void {
     .option('-n, --max-steps <k>', 'step limit of each episode (default: the environment\'s)', parseMaxSteps)
     .option('--student <checkpoint>', 'DAgger: an lm planner checkpoint that acts at a share of the steps, the oracle labelling all')
     .option('--student-rate <r>', 'share of the steps the student acts, 0 to 1 (default 0.5)', rate)
+    .option('-w, --workers <n>', 'worker threads (default 1); the files are the same for any number', integer('workers', 1, 64), 1)
     .option('--force', 'overwrite the data files of a non-empty directory')
     .option('--json', 'print the manifest as one JSON object, nothing else')
     .addHelpText(

@@ -1,6 +1,6 @@
 // `umwelt data`: a tiny run (one episode of every family), byte-identical output for the same arguments, the
 // manifest's counts and hashes, refusal to overwrite a non-empty directory without --force, and DAgger data with
-// a student planner.
+// a student planner; the same bytes on worker threads.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,10 @@ describe('umwelt data', () => {
     expect(await dataCommand({ split: 'train', episodes: 1, families: ['goto', 'open'], start: 7, out: b, json: true }, outB)).toBe(0);
     for (const f of ['corpus.txt', 'sft.jsonl', 'manifest.json']) expect(read(b, f), f).toBe(read(a, f));
     expect(JSON.parse(outB.stdout())).toEqual(JSON.parse(read(a, 'manifest.json')));
+    // On two worker threads: the same bytes.
+    const c = join(dir, 'same-c');
+    expect(await runCli(['data', '--episodes', '1', '--families', 'goto,open', '--start', '7', '--workers', '2', '--out', c], memoryOutput())).toBe(0);
+    for (const f of ['corpus.txt', 'sft.jsonl', 'manifest.json']) expect(read(c, f), f).toBe(read(a, f));
   });
 
   it('writes the corpus, the examples and the manifest for one episode of every family', async () => {
@@ -105,7 +109,8 @@ describe('umwelt data', () => {
     const [a, b] = [join(dir, 'student-a'), join(dir, 'student-b')];
     const outA = memoryOutput();
     expect(await runCli(args(a, '1'), outA)).toBe(0);
-    expect(await runCli(args(b, '1'), memoryOutput())).toBe(0);
+    // The student also acts on worker threads, with the same result.
+    expect(await runCli([...args(b, '1'), '--workers', '2'], memoryOutput())).toBe(0);
     expect(read(b, 'sft.jsonl')).toBe(read(a, 'sft.jsonl'));
     const manifest = JSON.parse(outA.stdout()) as DataManifest;
     expect(manifest.student).toEqual({ checkpoint: student.path, rate: 1 });

@@ -1,0 +1,36 @@
+// Worker threads for `umwelt data --workers N`: one data episode at a time per thread (comlink carries the
+// calls), so that generating training data uses every core. generateData orders what comes back.
+import { wrap, type Remote } from 'comlink';
+import { Worker } from 'node:worker_threads';
+import type { EpisodeData } from '../agent/data/episode.ts';
+import type { FamilyName } from '../scenes/family-names.ts';
+import { nodeEndpoint } from '../eval/comlink-node.ts';
+import type { DataWorker, StudentFile } from './data-worker.ts';
+
+export interface DataPool {
+  /** Runs one episode on the lane's thread; rejects if that thread dies. */
+  episode(family: FamilyName, seed: number, lane: number): Promise<EpisodeData | null>;
+  close(): Promise<void>;
+}
+
+export function startDataPool(lanes: number, maxSteps: number | null, student: StudentFile | null): DataPool {
+  const threads = Array.from({ length: lanes }, () => {
+    const worker = new Worker(new URL('../eval/ts-worker.mjs', import.meta.url), { workerData: { module: new URL('./data-worker.ts', import.meta.url).href } });
+    const died = new Promise<never>((_, reject) => {
+      worker.once('error', (e) => reject(e));
+      worker.once('exit', (code) => reject(new Error(`a data worker exited (code ${code})`)));
+    });
+    died.catch(() => undefined); // observed by the call racing against it; terminating later is not an error
+    return { worker, remote: wrap<DataWorker>(nodeEndpoint(worker)) as Remote<DataWorker>, died };
+  });
+  return {
+    episode: (family, seed, lane) => {
+      const t = threads[lane];
+      if (t === undefined) throw new RangeError(`no data worker lane ${lane}`);
+      return Promise.race([t.remote.episode(family, seed, maxSteps, student), t.died]);
+    },
+    close: async () => {
+      await Promise.all(threads.map((t) => t.worker.terminate()));
+    },
+  };
+}
