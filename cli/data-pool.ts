@@ -1,6 +1,6 @@
 // Worker threads for `umwelt data --workers N`: one data episode at a time per thread (comlink carries the
 // calls), so that generating training data uses every core. generateData orders what comes back.
-import { wrap, type Remote } from 'comlink';
+import { wrap } from 'comlink';
 import { Worker } from 'node:worker_threads';
 import type { EpisodeData } from '../agent/data/episode.ts';
 import type { FamilyName } from '../scenes/family-names.ts';
@@ -9,8 +9,8 @@ import type { DataWorker, StudentFile } from './data-worker.ts';
 
 export interface DataPool {
   /** Runs one episode on the lane's thread; rejects if that thread dies. */
-  episode(family: FamilyName, seed: number, lane: number): Promise<EpisodeData | null>;
-  close(): Promise<void>;
+  episode: (family: FamilyName, seed: number, lane: number) => Promise<EpisodeData | null>;
+  close: () => Promise<void>;
 }
 
 export function startDataPool(lanes: number, maxSteps: number | null, student: StudentFile | null): DataPool {
@@ -21,7 +21,7 @@ export function startDataPool(lanes: number, maxSteps: number | null, student: S
       worker.once('exit', (code) => reject(new Error(`a data worker exited (code ${code})`)));
     });
     died.catch(() => undefined); // observed by the call racing against it; terminating later is not an error
-    return { worker, remote: wrap<DataWorker>(nodeEndpoint(worker)) as Remote<DataWorker>, died };
+    return { worker, remote: wrap<DataWorker>(nodeEndpoint(worker)), died };
   });
   return {
     episode: (family, seed, lane) => {
