@@ -5,9 +5,9 @@
 //      leave room for an answer in the model's context, the prompt is shortened (fitPrompt): the oldest lines of
 //      its History section first, then the memories, then the farthest visible entities; if it still does not
 //      fit, an LMPlannerError 'prompt_too_long'.
-//   2. The thought: tokens decoded freely (greedy by default) until the text spells "\nAction:" (or "Action:" at
-//      the very start). A special token (such as <eos>), the thought cap or the context's room ends the thought
-//      early, and the rest of "\nAction:" is then fed as text; a token that would run past "Action:" is not taken.
+//   2. The thought (decodeAnswer, lm-answer.ts, shared with `umwelt serve`): tokens decoded freely (greedy by
+//      default) until the text spells "\nAction:"; a special token, the thought cap or the context's room ends
+//      it early and the rest of the marker is fed as text.
 //   3. The action: constrainedAction (agent/constrained.ts) over the kinds the prompt's Actions line offers and
 //      the entities the agent knows (the prompt's marks #1..#n and the ids of the visible entities, the landmarks
 //      and the held thing), so the line always parses; its marks are resolved through the prompt's MarkTable.
@@ -20,22 +20,17 @@
 // a decision truncates it to the longest prefix its prompt shares with them and prefills only the rest. The
 // record is the engine's own (CpuEngine.tokens), so no other user of the engine can leave it stale.
 import type { ActionKind } from '../../sim/types.ts';
-import { constrainedAction, type AllowedActions } from '../constrained.ts';
 import { isEntityId, resolveMarks } from '../grammar.ts';
 import type { PlannerBundle } from '../lm/bundle.ts';
 import { CpuEngine, type CpuKernel } from '../lm/engine/cpu.ts';
-import { prefillReusing } from '../lm/engine/types.ts';
-import { Prng } from '../lm/prng.ts';
-import { sampleToken, type SamplingOptions } from '../lm/sampling.ts';
+import type { SamplingOptions } from '../lm/sampling.ts';
 import { promptIds } from '../lm/sequence.ts';
 import type { Tokenizer } from '../lm/tokenizer.ts';
 import type { Decision, EpisodeInfo, Planner, PlannerContext } from '../planner.ts';
 import { PROMPT_LIMITS, renderPrompt, type RenderedPrompt } from '../prompt.ts';
+import { ACTION_MARKER, decodeAnswer } from './lm-answer.ts';
 
-/** Where the thought ends and the action begins. */
-export const ACTION_MARKER = '\nAction:';
-export const DEFAULT_MAX_THOUGHT_TOKENS = 96;
-export const DEFAULT_MAX_ACTION_TOKENS = 48;
+export { ACTION_MARKER, DEFAULT_MAX_ACTION_TOKENS, DEFAULT_MAX_THOUGHT_TOKENS } from './lm-answer.ts';
 /** Tokens a prompt must leave free for the answer: the action line at least. */
 export const ANSWER_RESERVE = 24;
 /** The action kinds the prompt's Actions line offers (agent/prompt.ts ACTIONS_LINE). */
@@ -126,19 +121,6 @@ export function allowedEntities(context: PlannerContext, prompt: RenderedPrompt)
   return [...new Set([...marks, ...ids.filter(isEntityId)])];
 }
 
-/** The longest k < marker length such that `text` ends with the first k characters of the marker. */
-function markerOverlap(text: string): number {
-  for (let k = ACTION_MARKER.length - 1; k > 0; k--) if (text.endsWith(ACTION_MARKER.slice(0, k))) return k;
-  return 0;
-}
-
-/** The thought's text from what came before the marker: without its `Thought:` label and control characters
- *  (it is shown on terminals), trimmed. */
-function thoughtOf(head: string): string {
-  // eslint-disable-next-line no-control-regex
-  return head.replace(/^\s*thought\s*:/i, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '\ufffd').trim();
-}
-
 const engines = new WeakMap<PlannerBundle, Map<CpuKernel, CpuEngine>>();
 
 /** The CPU engine of a bundle, built once per bundle and kernel. */
@@ -198,54 +180,17 @@ export class LMPlanner implements Planner {
     const { prompt, ids } = fitPrompt(context, tokenizer, C - markerIds.length - ANSWER_RESERVE);
     const sampling = this.options.sampling ?? {};
     const seed = `lm:${this.options.seed ?? 0}:${this.episode}:${context.observation.step}`;
-    const rng = new Prng(seed);
-
-    let logits: Float32Array;
-    if (this.options.reusePrefix ?? true) {
-      logits = prefillReusing(engine, ids).logits;
-    } else {
-      engine.reset();
-      logits = engine.prefill(ids);
-    }
-    const maxThought = Math.max(0, Math.min(this.options.maxThoughtTokens ?? DEFAULT_MAX_THOUGHT_TOKENS, C - ids.length - markerIds.length - ANSWER_RESERVE));
-    const thought: number[] = [];
-    let text = '';
-    let atMarker = false;
-    while (thought.length < maxThought) {
-      const token = sampleToken(logits, sampling, rng);
-      if (tokenizer.isSpecial(token)) break;
-      const next = tokenizer.decode([...thought, token]);
-      const at = `\n${next}`.indexOf(ACTION_MARKER);
-      if (at >= 0 && at + ACTION_MARKER.length !== next.length + 1) break; // the token runs past "Action:"
-      thought.push(token);
-      text = next;
-      logits = engine.step(token);
-      if (at >= 0) {
-        atMarker = true;
-        break;
-      }
-    }
-    let forced = 0;
-    if (!atMarker) {
-      const rest = ACTION_MARKER.slice(markerOverlap(`\n${text}`));
-      const restIds = Array.from(tokenizer.encode(rest, { allowSpecial: false }));
-      forced = restIds.length;
-      logits = engine.prefill(restIds);
-      text += rest;
-    }
-    const markerAt = `\n${text}`.lastIndexOf(ACTION_MARKER);
-    const thoughtText = thoughtOf(text.slice(0, Math.max(0, markerAt - 1)));
-
-    const allowed: AllowedActions = { kinds: LM_ACTION_KINDS, entities: allowedEntities(context, prompt), sayCap: this.options.sayCap };
-    const line = constrainedAction(engine, tokenizer, {
-      logits,
-      allowed,
+    const answer = decodeAnswer(engine, tokenizer, ids, {
+      allowed: { kinds: LM_ACTION_KINDS, entities: allowedEntities(context, prompt), sayCap: this.options.sayCap },
       sampling,
-      seed: `${seed}:action`,
-      maxTokens: this.options.maxActionTokens ?? DEFAULT_MAX_ACTION_TOKENS,
+      seed,
+      reusePrefix: this.options.reusePrefix ?? true,
+      maxThoughtTokens: this.options.maxThoughtTokens,
+      maxActionTokens: this.options.maxActionTokens,
     });
-    const raw = `${text}${line.text}`;
-    const stats = { tokens: thought.length + forced + line.tokens.length, promptTokens: ids.length };
+    const { thought: thoughtText, line } = answer;
+    const raw = answer.text;
+    const stats = { tokens: answer.tokens, promptTokens: ids.length };
     const resolved = resolveMarks(line.action, prompt.marks);
     if (!resolved.ok) return { thought: thoughtText, action: null, raw, error: resolved.error, stats };
     return { thought: thoughtText, action: resolved.action, raw, stats };

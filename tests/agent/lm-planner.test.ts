@@ -244,7 +244,7 @@ describe('the lm planner', () => {
     expect(lessSeen.dropped.visible).toBeGreaterThan(0);
     expect(lessSeen.ids.length).toBeLessThanOrEqual(m0 - 1);
     // The marks of a shortened prompt are those of its text.
-    for (const i of lessSeen.prompt.marks.ids.keys()) expect(lessSeen.prompt.text).toContain(`#${i + 1} `);
+    for (const i of lessSeen.prompt.marks.ids.keys()) expect(lessSeen.prompt.text).toMatch(new RegExp(`#${i + 1}(?!\\d)`));
     expect(() => fitPrompt(context, tiny.tokenizer, 20)).toThrow(LMPlannerError);
   }, 30_000);
 });
