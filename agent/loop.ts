@@ -107,7 +107,7 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
     const action = decision.action;
     let result: StepResult;
     if (action === null) {
-      result = env.reject({ ok: false, reason: 'invalid_action', detail: decision.error?.message ?? 'no action in the output' });
+      result = env.reject({ ok: false, reason: 'invalid_action', detail: decision.error?.message ?? decision.failure?.message ?? 'no action in the output' });
     } else {
       const unknown = actionEntities(action).filter((id) => env.world.entity(id) === undefined);
       if (unknown.length > 0) {

@@ -26,6 +26,15 @@ export interface DecisionStats {
   promptTokens?: number;
 }
 
+/** Transport-level reasons a planner that asks a server has no action (agent/planners/remote.ts). */
+export const DECISION_FAILURE_CODES = ['timeout', 'rate_limited', 'http_error', 'network', 'refusal', 'empty', 'budget_exhausted', 'aborted'] as const;
+export type DecisionFailureCode = (typeof DECISION_FAILURE_CODES)[number];
+
+export interface DecisionFailure {
+  code: DecisionFailureCode;
+  message: string;
+}
+
 export interface Decision {
   /** A short chain of thought, shown in logs and the UI. */
   thought: string;
@@ -33,8 +42,10 @@ export interface Decision {
   action: Action | null;
   /** The planner's raw output. */
   raw: string;
-  /** Why `action` is null. */
+  /** Why `action` is null: the output did not parse into a usable action. */
   error?: ActionParseError;
+  /** Why `action` is null: no usable output came back at all (a timeout, an HTTP error, a refusal...). */
+  failure?: DecisionFailure;
   stats: DecisionStats;
 }
 

@@ -1,10 +1,12 @@
-// Parsers for option values shared by several commands (family, seed, planner, step limit). Each throws
+// Parsers for option values shared by several commands (family, seed, planner, step limit, the remote planner's
+// server). Each throws
 // commander's InvalidArgumentError with a message that says what is allowed, which the CLI turns into exit code 2.
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { BundleError } from '../agent/lm/bundle.ts';
 import { defaultCheckpointPath, loadBundleFile } from '../agent/lm/bundle-file.ts';
-import { isPlannerName, PLANNERS, type PlannerName } from '../agent/planners/index.ts';
+import { isPlannerName, isRunPlannerName, PLANNERS, RUN_PLANNERS, type PlannerName, type RunPlannerName } from '../agent/planners/index.ts';
+import { baseUrlProblem, REMOTE_MODES, type RemoteMode } from '../agent/planners/remote.ts';
 import { isFamilyName } from '../scenes/families.ts';
 import { FAMILY_NAMES, type FamilyName } from '../scenes/family-names.ts';
 import { SCENARIO_LIMITS } from '../scenes/scenario.ts';
@@ -27,6 +29,31 @@ export function parseFamily(value: string): FamilyName {
 export function parsePlanner(value: string): PlannerName {
   if (isPlannerName(value)) return value;
   throw new InvalidArgumentError(`unknown planner "${value}"; valid planners: ${PLANNERS.join(', ')}`);
+}
+
+/** A planner `umwelt run` offers (those of parsePlanner, and 'remote'). */
+export function parseRunPlanner(value: string): RunPlannerName {
+  if (isRunPlannerName(value)) return value;
+  throw new InvalidArgumentError(`unknown planner "${value}"; valid planners: ${RUN_PLANNERS.join(', ')}`);
+}
+
+/** The remote planner's server: an http(s) URL such as http://127.0.0.1:8080/v1. */
+export function parseBaseUrl(value: string): string {
+  const problem = baseUrlProblem(value.trim());
+  if (problem !== null) throw new InvalidArgumentError(`${problem}; give the server's API root, such as http://127.0.0.1:8080/v1`);
+  return value.trim();
+}
+
+export function parseRemoteMode(value: string): RemoteMode {
+  const mode = REMOTE_MODES.find((m) => m === value);
+  if (mode !== undefined) return mode;
+  throw new InvalidArgumentError(`unknown remote mode "${value}"; valid modes: ${REMOTE_MODES.join(', ')}`);
+}
+
+/** The NAME of an environment variable (the key itself never goes on the command line). */
+export function parseEnvName(value: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(value)) return value;
+  throw new InvalidArgumentError(`"${value}" is not an environment variable name (letters, digits and _; give the variable's name, not the key)`);
 }
 
 /** A non-negative safe integer written in decimal digits (underscores allowed as separators: 1_000_000). */

@@ -10,6 +10,7 @@ import { registerRun } from './commands/run.ts';
 import { registerScene } from './commands/scene.ts';
 import { registerScenes } from './commands/scenes.ts';
 import { registerSchema } from './commands/schema.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerValidate } from './commands/validate.ts';
 import type { CliContext } from './commands/context.ts';
@@ -64,6 +65,7 @@ Exit codes: 0 done (also when an episode fails), 1 invalid file or unexpected fa
   registerMemory(program, cli);
   registerData(program, cli);
   registerTrain(program, cli);
+  registerServe(program, cli);
   return program;
 }
 

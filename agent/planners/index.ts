@@ -1,10 +1,13 @@
-// Planners by name, for the CLI and the evaluation harness.
+// Planners by name, for the CLI and the evaluation harness. PLANNERS are those a name alone builds (eval, replay
+// and scenes list and accept them); RUN_PLANNERS add 'remote', which also needs a server and a model
+// (`umwelt run --planner remote --base-url URL --model NAME`).
 import type { Env } from '../../sim/env.ts';
 import type { PlannerBundle } from '../lm/bundle.ts';
 import type { Planner } from '../planner.ts';
 import { LMPlanner } from './lm.ts';
 import { OraclePlanner } from './oracle.ts';
 import { RandomPlanner } from './random.ts';
+import { RemotePlanner, RemotePlannerError, type RemotePlannerOptions } from './remote.ts';
 
 export const PLANNERS = ['oracle', 'random', 'lm'] as const;
 export type PlannerName = (typeof PLANNERS)[number];
@@ -13,12 +16,22 @@ export function isPlannerName(name: string): name is PlannerName {
   return (PLANNERS as readonly string[]).includes(name);
 }
 
+/** Every planner `umwelt run` offers: those of PLANNERS, and the remote LLM. */
+export const RUN_PLANNERS = [...PLANNERS, 'remote'] as const;
+export type RunPlannerName = (typeof RUN_PLANNERS)[number];
+
+export function isRunPlannerName(name: string): name is RunPlannerName {
+  return (RUN_PLANNERS as readonly string[]).includes(name);
+}
+
 /** Planners that read a checkpoint (`--checkpoint`). */
 export const usesCheckpoint = (name: string): boolean => name === 'lm';
 
 export interface PlannerOptions {
   /** The lm planner's checkpoint file (default: models/planner/planner.safetensors in the repository). */
   checkpoint?: string;
+  /** The remote planner's server, model and settings (required for 'remote'). */
+  remote?: RemotePlannerOptions;
 }
 
 /**
@@ -34,7 +47,7 @@ async function fileBundle(path: string | undefined): Promise<PlannerBundle> {
  * A planner for an env (the oracle reads that env's world and task). Synchronous: the lm planner loads its
  * checkpoint on its first decision, once per file and process (LMPlanner.ready() loads it ahead of time).
  */
-export function makePlanner(name: PlannerName, env: Env, options: PlannerOptions = {}): Planner {
+export function makePlanner(name: RunPlannerName, env: Env, options: PlannerOptions = {}): Planner {
   switch (name) {
     case 'oracle':
       return new OraclePlanner(env);
@@ -42,5 +55,8 @@ export function makePlanner(name: PlannerName, env: Env, options: PlannerOptions
       return new RandomPlanner();
     case 'lm':
       return new LMPlanner({ bundle: () => fileBundle(options.checkpoint) });
+    case 'remote':
+      if (options.remote === undefined) throw new RemotePlannerError('bad_option', 'the remote planner needs a base URL and a model (--base-url, --model)');
+      return new RemotePlanner(options.remote);
   }
 }

@@ -1,14 +1,15 @@
 // `umwelt run`: one episode of a task family with a planner, shown live (progress bar on a terminal, one line per
 // step otherwise) or reported as one JSON object, and with --record written as an MCAP file. For planners other
 // than the oracle, the oracle first runs the same episode in a separate env, and its path length is the reference
-// for SPL.
+// for SPL. `--planner remote` asks a server that speaks the OpenAI chat-completions protocol (agent/planners/remote.ts).
 import type { Command } from 'commander';
 import { formatAction } from '../../agent/grammar.ts';
 import { runEpisode, type EpisodeResult, type LoopEvent } from '../../agent/loop.ts';
 import type { EpisodeMetrics } from '../../agent/metrics.ts';
 import type { Planner } from '../../agent/planner.ts';
-import { makePlanner, PLANNERS, usesCheckpoint, type PlannerName } from '../../agent/planners/index.ts';
+import { makePlanner, RUN_PLANNERS, usesCheckpoint, type RunPlannerName } from '../../agent/planners/index.ts';
 import { LMPlanner } from '../../agent/planners/lm.ts';
+import { baseUrlProblem, REMOTE_DEFAULTS, REMOTE_MODES, type RemoteMode, type RemotePlannerOptions } from '../../agent/planners/remote.ts';
 import { EpisodeRecorder, RecorderError } from '../../record/recorder.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { GenerationError } from '../../scenes/families.ts';
@@ -27,8 +28,11 @@ import {
   INT8_HELP,
   MAX_STEPS_LIMIT,
   parseFamily,
+  parseBaseUrl,
+  parseEnvName,
   parseMaxSteps,
-  parsePlanner,
+  parseRemoteMode,
+  parseRunPlanner,
   parseSeed,
   preloadCheckpoint,
   type CheckpointOptions,
@@ -40,8 +44,14 @@ import type { CliContext } from './context.ts';
 export interface RunOptions extends CheckpointOptions {
   family: FamilyName;
   seed: number;
-  planner: PlannerName;
+  planner: RunPlannerName;
   maxSteps: number;
+  /** --planner remote: the server's API root, the model, the NAME of the variable holding the key, and how. */
+  baseUrl?: string;
+  model?: string;
+  apiKeyEnv?: string;
+  remoteMode?: RemoteMode;
+  stream?: boolean;
   /** Print one JSON object and nothing else on standard output. */
   json?: boolean;
   /** Print only the final summary line. */
@@ -123,6 +133,32 @@ function stepView(event: Extract<LoopEvent, { type: 'action-end' }>, thought: st
   };
 }
 
+/** The remote planner's options from the flags, or undefined for other planners; a UsageError when they do not fit. */
+export function remoteOptions(options: RunOptions): RemotePlannerOptions | undefined {
+  const given = [
+    options.baseUrl !== undefined ? '--base-url' : '',
+    options.model !== undefined ? '--model' : '',
+    options.apiKeyEnv !== undefined ? '--api-key-env' : '',
+    options.remoteMode !== undefined ? '--remote-mode' : '',
+    options.stream ? '--stream' : '',
+  ].filter((f) => f !== '');
+  if (options.planner !== 'remote') {
+    if (given.length > 0) throw new UsageError(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} for --planner remote, not ${options.planner}`);
+    return undefined;
+  }
+  if (options.baseUrl === undefined) throw new UsageError("--planner remote needs --base-url URL, the server's API root (such as http://127.0.0.1:8080/v1)");
+  const problem = baseUrlProblem(options.baseUrl);
+  if (problem !== null) throw new UsageError(`--base-url: ${problem}`);
+  if (options.model === undefined || options.model.trim() === '') throw new UsageError('--planner remote needs --model NAME, the model the server should run');
+  return {
+    baseUrl: options.baseUrl,
+    model: options.model.trim(),
+    apiKeyEnv: options.apiKeyEnv ?? REMOTE_DEFAULTS.apiKeyEnv,
+    mode: options.remoteMode ?? REMOTE_DEFAULTS.mode,
+    stream: options.stream ?? false,
+  };
+}
+
 function chooseDisplay(options: RunOptions, out: Output): EpisodeDisplay {
   if (options.json || options.quiet) return new SilentDisplay();
   if (out.terminal) return new TerminalDisplay(out.terminal, options.maxSteps);
@@ -132,6 +168,7 @@ function chooseDisplay(options: RunOptions, out: Output): EpisodeDisplay {
 export async function runCommand(options: RunOptions, out: Output, signal?: AbortSignal): Promise<number> {
   const { family, seed, planner: plannerName, maxSteps } = options;
   const checkpoint = checkpointPath(options);
+  const remote = remoteOptions(options);
   if (!usesCheckpoint(plannerName) && (options.checkpoint !== undefined || options.int8)) {
     throw new UsageError(`--checkpoint and --int8 are for --planner lm, not ${plannerName}`);
   }
@@ -144,11 +181,17 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
   try {
     const reference = plannerName === 'oracle' ? undefined : await oracleReference(family, seed, maxSteps, signal);
     const env = familyEnv(family, { maxSteps });
-    const made = makePlanner(plannerName, env, { checkpoint });
+    const made = makePlanner(plannerName, env, { checkpoint, remote });
     // The checkpoint is already read; this builds the engine, so that the first decision's latency is its own.
     if (made instanceof LMPlanner) await made.ready();
     const planner = yielding(made);
-    const plannerConfig = usesCheckpoint(plannerName) && checkpoint !== undefined ? { checkpoint } : undefined;
+    // The key is never recorded: only the name of the variable that holds it.
+    const plannerConfig =
+      remote !== undefined
+        ? { baseUrl: remote.baseUrl, model: remote.model, apiKeyEnv: remote.apiKeyEnv, mode: remote.mode, stream: remote.stream }
+        : usesCheckpoint(plannerName) && checkpoint !== undefined
+          ? { checkpoint }
+          : undefined;
     let recorder: EpisodeRecorder | null = null;
     if (options.record !== undefined) {
       try {
@@ -207,9 +250,14 @@ export function registerRun(program: Command, cli: CliContext): void {
     )
     .option('-f, --family <name>', `task family: ${FAMILY_NAMES.join(', ')}`, parseFamily, DEFAULT_FAMILY)
     .option('-s, --seed <n>', 'episode seed, a non-negative integer (test split: 1000000-1999999)', parseSeed, DEFAULT_SEED)
-    .option('-p, --planner <name>', `planner: ${PLANNERS.join(', ')}`, parsePlanner, DEFAULT_PLANNER)
+    .option('-p, --planner <name>', `planner: ${RUN_PLANNERS.join(', ')}`, parseRunPlanner, DEFAULT_PLANNER)
     .option('--checkpoint <file>', CHECKPOINT_HELP)
     .option('--int8', INT8_HELP)
+    .option('--base-url <url>', 'for --planner remote: the API root of an OpenAI-compatible server (http://127.0.0.1:8080/v1)', parseBaseUrl)
+    .option('--model <name>', 'for --planner remote: the model the server runs')
+    .option('--api-key-env <name>', `for --planner remote: the NAME of the environment variable holding the API key (default ${REMOTE_DEFAULTS.apiKeyEnv}; unset: no key)`, parseEnvName)
+    .option('--remote-mode <mode>', `for --planner remote: ${REMOTE_MODES.join(' or ')} (tools: the skills as function tools; text: the Action line only; default ${REMOTE_DEFAULTS.mode})`, parseRemoteMode)
+    .option('--stream', 'for --planner remote: stream the answer (server-sent events)')
     .option('-n, --max-steps <k>', `step limit of the episode, 1-${MAX_STEPS_LIMIT}`, parseMaxSteps, DEFAULT_MAX_STEPS)
     .option('--json', 'print one JSON object with the result and metrics, nothing else')
     .option('-q, --quiet', 'print only the final summary line')
@@ -224,6 +272,8 @@ Examples:
   $ umwelt run --family chain --json | jq .spl
   $ umwelt run --planner lm --family goto        # the trained GPT (models/planner/planner.safetensors)
   $ umwelt run --planner lm --checkpoint runs/train/planner.safetensors --max-steps 10
+  $ umwelt run --planner remote --base-url http://127.0.0.1:11434/v1 --model qwen2.5:7b   # Ollama
+  $ OPENAI_API_KEY=... umwelt run --planner remote --base-url https://api.openai.com/v1 --model gpt-4o-mini
   $ umwelt run --family fetch --record fetch.mcap    # then: umwelt replay fetch.mcap, or open it in Foxglove`,
     )
     .action(async (opts: RunOptions) => cli.exit(await runCommand(opts, cli.out, cli.signal)));
