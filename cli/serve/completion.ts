@@ -18,7 +18,7 @@ import { sampleToken, type SamplingOptions } from '../../agent/lm/sampling.ts';
 import { promptIds } from '../../agent/lm/sequence.ts';
 import { TOOL_KINDS, toolArguments, type ToolKind } from '../../agent/openai/tools.ts';
 import { contentText, type ChatCompletionRequest, type FinishReason, type Usage } from '../../agent/openai/wire.ts';
-import { decodeAnswer } from '../../agent/planners/lm-answer.ts';
+import { decodeAnswer, DEFAULT_MAX_THOUGHT_TOKENS } from '../../agent/planners/lm-answer.ts';
 import { isEntityId } from '../../agent/grammar.ts';
 
 /** A request the model cannot answer as asked: a 400 with this message (and param). */
@@ -65,9 +65,8 @@ export function prepareCompletion(bundle: PlannerBundle, request: ChatCompletion
   const users = request.messages.filter((m) => m.role === 'user');
   const last = users[users.length - 1];
   if (last === undefined) throw new CompletionInputError('messages must include a user message (the prompt the model answers)', 'messages');
-  const prompt = contentText(last.content);
-  const ids = promptIds(bundle.tokenizer, prompt);
   const context = bundle.config.context;
+  const { prompt, ids } = fitHistory(contentText(last.content), (text) => promptIds(bundle.tokenizer, text), context - ANSWER_ROOM);
   if (ids.length + ANSWER_ROOM > context) {
     throw new CompletionInputError(`the prompt takes ${ids.length} tokens; this model reads at most ${context - ANSWER_ROOM} before its answer`, 'messages', 'context_length_exceeded');
   }
@@ -94,6 +93,27 @@ export function prepareCompletion(bundle: PlannerBundle, request: ChatCompletion
   };
 }
 
+/**
+ * A prompt in the shared format that is too long for the model loses the oldest lines of its History section
+ * first, as the LM planner's own prompts do (fitPrompt): they carry no marks, and the Unsearched lines keep what
+ * a search needs from them. Other prompts are left as they are.
+ */
+export function fitHistory(prompt: string, encode: (text: string) => number[], maxTokens: number): { prompt: string; ids: number[] } {
+  let text = prompt;
+  let ids = encode(text);
+  while (ids.length > maxTokens) {
+    const at = text.indexOf('\nHistory:\n');
+    if (at < 0) break;
+    const start = at + '\nHistory:\n'.length;
+    const line = /^\d+\. [^\n]*\n/.exec(text.slice(start));
+    if (line === null) break;
+    const rest = text.slice(start + line[0].length);
+    text = /^\d+\. /.test(rest) ? `${text.slice(0, start)}${rest}` : `${text.slice(0, at)}\nHistory: none\n${rest}`;
+    ids = encode(text);
+  }
+  return { prompt: text, ids };
+}
+
 /** The marks (`#n`) and entity ids (`mug_3`) a prompt mentions, in order of first mention. */
 export function mentionedEntities(prompt: string): string[] {
   const found = prompt.match(/#\d{1,4}(?!\d)|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)*_\d+\b/g) ?? [];
@@ -114,7 +134,8 @@ export async function runCompletion(engine: CpuEngine, bundle: PlannerBundle, pr
       allowed: { kinds: prepared.toolKinds, entities: prepared.entities },
       sampling: prepared.sampling,
       seed: prepared.seed,
-      maxThoughtTokens: Math.max(0, prepared.maxTokens - 16),
+      // The planner's own thought cap (within max_tokens), so that a tool call is what LMPlanner would decide.
+      maxThoughtTokens: Math.max(0, Math.min(DEFAULT_MAX_THOUGHT_TOKENS, prepared.maxTokens - 16)),
     });
     if (answer.thought.length > 0) emit({ kind: 'text', text: `Thought: ${answer.thought}` });
     const call = toolArguments(answer.line.action);

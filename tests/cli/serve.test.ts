@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineFor } from '../../agent/planners/lm.ts';
 import { actionOfToolCall, skillTools, TOOL_KINDS } from '../../agent/openai/tools.ts';
 import { ChatCompletionRequestSchema } from '../../agent/openai/wire.ts';
-import { mentionedEntities } from '../../cli/serve/completion.ts';
+import { fitHistory, mentionedEntities } from '../../cli/serve/completion.ts';
 import { startServer, type RunningServer, type ServeOptions } from '../../cli/serve/server.ts';
 import { oracleTexts, tinyBundle, type TinyBundle } from '../fixtures/lm-bundle.ts';
 
@@ -99,6 +99,17 @@ describe('umwelt serve, through the openai client', () => {
     expect(((await none.json()) as { error: { type: string } }).error.type).toBe('authentication_error');
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: KEY, maxRetries: 0 });
     await expect(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
+describe('fitting a prompt to the model', () => {
+  it('drops the oldest History lines first, then says none, and leaves other prompts alone', () => {
+    const words = (t: string): number[] => t.split(/\s+/).filter((w) => w).map(() => 0);
+    const text = 'Task: go.\nSee:\nred mug #1\nHistory:\n1. goto(#1): ok\n2. pick(#1): failed out_of_reach\n3. goto(#1): ok\n';
+    expect(fitHistory(text, words, 100).prompt).toBe(text);
+    expect(fitHistory(text, words, words(text).length - 2).prompt).toBe('Task: go.\nSee:\nred mug #1\nHistory:\n2. pick(#1): failed out_of_reach\n3. goto(#1): ok\n');
+    expect(fitHistory(text, words, 8).prompt).toBe('Task: go.\nSee:\nred mug #1\nHistory: none\n');
+    expect(fitHistory('no history here at all', words, 2).prompt).toBe('no history here at all');
   });
 });
 
