@@ -4,7 +4,6 @@
 // Example (search, train seed 0, step 1; the text ends with a newline and the answer follows it):
 //
 //   Actions: goto(x) pick(x) place(x, y) open(x) close(x) toggle(x) say("...") done(); x is a #mark or an id.
-//   Task: Look for the white bottle in the cupboards and pick it up.
 //   Places:
 //   kitchen_1: yellow counter #1, green fridge #2 (opens), yellow cabinet #3 (opens)
 //   living_room_1: black sofa #4, white table #5, blue shelf #6, black lamp #7
@@ -18,6 +17,7 @@
 //   Unsearched containers: green fridge #2, yellow cabinet #3
 //   Memories: none
 //   History: none
+//   Task: Look for the white bottle in the cupboards and pick it up.
 //
 // and the answer (renderResponse):
 //
@@ -27,7 +27,6 @@
 //
 // Sections, in this order (each always present, so that a model always sees the same skeleton):
 // - `Actions:` the action grammar in one line (agent/grammar.ts). An entity argument is a mark `#n` or an entity id.
-// - `Task:` the instruction as the agent sees it now.
 // - `Places:` the landmarks (furniture and mats, known from the floor plan), one line per room, the agent's room
 //   first, then the others in the order the observation lists them (placeOrder): `colour category #n`, and
 //   `(opens)` after openable ones.
@@ -44,6 +43,9 @@
 // - `Memories:` retrieved memories, one `- text` line each (at most PROMPT_LIMITS.memories), or `none`.
 // - `History:` the last PROMPT_LIMITS.history steps, oldest first: `step. action: ok` or `step. action: failed
 //   reason (detail)`, actions written with marks where the prompt has one, or `none`.
+// - `Task:` the instruction as the agent sees it now, last: the answer begins by restating what it asks for
+//   ("I need the white bottle."), and a small model copies from a few tokens back far more readily than from the
+//   top of a prompt of ~250 tokens, where rotary positions give it no fixed place to look.
 //
 // Marks are numbered 1, 2, ... in the order entities first appear in the text (so Places come first), and written
 // after the name they belong to, as the answer writes them too (`the green fridge #2`): a model that has just
@@ -167,7 +169,7 @@ export function renderPrompt(context: PlannerContext, options: RenderOptions = {
   const obs: Observation = context.observation;
   const instruction = context.instruction;
   const m = new Marker();
-  const lines: string[] = [ACTIONS_LINE, `Task: ${instruction}`];
+  const lines: string[] = [ACTIONS_LINE];
 
   // Places: landmarks grouped by room, the agent's room first.
   const ordered = placeOrder(obs, instruction);
@@ -235,6 +237,8 @@ export function renderPrompt(context: PlannerContext, options: RenderOptions = {
       lines.push(`${h.step}. ${action}: ${outcome}`);
     }
   }
+  // Task: last, right before the answer, which begins by restating what it asks for.
+  lines.push(`Task: ${instruction}`);
   return { text: `${lines.join('\n')}\n`, marks: m.table };
 }
 

@@ -7,7 +7,7 @@ import { seedOf } from '../../scenes/splits.ts';
 import { episodeData, type EpisodeData, type SftExample, type Student } from './episode.ts';
 
 /** Bumped whenever the prompt format or the data change. */
-export const DATA_VERSION = 3;
+export const DATA_VERSION = 4;
 
 export interface DataOptions {
   split: Split;

@@ -12,7 +12,6 @@ import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
 import type { Action } from '../../sim/types.ts';
 
 const GOLDEN_PROMPT = `Actions: goto(x) pick(x) place(x, y) open(x) close(x) toggle(x) say("...") done(); x is a #mark or an id.
-Task: Look for the white bottle in the cupboards and pick it up.
 Places:
 kitchen_1: yellow counter #1, green fridge #2 (opens), yellow cabinet #3 (opens)
 living_room_1: black sofa #4, white table #5, blue shelf #6, black lamp #7
@@ -26,6 +25,7 @@ Memories: none
 History:
 1. goto(#2): ok
 2. open(#2): ok
+Task: Look for the white bottle in the cupboards and pick it up.
 `;
 const GOLDEN_RESPONSE = `Thought: The white bottle #8 is right here within reach. I pick it up. So: pick the white bottle #8.
 Action: pick(#8)`;
@@ -125,6 +125,7 @@ describe('renderPrompt / renderResponse', () => {
     expect(text).toMatch(/red ball #\d+ on #\d+, 3\.9 m/);
     expect(text.match(/^\d+\. goto/gm)).toHaveLength(PROMPT_LIMITS.history);
     expect(text).toContain('Memories:\n- the red ball was on table_1 in the kitchen\n- b\n- c\nHistory:');
+    expect(text.endsWith('Task: Pick up the red ball.\n')).toBe(true);
     expect(marks.ids).toHaveLength(PROMPT_LIMITS.landmarks + PROMPT_LIMITS.visible);
     expect(words(text)).toBeLessThan(350);
   });

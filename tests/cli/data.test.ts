@@ -61,7 +61,7 @@ describe('umwelt data', () => {
     expect(new Set(examples.map((e) => e.family))).toEqual(new Set(FAMILY_NAMES));
     for (const e of examples) {
       expect(Object.keys(e).sort()).toEqual(['family', 'prompt', 'response', 'seed', 'step']);
-      expect(e.prompt).toMatch(/^Actions: .*\nTask: .*\nPlaces:\n[\s\S]*\nSee:\n[\s\S]*\nYou: .*\nUnsearched surfaces: .*\nUnsearched containers: .*\nMemories: none\nHistory:[\s\S]*\n$/);
+      expect(e.prompt).toMatch(/^Actions: .*\nPlaces:\n[\s\S]*\nSee:\n[\s\S]*\nYou: .*\nUnsearched surfaces: .*\nUnsearched containers: .*\nMemories: none\nHistory:[\s\S]*\nTask: [^\n]*\n$/);
       expect(e.response).toMatch(/^Thought: .+\nAction: .+$/);
       expect(extractAction(e.response).ok).toBe(true);
     }
