@@ -287,7 +287,7 @@ export class GptModel {
       if (weights.length !== N) throw new RangeError(`mask of ${weights.length} entries for [${B}, ${T}] targets`);
       const rows = weights.flatMap((w, i) => (w !== 0 ? [i] : []));
       const total = weights.reduce((a, w) => a + w, 0);
-      if (rows.length === 0) return tf.mul(tf.sum(hf), 0) as tf.Scalar; // 0, still a function of the weights (zero gradients)
+      if (rows.length === 0) return tf.mul<tf.Scalar>(tf.sum(hf), 0); // 0, still a function of the weights (zero gradients)
       const at = tf.tensor1d(rows, 'int32'); // [M]
       const logits = mm(selectRows(hf, at), tf.transpose(this.w('wte'))); // [M, V]
       const nll = crossEntropy(logits, tf.gather(flatTargets, at), V); // [M]
