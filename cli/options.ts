@@ -51,6 +51,15 @@ export function parseRemoteMode(value: string): RemoteMode {
 }
 
 /** The NAME of an environment variable (the key itself never goes on the command line). */
+/** A commander parser for an integer from min to max, naming the flag (`what`) when the value is not one. */
+export function parseInteger(what: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}, got "${value}"`);
+    return n;
+  };
+}
+
 export function parseEnvName(value: string): string {
   if (/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(value)) return value;
   throw new InvalidArgumentError(`"${value}" is not an environment variable name (letters, digits and _; give the variable's name, not the key)`);

@@ -14,7 +14,7 @@ import { FAMILY_NAMES, SPLITS, type FamilyName, type Split } from '../../scenes/
 import { SPLIT_SIZE } from '../../scenes/splits.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { plural } from '../format.ts';
-import { parseFamily, parseMaxSteps, preloadCheckpoint } from '../options.ts';
+import { parseFamily, parseInteger, parseMaxSteps, preloadCheckpoint } from '../options.ts';
 import { startDataPool } from '../data-pool.ts';
 import { printJson, type Output } from '../output.ts';
 import type { CliContext } from './context.ts';
@@ -59,14 +59,6 @@ function rate(value: string): number {
   const n = /^\s*(0|1|0?\.\d+|1\.0*)\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`must be a number from 0 to 1, got "${value}"`);
   return n;
-}
-
-function integer(what: string, min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}, got "${value}"`);
-    return n;
-  };
 }
 
 /** Repeatable and comma-separated: `--families goto,pickup`. */
@@ -202,13 +194,13 @@ export function registerData(program: Command, cli: CliContext): void {
     )
     .requiredOption('-o, --out <dir>', 'output directory (must be empty or absent unless --force)')
     .option('--split <name>', `seed split: ${SPLITS.join(', ')}`, parseSplit, 'train')
-    .option('-e, --episodes <n>', 'episodes per family', integer('episodes', 1, SPLIT_SIZE), 100)
+    .option('-e, --episodes <n>', 'episodes per family', parseInteger('episodes', 1, SPLIT_SIZE), 100)
     .option('--families <names>', `families, repeatable or comma-separated (default: all: ${FAMILY_NAMES.join(', ')})`, collectFamilies)
-    .option('--start <k>', 'index of the first seed within the split', integer('start', 0, SPLIT_SIZE - 1), 0)
+    .option('--start <k>', 'index of the first seed within the split', parseInteger('start', 0, SPLIT_SIZE - 1), 0)
     .option('-n, --max-steps <k>', 'step limit of each episode (default: the environment\'s)', parseMaxSteps)
     .option('--student <checkpoint>', 'DAgger: an lm planner checkpoint that acts at a share of the steps, the oracle labelling all')
     .option('--student-rate <r>', 'share of the steps the student acts, 0 to 1 (default 0.5)', rate)
-    .option('-w, --workers <n>', 'worker threads (default 1); the files are the same for any number', integer('workers', 1, 64), 1)
+    .option('-w, --workers <n>', 'worker threads (default 1); the files are the same for any number', parseInteger('workers', 1, 64), 1)
     .option('--force', 'overwrite the data files of a non-empty directory')
     .option('--json', 'print the manifest as one JSON object, nothing else')
     .addHelpText(

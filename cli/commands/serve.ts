@@ -2,13 +2,12 @@
 // cli/serve/server.ts), so that OpenAI clients and agent frameworks can call it. Binds 127.0.0.1 unless told
 // otherwise; an API key, when wanted, comes from an environment variable (never a flag). Runs until Ctrl-C
 // (exit 130) or the signal aborts.
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadBundleFile } from '../../agent/lm/bundle-file.ts';
 import { engineFor } from '../../agent/planners/lm.ts';
 import { startServer, type RunningServer } from '../serve/server.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { CHECKPOINT_HELP, checkpointPath, INT8_HELP, preloadCheckpoint, type CheckpointOptions } from '../options.ts';
+import { CHECKPOINT_HELP, checkpointPath, INT8_HELP, parseEnvName, parseInteger, preloadCheckpoint, type CheckpointOptions } from '../options.ts';
 import { printJson, type Output } from '../output.ts';
 import type { CliContext } from './context.ts';
 
@@ -27,14 +26,6 @@ export interface ServeCommandOptions extends CheckpointOptions {
   json?: boolean;
 }
 
-function integer(what: string, min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}, got "${value}"`);
-    return n;
-  };
-}
-
 /**
  * Starts the server and resolves when it has stopped (the signal aborted), with the exit code. `onListening`
  * gets the running server (tests use it to learn the port).
@@ -42,7 +33,12 @@ function integer(what: string, min: number, max: number): (value: string) => num
 export async function serveCommand(options: ServeCommandOptions, out: Output, signal?: AbortSignal, env: NodeJS.ProcessEnv = process.env, onListening?: (server: RunningServer) => void): Promise<number> {
   let apiKey: string | undefined;
   if (options.apiKeyEnv !== undefined) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.apiKeyEnv)) throw new UsageError(`--api-key-env takes the NAME of an environment variable, got "${options.apiKeyEnv.slice(0, 40)}"`);
+    try {
+      parseEnvName(options.apiKeyEnv);
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) throw new UsageError(`--api-key-env takes the NAME of an environment variable: ${e.message}`);
+      throw e;
+    }
     apiKey = env[options.apiKeyEnv];
     if (apiKey === undefined || apiKey.length === 0) throw new UsageError(`--api-key-env ${options.apiKeyEnv}: that environment variable is not set`);
   }
@@ -101,15 +97,15 @@ export function registerServe(program: Command, cli: CliContext): void {
         'client disconnects. Ctrl-C stops the server (exit 130).',
     )
     .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('-p, --port <n>', 'port (0: any free one)', integer('port', 0, 65535), 8080)
+    .option('-p, --port <n>', 'port (0: any free one)', parseInteger('port', 0, 65535), 8080)
     .option('--model-name <name>', 'the model name clients use', DEFAULT_MODEL_NAME)
     .option('--checkpoint <file>', CHECKPOINT_HELP)
     .option('--int8', INT8_HELP)
-    .option('--api-key-env <NAME>', 'require the API key held by this environment variable')
-    .option('--max-body <bytes>', 'largest request body', integer('max-body', 1024, 64 * 1024 * 1024), 1024 * 1024)
-    .option('--max-tokens <n>', 'most tokens one request may ask for', integer('max-tokens', 1, 4096), 512)
-    .option('--queue <n>', 'requests that may wait behind the running one', integer('queue', 0, 10_000), 16)
-    .option('--timeout <ms>', 'per-request time limit', integer('timeout', 100, 3_600_000), 60_000)
+    .option('--api-key-env <NAME>', 'require the API key held by this environment variable', parseEnvName)
+    .option('--max-body <bytes>', 'largest request body', parseInteger('max-body', 1024, 64 * 1024 * 1024), 1024 * 1024)
+    .option('--max-tokens <n>', 'most tokens one request may ask for', parseInteger('max-tokens', 1, 4096), 512)
+    .option('--queue <n>', 'requests that may wait behind the running one', parseInteger('queue', 0, 10_000), 16)
+    .option('--timeout <ms>', 'per-request time limit', parseInteger('timeout', 100, 3_600_000), 60_000)
     .option('--json', 'print the address as one JSON object')
     .addHelpText(
       'after',
