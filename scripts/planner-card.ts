@@ -43,14 +43,19 @@ const config = JSON.parse(meta[META.config] ?? '{}') as ModelConfig;
 // The pretraining stage's file stays in the run directory (relative to the repository root, where this runs).
 const trainConfig = JSON.parse(meta[META.trainConfig] ?? '{}') as { out?: string; dataDir?: string };
 const trainOut = trainConfig.out;
-const pretrainMeta = (() => {
+const stageMeta = (stage: string): Record<string, string> | null => {
   if (trainOut === undefined) return null;
   try {
-    return decodeCheckpoint(new Uint8Array(readFileSync(join(trainOut, 'pretrain.safetensors')))).metadata;
+    return decodeCheckpoint(new Uint8Array(readFileSync(join(trainOut, `${stage}.safetensors`)))).metadata;
   } catch {
     return null;
   }
-})();
+};
+const pretrainMeta = stageMeta('pretrain');
+// The shipped file is the last stage's: with a dagger stage, the SFT stage's file stays in the run directory.
+const shippedStage = meta[META.stage] ?? 'sft';
+const sftMeta = shippedStage === 'sft' ? meta : stageMeta('sft');
+const daggerMeta = shippedStage === 'dagger' ? meta : null;
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const ci = (g: GroupSummary): string => `${pct(g.successRate)} [${pct(g.successCi95.low)}, ${pct(g.successCi95.high)}]`;
@@ -86,7 +91,6 @@ const evaluations = (stage: string): { step: number; val: number; success: numbe
   }
 };
 const mb = (file: string): string => `${(statSync(join(dir, file)).size / 1e6).toFixed(2)} MB`;
-const data = JSON.parse(meta[META.data] ?? '{}') as Record<string, unknown>;
 // The data directory's manifest, when it is still there (it is not shipped: `npm run train:planner` remakes it).
 const manifest = (() => {
   try {
@@ -105,6 +109,9 @@ const testMean = meanOverFamilies(test);
 const heldoutMean = meanOverFamilies(heldout);
 const pre = lastLoss('pretrain');
 const sft = lastLoss('sft');
+const dagger = daggerMeta === null ? null : lastLoss('dagger');
+const daggerConfig = (JSON.parse(meta[META.trainConfig] ?? '{}') as { dagger?: { student?: { episodes?: number; start?: number; rate?: number } } }).dagger;
+const countsOf = (m: Record<string, string> | null): Record<string, unknown> => JSON.parse(m?.[META.data] ?? '{}') as Record<string, unknown>;
 const target = (ok: boolean): string => (ok ? 'met' : '**not met**');
 
 const allMet = testMean >= 0.95 && heldoutMean >= 0.85 && t.spl >= 0.8 && t.latencyMs.p95 <= 50;
@@ -144,20 +151,29 @@ lines.push(
   '',
   '## Training',
   '',
-  `Data (\`umwelt data --split train\`, the oracle's honest search as the teacher)${manifest?.counts ? `: ${manifest.episodesPerFamily ?? '?'} train seeds per family, ${manifest.counts.episodes ?? '?'} episodes (${manifest.counts.successes ?? '?'} successful), ${manifest.counts.examples ?? '?'} instruction examples, ${manifest.counts.corpusLines ?? '?'} corpus passages` : ''}. SFT used ${String(data.trainSequences)} examples from ${String(data.trainEpisodes)} episodes and validated on ${String(data.validationSequences)} from ${String(data.validationEpisodes)} other episodes.`,
+  `Data (\`umwelt data --split train\`, the oracle's honest search as the teacher)${manifest?.counts ? `: ${manifest.episodesPerFamily ?? '?'} train seeds per family, ${manifest.counts.episodes ?? '?'} episodes (${manifest.counts.successes ?? '?'} successful), ${manifest.counts.examples ?? '?'} instruction examples, ${manifest.counts.corpusLines ?? '?'} corpus passages` : ''}. SFT used ${String(countsOf(sftMeta).trainSequences)} examples from ${String(countsOf(sftMeta).trainEpisodes)} episodes and validated on ${String(countsOf(sftMeta).validationSequences)} from ${String(countsOf(sftMeta).validationEpisodes)} other episodes.${
+    daggerMeta === null
+      ? ''
+      : ` Then a DAgger round: the SFT model played ${daggerConfig?.student?.episodes ?? '?'} new train seeds per family (from index ${daggerConfig?.student?.start ?? '?'}), acting itself at ${pct(daggerConfig?.student?.rate ?? NaN)} of the steps, the oracle labelling every state; the dagger stage trained on ${String(countsOf(daggerMeta).trainSequences)} examples from ${String(countsOf(daggerMeta).trainEpisodes)} episodes (both sets; validation ${String(countsOf(daggerMeta).validationSequences)} examples from ${String(countsOf(daggerMeta).validationEpisodes)} episodes).`
+  }`,
   '',
   `| stage | steps | seconds (this 2-core machine, both cores) | last train loss | last validation loss |`,
   '|---|---|---|---|---|',
   `| pretrain (corpus) | ${pretrainMeta?.[META.steps] ?? '-'} | ${seconds(pretrainMeta)} | ${pre ? pre.loss.toFixed(3) : '-'} | ${pre ? pre.val.toFixed(3) : '-'} |`,
-  `| sft (instruction examples, loss on the response) | ${meta[META.steps] ?? '-'} | ${seconds(meta)} | ${sft ? sft.loss.toFixed(3) : '-'} | ${sft ? sft.val.toFixed(3) : '-'} |`,
+  `| sft (instruction examples, loss on the response) | ${sftMeta?.[META.steps] ?? '-'} | ${seconds(sftMeta)} | ${sft ? sft.loss.toFixed(3) : '-'} | ${sft ? sft.val.toFixed(3) : '-'} |`,
+  ...(daggerMeta === null
+    ? []
+    : [`| dagger (instruction examples plus the student's states) | ${daggerMeta[META.steps] ?? '-'} | ${seconds(daggerMeta)} | ${dagger ? dagger.loss.toFixed(3) : '-'} | ${dagger ? dagger.val.toFixed(3) : '-'} |`]),
   '',
-  '![pretraining loss](pretrain-loss.svg) ![SFT loss](sft-loss.svg)',
+  `![pretraining loss](pretrain-loss.svg) ![SFT loss](sft-loss.svg)${daggerMeta === null ? '' : ' ![DAgger loss](dagger-loss.svg)'}`,
   '',
-  'The SFT learning curve: validation loss on held-back episodes, and the share of a few sim episodes per family (unseen train-split seeds) the checkpoint of that step succeeds in.',
+  'The learning curves: validation loss on held-back episodes, and the share of a few sim episodes per family (unseen train-split seeds) the checkpoint of that step succeeds in.',
   '',
-  '| SFT step | validation loss | sim success |',
-  '|---|---|---|',
-  ...evaluations('sft').map((e) => `| ${e.step} | ${e.val.toFixed(3)} | ${e.success === null ? '-' : pct(e.success)} |`),
+  '| stage | step | validation loss | sim success |',
+  '|---|---|---|---|',
+  ...(daggerMeta === null ? ['sft'] : ['sft', 'dagger']).flatMap((stage) =>
+    evaluations(stage).map((e) => `| ${stage} | ${e.step} | ${e.val.toFixed(3)} | ${e.success === null ? '-' : pct(e.success)} |`),
+  ),
   '',
   '## Does pretraining help SFT?',
   '',

@@ -4,7 +4,9 @@
 #   (a) training data: umwelt data --split train --episodes 160 --workers 2 --out data/train   (when data/train/manifest.json is missing)
 #   (b) umwelt train --stage pretrain --resume
 #   (c) umwelt train --stage sft --resume
-#   (d) models/planner/: planner.safetensors (F32), planner.int8.safetensors, loss CSVs and SVGs
+#   (d) when the config has a dagger stage: the student data (umwelt data --student OUT/sft.safetensors, when its
+#       manifest is missing), then umwelt train --stage dagger --resume
+#   (e) models/planner/: planner.safetensors (F32), planner.int8.safetensors, loss CSVs and SVGs
 # CONFIG (default models/planner/train.json) and EPISODES (default 160) may be set in the environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +21,16 @@ if [ ! -f "$DATA_DIR/manifest.json" ]; then
 fi
 umwelt train --stage pretrain --config "$CONFIG" --resume
 umwelt train --stage sft --config "$CONFIG" --resume
+STUDENT="$(node -e '
+  const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  if (c.dagger) { const s = c.dagger.student; process.stdout.write([s.dir, s.episodes, s.start, s.rate, c.out].join(" ")); }
+' "$CONFIG")"
+if [ -n "$STUDENT" ]; then
+  read -r STUDENT_DIR STUDENT_EPISODES STUDENT_START STUDENT_RATE OUT_DIR <<<"$STUDENT"
+  if [ ! -f "$STUDENT_DIR/manifest.json" ]; then
+    umwelt data --split train --episodes "$STUDENT_EPISODES" --start "$STUDENT_START" --student "$OUT_DIR/sft.safetensors" \
+      --student-rate "$STUDENT_RATE" --workers "$(nproc)" --out "$STUDENT_DIR" --force
+  fi
+  umwelt train --stage dagger --config "$CONFIG" --resume
+fi
 node --import tsx agent/lm/train/export.ts "$CONFIG" models/planner

@@ -89,11 +89,13 @@ export async function trainCommand(options: TrainCommandOptions, out: Output, si
     if (e instanceof TrainConfigError) throw new UsageError(`bad training config ${e.message}`);
     throw e;
   }
+  const stageConfig = config[options.stage];
+  if (stageConfig === undefined) throw new UsageError(`${options.config} has no ${options.stage} stage`);
   await useWasmBackend();
   const hooks = display(out, options.json, options.stage);
   let result: StageResult;
   try {
-    const successEpisodes = config[options.stage].successEpisodes;
+    const successEpisodes = stageConfig.successEpisodes;
     const onEvaluate = successEpisodes > 0 ? (path: string): Promise<Record<string, number>> => simSuccess(path, successEpisodes, signal) : undefined;
     result = await trainStage({ config, stage: options.stage, resume: options.resume, steps: options.steps, workers: options.workers, signal, clock: () => performance.now(), onStart: hooks.onStart, onProgress: hooks.onProgress, onEvaluate });
   } catch (e) {
@@ -115,14 +117,16 @@ export async function trainCommand(options: TrainCommandOptions, out: Output, si
 export function registerTrain(program: Command, cli: CliContext): void {
   program
     .command('train')
-    .summary('train the language-model planner (pretrain on the corpus, then SFT on the examples)')
+    .summary('train the language-model planner (pretrain on the corpus, SFT on the examples, then optionally DAgger)')
     .description(
       'Train one stage of the planner\'s GPT from a training config (data directory from `umwelt data`, output ' +
         'directory, tokenizer, model shape, per-stage optimisation). The first stage run trains the tokenizer into ' +
         'OUT/tokenizer.json. A stage writes OUT/<stage>.safetensors (with its config and tokenizer), ' +
         'OUT/<stage>-loss.csv and OUT/<stage>-loss.svg, and a resumable state every checkpointEvery steps; --resume ' +
         'continues it exactly. Ctrl-C saves the state and exits 130. SFT starts from OUT/pretrain.safetensors when ' +
-        'it exists, unless the config says "init": "scratch".',
+        'it exists, unless the config says "init": "scratch". The dagger stage (when the config has one) starts ' +
+        'from OUT/sft.safetensors and trains on the data directory\'s examples plus those of dagger.student.dir ' +
+        '(`umwelt data --student OUT/sft.safetensors`: the oracle labelling the states the SFT model reaches).',
     )
     .requiredOption('--stage <name>', `stage: ${STAGES.join(', ')}`, parseStage)
     .option('-c, --config <file>', 'training config (JSON)', DEFAULT_TRAIN_CONFIG)

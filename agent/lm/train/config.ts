@@ -4,15 +4,16 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 
-export const STAGES = ['pretrain', 'sft'] as const;
+/** pretrain (plain text), sft (the oracle's examples), dagger (optional: SFT again with the oracle's labels on the states
+ *  the SFT model reaches itself, `umwelt data --student`). */
+export const STAGES = ['pretrain', 'sft', 'dagger'] as const;
 export type Stage = (typeof STAGES)[number];
 
 const positiveInt = z.number().int().min(1);
 const nonNegativeInt = z.number().int().min(0);
 const positive = z.number().positive();
 
-const stageSchema = z
-  .strictObject({
+const stageFields = {
     steps: positiveInt,
     batchSize: positiveInt,
     /** Tokens per row: pretraining packs passages into windows of this length; SFT drops longer examples. */
@@ -35,14 +36,30 @@ const stageSchema = z
     successEpisodes: nonNegativeInt.default(0),
     /** SFT only: start from OUT/pretrain.safetensors when it exists ('pretrained'), or from scratch. */
     init: z.enum(['pretrained', 'scratch']).default('pretrained'),
+};
+const lrOrdered = (s: { minLr: number; lr: number }): boolean => s.minLr <= s.lr;
+const stageSchema = z.strictObject(stageFields).refine(lrOrdered, { message: 'must be <= lr', path: ['minLr'] });
+
+/** The DAgger stage starts from OUT/sft.safetensors and trains on dataDir's examples plus the student data. */
+const daggerSchema = z
+  .strictObject({
+    ...stageFields,
+    /** How scripts/train-planner.sh makes the student data: `umwelt data --student OUT/sft.safetensors`. */
+    student: z.strictObject({
+      /** Output directory of that data (its sft.jsonl joins dataDir's examples). */
+      dir: z.string().min(1),
+      /** Episodes per family, from this index of the train split (past dataDir's seeds, so the scenes are new). */
+      episodes: positiveInt,
+      start: nonNegativeInt,
+      /** Share of the steps the student acts. */
+      rate: z.number().min(0).max(1),
+    }),
   })
-  .refine((s) => s.minLr <= s.lr, { message: 'must be <= lr', path: ['minLr'] });
+  .refine(lrOrdered, { message: 'must be <= lr', path: ['minLr'] });
 
 const trainConfigSchema = z.strictObject({
   /** Relative paths are relative to the current directory (the repository root in the scripts). */
   dataDir: z.string().min(1),
-  /** More instruction examples for SFT (DAgger rounds, `umwelt data --student`): each directory's sft.jsonl. */
-  extraSftDirs: z.array(z.string().min(1)).default([]),
   out: z.string().min(1),
   seed: nonNegativeInt.default(0),
   tokenizer: z.strictObject({ vocabSize: z.number().int().min(262), minFrequency: positiveInt.default(2) }),
@@ -58,10 +75,11 @@ const trainConfigSchema = z.strictObject({
   workers: z.number().int().min(1).max(16).default(1),
   pretrain: stageSchema,
   sft: stageSchema,
+  dagger: daggerSchema.optional(),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
-export type StageConfig = TrainConfig[Stage];
+export type StageConfig = TrainConfig['sft'];
 
 export class TrainConfigError extends Error {
   override readonly name = 'TrainConfigError';
@@ -89,10 +107,21 @@ export function parseTrainConfig(value: unknown, file: string): TrainConfig {
   }
   for (const stage of STAGES) {
     const s = config[stage];
+    if (s === undefined) continue;
     if (s.seqLen > config.model.context) throw new TrainConfigError(file, `${stage}.seqLen`, `must be <= model.context (${config.model.context}), got ${s.seqLen}`);
     if (s.warmupSteps > s.steps) throw new TrainConfigError(file, `${stage}.warmupSteps`, `must be <= ${stage}.steps (${s.steps})`);
   }
   return config;
+}
+
+/** The stages a config trains, in order (dagger only when configured). */
+export const configuredStages = (config: TrainConfig): Stage[] => STAGES.filter((stage) => config[stage] !== undefined);
+
+/** A stage's optimisation settings; a TrainConfigError when the config has no such stage. */
+export function stageConfigOf(config: TrainConfig, stage: Stage, file: string): StageConfig {
+  const s = config[stage];
+  if (s === undefined) throw new TrainConfigError(file, stage, `this config has no ${stage} stage`);
+  return s;
 }
 
 /** Reads and validates a config file. */

@@ -201,6 +201,7 @@ export class StageData {
         items = data.passages.map((p) => ({ seq: encodePassage(tokenizer, p.text), episode: p.episode }));
         break;
       case 'sft':
+      case 'dagger':
         items = data.examples.map((e) => ({ seq: encodeExample(tokenizer, e.prompt, e.response), episode: `${e.family}:${e.seed}` }));
         break;
       default: {
@@ -209,7 +210,7 @@ export class StageData {
       }
     }
     let dropped = 0;
-    if (stage === 'sft') {
+    if (stage !== 'pretrain') {
       const kept = items.filter((it) => it.seq.ids.length - 1 <= seqLen);
       dropped = items.length - kept.length;
       items = kept;

@@ -1,17 +1,19 @@
 // The last step of the planner pipeline: copies the trained model into the shipped directory (models/planner/):
-//   planner.safetensors (F32, from OUT/sft.safetensors), planner.int8.safetensors (quantizeInt8, same metadata),
-//   and the loss CSVs and SVGs of both stages. Run: tsx agent/lm/train/export.ts [CONFIG] [DEST]
+//   planner.safetensors (F32, from the last stage the config trains: OUT/dagger.safetensors when it has a dagger stage,
+//   else OUT/sft.safetensors), planner.int8.safetensors (quantizeInt8, same metadata), and every stage's loss CSV
+//   and SVG. Run: tsx agent/lm/train/export.ts [CONFIG] [DEST]
 import { copyFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { saveCheckpoint } from '../checkpoint-file.ts';
 import { quantizeInt8 } from '../checkpoint.ts';
-import { loadTrainConfig, STAGES, type TrainConfig } from './config.ts';
+import { configuredStages, loadTrainConfig, STAGES, type TrainConfig } from './config.ts';
 import { loadPlannerModel, lossCsvPath, lossSvgPath, modelPath } from './files.ts';
 
 export async function exportPlanner(config: TrainConfig, dest: string): Promise<string[]> {
-  const source = modelPath(config.out, 'sft');
+  const last = configuredStages(config).at(-1) ?? 'sft';
+  const source = modelPath(config.out, last);
   const model = await loadPlannerModel(source);
   await mkdir(dest, { recursive: true });
   const written: string[] = [];

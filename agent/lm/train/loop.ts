@@ -1,5 +1,5 @@
-// One training stage (pretrain or sft) from a config: data, tokenizer, model (fresh, from the pretrained stage, or
-// from the resumable state), then AdamW steps with the stage's schedule, validation loss and the onEvaluate hook
+// One training stage (pretrain, sft or dagger) from a config: data, tokenizer, model (fresh, from the stage before,
+// or from the resumable state), then AdamW steps with the stage's schedule, validation loss and the onEvaluate hook
 // every evalEvery steps, a resumable state every checkpointEvery steps, and at the end the stage's model file, its
 // loss CSV and its SVG chart. The training math never reads the clock; tokens/s is measured around it.
 import { existsSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { makeConfig, type ModelConfig } from '../config.ts';
 import { GptModel, initWeights } from '../model.ts';
 import type { NamedTensors } from '../tensors.ts';
 import type { Tokenizer } from '../tokenizer.ts';
-import type { Stage, TrainConfig } from './config.ts';
+import { stageConfigOf, type Stage, type TrainConfig } from './config.ts';
 import { readDataDir, readSftExamples, StageData, type DataCounts } from './data.ts';
 import { evalModelPath, lossCsvPath, lossSvgPath, META, modelPath, statePath, loadPlannerModel } from './files.ts';
 import { lossCsv, lossSvg, type LogRow } from './report.ts';
@@ -23,6 +23,9 @@ import { DataParallel } from './parallel.ts';
 export class TrainStateError extends Error {
   override readonly name = 'TrainStateError';
 }
+
+/** Where a stage's weights came from: fresh, the pretrained model (SFT), the SFT model (dagger), or its own state. */
+export type StageInit = 'scratch' | 'pretrained' | 'sft' | 'resumed';
 
 export interface ProgressInfo {
   step: number;
@@ -44,7 +47,7 @@ export interface TrainStageOptions {
   workers?: number;
   /** Checked between steps: when aborted, the state is saved and the stage returns 'interrupted'. */
   signal?: AbortSignal;
-  onStart?(info: { step: number; steps: number; counts: DataCounts; tokenizerTrained: boolean; init: 'scratch' | 'pretrained' | 'resumed' }): void;
+  onStart?(info: { step: number; steps: number; counts: DataCounts; tokenizerTrained: boolean; init: StageInit }): void;
   onProgress?(info: ProgressInfo): void;
   /** Called at every evaluation with a model file of the current weights; the metrics go into the CSV. */
   onEvaluate?(checkpointPath: string, step: number): Promise<Record<string, number>>;
@@ -97,11 +100,11 @@ function validationLoss(model: GptModel, data: StageData, batchSize: number, pad
 
 export async function trainStage(options: TrainStageOptions): Promise<StageResult> {
   const { config, stage } = options;
-  const stageConfig = config[stage];
+  const stageConfig = stageConfigOf(config, stage, 'the train config');
   const clock = options.clock;
   const base = readDataDir(config.dataDir);
-  // The tokenizer learns from the base data only, so extra examples never change it.
-  const data = stage === 'sft' ? { ...base, examples: [...base.examples, ...config.extraSftDirs.flatMap(readSftExamples)] } : base;
+  // The tokenizer learns from the base data only, so the student's examples never change it.
+  const data = config.dagger !== undefined && stage === 'dagger' ? { ...base, examples: [...base.examples, ...readSftExamples(config.dagger.student.dir)] } : base;
   const { tokenizer, trained: tokenizerTrained } = await ensureTokenizer(config, base);
   const modelConfig = modelConfigOf(config, tokenizer);
   const padId = tokenizer.id('<pad>');
@@ -111,7 +114,7 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
   let state: TrainState;
   let weights: NamedTensors;
   let moments: NamedTensors = new Map();
-  let init: 'scratch' | 'pretrained' | 'resumed';
+  let init: StageInit;
   if (existsSync(stateFile)) {
     if (!options.resume) throw new TrainStateError(`${stateFile} exists: pass --resume to continue that run, or delete it to start over`);
     const loaded = await loadState(stateFile);
@@ -121,6 +124,14 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
     weights = loaded.weights;
     moments = loaded.moments;
     init = 'resumed';
+  } else if (stage === 'dagger') {
+    const sft = modelPath(config.out, 'sft');
+    if (!existsSync(sft)) throw new TrainStateError(`the dagger stage starts from ${sft}: train the sft stage first`);
+    const file = await loadPlannerModel(sft);
+    if (JSON.stringify(file.config) !== JSON.stringify(modelConfig)) throw new TrainStateError(`${sft} has another model config than this run`);
+    weights = file.weights;
+    init = 'sft';
+    state = { stage, step: 0, steps: options.steps ?? stageConfig.steps, cursor: { epoch: 0, index: 0 }, log: [], trainSeconds: 0, modelConfig: JSON.stringify(modelConfig) };
   } else {
     const pretrained = modelPath(config.out, 'pretrain');
     if (stage === 'sft' && stageConfig.init === 'pretrained' && existsSync(pretrained)) {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadTrainConfig, parseTrainConfig, TrainConfigError } from '../../../agent/lm/train/config.ts';
+import { configuredStages, loadTrainConfig, parseTrainConfig, stageConfigOf, TrainConfigError } from '../../../agent/lm/train/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'umwelt-train-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,6 +38,19 @@ describe('training config', () => {
     expect(errorOf({ ...good, extra: 1 }).message).toMatch(/^cfg\.json: /);
     const { dataDir: _dataDir, ...noData } = good;
     expect(errorOf(noData).field).toBe('dataDir');
+  });
+
+  it('has a dagger stage only when configured, with its student data', () => {
+    expect(configuredStages(parseTrainConfig(good, 'cfg.json'))).toEqual(['pretrain', 'sft']);
+    expect(() => stageConfigOf(parseTrainConfig(good, 'cfg.json'), 'dagger', 'cfg.json')).toThrow(/cfg\.json: dagger: this config has no dagger stage/);
+    const student = { dir: 'data/student', episodes: 10, start: 160, rate: 0.5 };
+    const c = parseTrainConfig({ ...good, dagger: { ...stage, student } }, 'cfg.json');
+    expect(configuredStages(c)).toEqual(['pretrain', 'sft', 'dagger']);
+    expect(stageConfigOf(c, 'dagger', 'cfg.json')).toMatchObject({ steps: 10, schedule: 'cosine' });
+    expect(c.dagger?.student).toEqual(student);
+    expect(errorOf({ ...good, dagger: stage }).field).toBe('dagger.student');
+    expect(errorOf({ ...good, dagger: { ...stage, student: { ...student, rate: 2 } } }).field).toBe('dagger.student.rate');
+    expect(errorOf({ ...good, dagger: { ...stage, seqLen: 65, student } }).field).toBe('dagger.seqLen');
   });
 
   it('reports unreadable and non-JSON files', () => {

@@ -1,6 +1,6 @@
 // The training loop on a tiny model: it can overfit a batch, the loss mask hides prompt targets, and a run
 // interrupted and resumed ends with exactly the weights of an uninterrupted run.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { GptModel, initWeights } from '../../../agent/lm/model.ts';
 import { encodeExample } from '../../../agent/lm/sequence.ts';
 import { readDataDir, StageData, validationEpisodes } from '../../../agent/lm/train/data.ts';
 import { loadPlannerModel, META, modelPath } from '../../../agent/lm/train/files.ts';
+import { exportPlanner } from '../../../agent/lm/train/export.ts';
 import { trainStage } from '../../../agent/lm/train/loop.ts';
 import { ensureTokenizer } from '../../../agent/lm/train/tokenizer.ts';
 import { useWasmBackend } from '../../../agent/lm/wasm-backend.ts';
@@ -143,5 +144,34 @@ describe('training', () => {
     rmSync(join(config.out, 'sft.state.safetensors'));
     await trainStage({ config: scratch, stage: 'sft', onStart: (i) => inits.push(i.init) });
     expect(inits).toEqual(['pretrained', 'scratch']);
+  });
+
+  it('dagger: starts from the SFT model, adds the student examples, and is what gets exported', async () => {
+    const out = join(root, 'dagger');
+    const studentDir = join(root, 'student');
+    mkdirSync(studentDir, { recursive: true });
+    // The student's episodes: the base examples again under seeds the base data does not have.
+    const student = data0().examples.map((e) => JSON.stringify({ ...e, seed: e.seed + 100 }));
+    writeFileSync(join(studentDir, 'sft.jsonl'), student.map((l) => `${l}\n`).join(''));
+    const base = tinyTrainConfig(dataDir, out);
+    const config = tinyTrainConfig(dataDir, out, { dagger: { ...base.sft, steps: 2, student: { dir: studentDir, episodes: 2, start: 100, rate: 0.5 } } });
+    await expect(trainStage({ config, stage: 'dagger' })).rejects.toThrow(/train the sft stage first/);
+    await trainStage({ config, stage: 'sft', steps: 2 });
+    const inits: string[] = [];
+    const r = await trainStage({ config, stage: 'dagger', onStart: (i) => inits.push(i.init) });
+    expect(inits).toEqual(['sft']);
+    expect(r).toMatchObject({ status: 'done', step: 2 });
+    const sftCounts = JSON.parse((await loadPlannerModel(modelPath(out, 'sft'))).metadata[META.data]!) as { trainEpisodes: number; validationSequences: number };
+    const daggerModel = await loadPlannerModel(modelPath(out, 'dagger'));
+    const daggerCounts = JSON.parse(daggerModel.metadata[META.data]!) as { trainEpisodes: number; validationSequences: number };
+    expect(daggerCounts.trainEpisodes + daggerCounts.validationSequences / 2).toBe(12);
+    expect(daggerCounts.trainEpisodes).toBeGreaterThan(sftCounts.trainEpisodes);
+
+    const dest = join(root, 'shipped');
+    await exportPlanner(config, dest);
+    const shipped = await loadPlannerModel(join(dest, 'planner.safetensors'));
+    expect(shipped.metadata[META.stage]).toBe('dagger');
+    for (const [name, t] of daggerModel.weights) expect(shipped.weights.get(name)!.data).toEqual(t.data);
+    for (const f of ['sft-loss.csv', 'dagger-loss.csv', 'dagger-loss.svg']) expect(readFileSync(join(dest, f), 'utf8').length).toBeGreaterThan(0);
   });
 });
