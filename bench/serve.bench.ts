@@ -2,7 +2,8 @@
 // as a tool call (greedy) on real prompts (the oracle's first steps of test-seed episodes of every family), by 1,
 // 4 and 16 concurrent clients: requests/s, completion tokens/s and latency p50/p95 of each. And the overhead of
 // the HTTP path: the same requests one at a time over HTTP against the same completions computed in-process
-// (prepareCompletion + runCompletion, no server), side by side, as a ratio. One model, so requests are served one
+// (prepareCompletion + runCompletion, no server), interleaved prompt by prompt, as a ratio of the sums and a
+// difference of medians. One model, so requests are served one
 // after the other: more clients raise latency, not throughput.
 // Prints ONE JSON object to stdout, progress to stderr.
 // Usage: npx tsx bench/serve.bench.ts [--requests N] [--quick]
@@ -57,15 +58,17 @@ log(`${texts.length} prompts; model d ${bundle.config.dModel}, ${bundle.config.l
 const tools = skillTools();
 const body = (i: number): string => JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: texts[i % texts.length] }], tools, tool_choice: 'required', temperature: 0, max_tokens: 128 });
 
-// In-process: the same completions without HTTP.
-const inProcessMs: number[] = [];
-for (let i = 0; i < texts.length; i++) {
-  const request = ChatCompletionRequestSchema.parse(JSON.parse(body(i)));
+/** The same completion without HTTP: parse, prepare and run, as the server does. */
+const inProcess = async (i: number): Promise<number> => {
   const t0 = performance.now();
+  const request = ChatCompletionRequestSchema.parse(JSON.parse(body(i)));
   const prepared = prepareCompletion(bundle, request, { maxTokens: 512 });
   await runCompletion(engine, bundle, prepared, () => undefined, new AbortController().signal, `bench${i}`);
-  inProcessMs.push(performance.now() - t0);
-}
+  return performance.now() - t0;
+};
+// Rounds over the prompts for the overhead, in-process and HTTP interleaved per prompt so that any drift in the
+// machine's load falls on both alike; one warm-up completion of each path first.
+const overheadRounds = quick ? 1 : 3;
 
 const server = await startServer({ bundle, engine, modelName: MODEL, host: '127.0.0.1', port: 0, maxBodyBytes: 1 << 20, maxTokens: 512, queueCapacity: 64, timeoutMs: 120_000 });
 try {
@@ -75,9 +78,16 @@ try {
     const json = (await res.json()) as ChatCompletion;
     return { ms: performance.now() - t0, tokens: res.status === 200 ? json.usage.completion_tokens : 0, status: res.status };
   };
-  // The HTTP path, one request at a time over the same prompts.
+  await inProcess(0);
+  await post(0);
+  const inProcessMs: number[] = [];
   const httpMs: number[] = [];
-  for (let i = 0; i < texts.length; i++) httpMs.push((await post(i)).ms);
+  for (let round = 0; round < overheadRounds; round++) {
+    for (let i = 0; i < texts.length; i++) {
+      inProcessMs.push(await inProcess(i));
+      httpMs.push((await post(i)).ms);
+    }
+  }
 
   const levels = [];
   for (const clients of [1, 4, 16]) {
@@ -113,6 +123,7 @@ try {
     levels,
     inProcess: { meanMs: round(sum(inProcessMs) / inProcessMs.length), p50Ms: round(percentile(inProcessMs, 50)) },
     http: { meanMs: round(sum(httpMs) / httpMs.length), p50Ms: round(percentile(httpMs, 50)) },
+    httpOverheadP50Ms: round(percentile(httpMs, 50) - percentile(inProcessMs, 50)),
     ratios: {
       httpOverInProcessLatency: round(sum(httpMs) / sum(inProcessMs)),
       sixteenOverOneClientsRequestsPerSec: round((levels[2]?.requestsPerSec ?? NaN) / (levels[0]?.requestsPerSec ?? NaN)),

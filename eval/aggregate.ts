@@ -39,6 +39,7 @@ export function summarize(planner: string, scenario: string | null, family: stri
   const latencies = records.flatMap((r) => r.timing.decisionsMs);
   const steps = records.map((r) => r.result.steps);
   const tokens = records.reduce((a, r) => a + r.result.tokens, 0);
+  const promptTokens = records.reduce((a, r) => a + (r.result.promptTokens ?? 0), 0);
   const workerSeconds = records.reduce((a, r) => a + r.timing.wallMs, 0) / 1000;
   return {
     planner,
@@ -53,6 +54,7 @@ export function summarize(planner: string, scenario: string | null, family: stri
     failures: Object.fromEntries(Object.entries(failures).sort(([a], [b]) => a.localeCompare(b))),
     latencyMs: { mean: mean(latencies), p50: percentile(latencies, 50), p95: percentile(latencies, 95) },
     tokens: { total: tokens, perEpisode: n === 0 ? 0 : tokens / n },
+    promptTokens: { total: promptTokens, perEpisode: n === 0 ? 0 : promptTokens / n },
     episodesPerSecond: workerSeconds > 0 ? n / workerSeconds : 0,
     custom,
   };

@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runEpisode, type EpisodeResult } from '../agent/loop.ts';
 import { BundleError } from '../agent/lm/bundle.ts';
-import { isPlannerName, makePlanner } from '../agent/planners/index.ts';
+import type { Planner } from '../agent/planner.ts';
+import { isRunPlannerName, makePlanner, type RemoteSettings } from '../agent/planners/index.ts';
 import { LMPlanner } from '../agent/planners/lm.ts';
+import { RemotePlanner, RemotePlannerError } from '../agent/planners/remote.ts';
 import type { EpisodeSource } from '../record/format.ts';
 import { EpisodeRecorder, RecorderError } from '../record/recorder.ts';
 import { familyEnv } from '../scenes/env.ts';
@@ -44,9 +46,26 @@ async function envFor(spec: EpisodeSpec, maxSteps: number): Promise<Env> {
   }
 }
 
-function plannerFor(name: string, env: Env, checkpoint?: string | null) {
-  if (!isPlannerName(name)) throw new EvalInputError(`unknown planner "${name}"`);
-  return makePlanner(name, env, { checkpoint: checkpoint ?? undefined });
+function plannerFor(name: string, env: Env, options: RunSpecOptions = {}): Planner {
+  if (!isRunPlannerName(name)) throw new EvalInputError(`unknown planner "${name}"`);
+  if (name === 'remote' && !options.remote) throw new EvalInputError('the remote planner needs a server and a model (--base-url URL --model NAME)');
+  try {
+    // The remote planner reads the key from this thread's process.env, by the variable's name.
+    return makePlanner(name, env, { checkpoint: options.checkpoint ?? undefined, remote: options.remote ?? undefined });
+  } catch (e) {
+    if (e instanceof RemotePlannerError) throw new EvalInputError(`remote planner: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The planner's settings in a recording: the lm's checkpoint, or the remote's server and model (never a key). */
+function plannerConfig(planner: Planner, options: RunSpecOptions): Record<string, unknown> | undefined {
+  if (planner instanceof LMPlanner && options.checkpoint) return { checkpoint: options.checkpoint };
+  if (planner instanceof RemotePlanner && options.remote) {
+    const r = options.remote;
+    return { baseUrl: r.baseUrl, model: r.model, apiKeyEnv: r.apiKeyEnv, mode: r.mode, stream: r.stream };
+  }
+  return undefined;
 }
 
 /** The oracle's path length on the same episode, or null when the oracle does not succeed either. */
@@ -56,7 +75,7 @@ async function oracleReference(spec: EpisodeSpec): Promise<number | null> {
   return result.success ? result.metrics.pathLength : null;
 }
 
-function outcomeOf(result: EpisodeResult): EpisodeOutcome {
+function outcomeOf(result: EpisodeResult, promptTokens: number): EpisodeOutcome {
   const m = result.metrics;
   return {
     success: result.success,
@@ -75,6 +94,7 @@ function outcomeOf(result: EpisodeResult): EpisodeOutcome {
     simSeconds: m.simSeconds,
     failures: { ...m.failures },
     tokens: m.tokens,
+    promptTokens,
     custom: { ...m.custom },
   };
 }
@@ -98,6 +118,7 @@ function erroredOutcome(error: unknown): EpisodeOutcome {
     simSeconds: 0,
     failures: {},
     tokens: 0,
+    promptTokens: 0,
     custom: {},
   };
 }
@@ -107,6 +128,8 @@ export interface RunSpecOptions {
   recordDir?: string | null;
   /** The lm planner's checkpoint file (absolute); null or absent: the default one. */
   checkpoint?: string | null;
+  /** The remote planner's server and model (needed for 'remote'); null or absent: none. */
+  remote?: RemoteSettings | null;
 }
 
 /** The file name of an episode's recording: its id with ':' replaced by '_', and `.mcap`. */
@@ -125,18 +148,20 @@ function sourceOf(spec: EpisodeSpec): EpisodeSource {
 export async function runSpec(spec: EpisodeSpec, options: RunSpecOptions = {}): Promise<EpisodeRecord> {
   const started = performance.now();
   const decisionsMs: number[] = [];
+  // The loop's metrics count generated tokens; the prompt's tokens are summed here, from the same decisions.
+  let promptTokens = 0;
   let result: EpisodeOutcome;
   try {
     const reference = spec.planner === 'oracle' ? undefined : await oracleReference(spec);
     const env = await envFor(spec, spec.maxSteps);
-    const planner = plannerFor(spec.planner, env, options.checkpoint);
+    const planner = plannerFor(spec.planner, env, options);
     // Read the checkpoint (once per thread) and build the engine before the episode: not a decision's latency.
     if (planner instanceof LMPlanner) await planner.ready();
     const recorder = options.recordDir
       ? await EpisodeRecorder.create(join(options.recordDir, recordingFile(spec.id)), {
           env,
           source: sourceOf(spec),
-          planner: { name: spec.planner, config: planner instanceof LMPlanner && options.checkpoint ? { checkpoint: options.checkpoint } : undefined },
+          planner: { name: spec.planner, config: plannerConfig(planner, options) },
         })
       : null;
     let episode: EpisodeResult;
@@ -148,7 +173,10 @@ export async function runSpec(spec: EpisodeSpec, options: RunSpecOptions = {}): 
         referencePathLength: reference,
         clock: () => performance.now(),
         onEvent: (event) => {
-          if (event.type === 'decision') decisionsMs.push(event.latencyMs);
+          if (event.type === 'decision') {
+            decisionsMs.push(event.latencyMs);
+            promptTokens += event.decision.stats.promptTokens ?? 0;
+          }
           recorder?.onEvent(event);
         },
       });
@@ -156,7 +184,7 @@ export async function runSpec(spec: EpisodeSpec, options: RunSpecOptions = {}): 
       // Also after an episode that threw: the file is finished with what was recorded.
       await recorder?.close();
     }
-    result = outcomeOf(episode);
+    result = outcomeOf(episode, promptTokens);
   } catch (e) {
     // Bad input is the caller's to report, not an episode's outcome; so is a recording that cannot be written.
     if (e instanceof EvalInputError || e instanceof RecorderError) throw e;

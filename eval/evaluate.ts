@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultCheckpointPath, loadBundleFile } from '../agent/lm/bundle-file.ts';
-import { isPlannerName, PLANNERS, usesCheckpoint } from '../agent/planners/index.ts';
+import { PLANNERS, RUN_PLANNERS, usesCheckpoint, type RemoteSettings } from '../agent/planners/index.ts';
+import { RemotePlanner, RemotePlannerError } from '../agent/planners/remote.ts';
 import { buildReport } from './aggregate.ts';
 import { Journal, MANIFEST_VERSION, type RunManifest } from './journal.ts';
 import { planEpisodes, plannersOf } from './plan.ts';
@@ -33,6 +34,8 @@ export interface EvaluateOptions {
   record?: boolean;
   /** The lm planner's checkpoint file (default: models/planner/planner.safetensors). */
   checkpoint?: string;
+  /** The remote planner's server and model (required when `planners` holds 'remote'); the key stays in the environment. */
+  remote?: RemoteSettings;
   signal?: AbortSignal;
   /** Called once the plan is known and the journal read. */
   onStart?(progress: EvalProgress): void;
@@ -63,18 +66,41 @@ export interface EvaluateResult {
 
 export const defaultWorkers = (): number => availableParallelism();
 
-export function checkPlanners(names: readonly string[]): void {
+/** Scenario files name planners of PLANNERS; a caller may also ask for 'remote' (RUN_PLANNERS), which needs a server. */
+export function checkPlanners(names: readonly string[], valid: readonly string[] = PLANNERS): void {
   for (const name of names) {
-    if (!isPlannerName(name)) throw new EvalInputError(`unknown planner "${name}"; valid planners: ${PLANNERS.join(', ')}`);
+    if (!valid.includes(name)) throw new EvalInputError(`unknown planner "${name}"; valid planners: ${valid.join(', ')}`);
   }
 }
 
-function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[], checkpointDigest: string | null): RunManifest {
+/** The remote settings when the run has a remote planner (checked: an http(s) URL and a model), else null. */
+function remoteOf(specs: readonly EpisodeSpec[], remote: RemoteSettings | undefined): RemoteSettings | null {
+  if (!specs.some((s) => s.planner === 'remote')) {
+    if (remote !== undefined) throw new EvalInputError(`remote settings are for the remote planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
+    return null;
+  }
+  if (remote === undefined) throw new EvalInputError('the remote planner needs a server and a model (--base-url URL --model NAME)');
+  // A copy of exactly these fields, so nothing else (an env, a key) can travel to the workers.
+  const settings: RemoteSettings = { baseUrl: remote.baseUrl, model: remote.model, apiKeyEnv: remote.apiKeyEnv, mode: remote.mode, stream: remote.stream };
+  try {
+    // Checks the options; nothing is asked of the server before the first decision.
+    new RemotePlanner({ ...settings, env: {} });
+  } catch (e) {
+    if (e instanceof RemotePlannerError) throw new EvalInputError(`remote planner: ${e.message}`);
+    throw e;
+  }
+  return settings;
+}
+
+function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[], checkpointDigest: string | null, remote: RemoteSettings | null): RunManifest {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ version: packageVersion(), digests: source.scenarios.map((s) => [s.path, s.digest]) }));
   for (const spec of specs) hash.update(JSON.stringify(spec));
   // Another checkpoint is another run (absent without an lm planner, so that those fingerprints stay as they were).
   if (checkpointDigest !== null) hash.update(JSON.stringify({ checkpoint: checkpointDigest }));
+  // Another server, model, mode or streaming is another run (absent without a remote planner, likewise). The key's
+  // variable is not: the same server with another key gives the same run.
+  if (remote !== null) hash.update(JSON.stringify({ remote: { baseUrl: remote.baseUrl, model: remote.model, mode: remote.mode, stream: remote.stream } }));
   return { version: MANIFEST_VERSION, fingerprint: hash.digest('hex'), source: source.path, planners: plannersOf(specs), episodes: specs.length };
 }
 
@@ -82,7 +108,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   const started = performance.now();
   const workers = options.workers ?? defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1) throw new EvalInputError(`workers must be a positive integer, got ${workers}`);
-  checkPlanners(options.planners ?? []);
+  checkPlanners(options.planners ?? [], RUN_PLANNERS);
   const source = await loadSource(options.source);
   checkPlanners(source.scenarios.map((s) => s.planner));
   const specs = planEpisodes(source, { planners: options.planners ?? [], episodesPerFamily: options.episodesPerFamily ?? null });
@@ -97,7 +123,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     throw new EvalInputError(`a checkpoint is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
   }
 
-  const journal = Journal.open(resolve(options.out), manifestOf(source, specs, checkpointDigest), specs);
+  const remote = remoteOf(specs, options.remote);
+
+  const journal = Journal.open(resolve(options.out), manifestOf(source, specs, checkpointDigest, remote), specs);
   try {
     const recordings = options.record ? join(journal.dir, 'recordings') : null;
     if (recordings) mkdirSync(recordings, { recursive: true });
@@ -115,6 +143,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       signal: options.signal,
       recordDir: recordings,
       checkpoint,
+      remote,
       onResult: (record) => {
         journal.append(record);
         byId.set(record.id, record);

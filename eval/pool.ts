@@ -2,8 +2,10 @@
 // (comlink carries the calls across the thread boundary). Results arrive in completion order; the caller orders
 // them. An abort terminates the workers at once: the episodes in flight are lost, nothing else.
 import { wrap, type Remote } from 'comlink';
+import type { RemoteSettings } from '../agent/planners/index.ts';
 import { Worker } from 'node:worker_threads';
 import { nodeEndpoint } from './comlink-node.ts';
+import type { RunSpecOptions } from './episode.ts';
 import type { EpisodeRecord, EpisodeSpec } from './record.ts';
 import { EvalInputError } from './source.ts';
 import type { EpisodeWorker } from './worker.ts';
@@ -15,6 +17,8 @@ export interface PoolOptions {
   recordDir?: string | null;
   /** The lm planner's checkpoint file; null or absent: the default one. */
   checkpoint?: string | null;
+  /** The remote planner's settings (plain data; each worker reads the key from its environment); null: none. */
+  remote?: RemoteSettings | null;
   /** Called once per finished episode, in completion order; awaited before that worker takes the next spec. */
   onResult(record: EpisodeRecord): void | Promise<void>;
 }
@@ -63,13 +67,14 @@ export async function runPool(specs: readonly EpisodeSpec[], options: PoolOption
   abort.catch(() => undefined);
 
   const lanes = Array.from({ length: Math.max(1, Math.min(options.workers, specs.length)) }, () => startLane(abort));
+  const runOptions: RunSpecOptions = { recordDir: options.recordDir ?? null, checkpoint: options.checkpoint ?? null, remote: options.remote ?? null };
   let next = 0;
   let completed = 0;
   let stopping = false;
   const drive = async (lane: Lane): Promise<void> => {
     while (!stopping && next < specs.length) {
       const spec = specs[next++] as EpisodeSpec;
-      const record = await Promise.race([lane.remote.run(spec, { recordDir: options.recordDir ?? null, checkpoint: options.checkpoint ?? null }), lane.failed]);
+      const record = await Promise.race([lane.remote.run(spec, runOptions), lane.failed]);
       if (stopping) return;
       await options.onResult(record);
       completed++;

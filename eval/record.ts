@@ -42,7 +42,10 @@ export const EpisodeResultSchema = z.strictObject({
   physicsSteps: count,
   simSeconds: z.number(),
   failures: z.record(z.string(), count),
+  /** Tokens the planner generated (a remote server's completion tokens). */
   tokens: count,
+  /** Tokens of the planner's prompts (a remote server's prompt tokens); absent in records written before they were counted. */
+  promptTokens: count.optional(),
   custom: z.record(z.string(), z.number()),
 });
 export type EpisodeOutcome = z.infer<typeof EpisodeResultSchema>;

@@ -1,6 +1,6 @@
-// Planners by name, for the CLI and the evaluation harness. PLANNERS are those a name alone builds (eval, replay
-// and scenes list and accept them); RUN_PLANNERS add 'remote', which also needs a server and a model
-// (`umwelt run --planner remote --base-url URL --model NAME`).
+// Planners by name, for the CLI and the evaluation harness. PLANNERS are those a name alone builds (scenario
+// files, replay and scenes list and accept them); RUN_PLANNERS add 'remote', which also needs a server and a model
+// (`umwelt run --planner remote --base-url URL --model NAME`, and likewise `umwelt eval`).
 import type { Env } from '../../sim/env.ts';
 import type { PlannerBundle } from '../lm/bundle.ts';
 import type { Planner } from '../planner.ts';
@@ -16,7 +16,7 @@ export function isPlannerName(name: string): name is PlannerName {
   return (PLANNERS as readonly string[]).includes(name);
 }
 
-/** Every planner `umwelt run` offers: those of PLANNERS, and the remote LLM. */
+/** Every planner `umwelt run` and `umwelt eval --planner` offer: those of PLANNERS, and the remote LLM. */
 export const RUN_PLANNERS = [...PLANNERS, 'remote'] as const;
 export type RunPlannerName = (typeof RUN_PLANNERS)[number];
 
@@ -33,6 +33,12 @@ export interface PlannerOptions {
   /** The remote planner's server, model and settings (required for 'remote'). */
   remote?: RemotePlannerOptions;
 }
+
+/**
+ * The remote planner's settings as plain data (what `--base-url`, `--model`, `--api-key-env`, `--remote-mode` and
+ * `--stream` settle, and what crosses to eval's worker threads): the NAME of the key's variable, never the key.
+ */
+export type RemoteSettings = Required<Pick<RemotePlannerOptions, 'baseUrl' | 'model' | 'apiKeyEnv' | 'mode' | 'stream'>>;
 
 /**
  * The bundle in a checkpoint file, through a dynamic import: this module stays free of Node built-ins, so that a

@@ -4,7 +4,7 @@ import { basename, extname, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { BundleError } from '../../agent/lm/bundle.ts';
-import { PLANNERS } from '../../agent/planners/index.ts';
+import { isRunPlannerName, RUN_PLANNERS } from '../../agent/planners/index.ts';
 import { defaultWorkers, evaluate, type EvalProgress, type EvaluateResult } from '../../eval/evaluate.ts';
 import type { Comparison, GroupSummary } from '../../eval/report-schema.ts';
 import { EvalInputError } from '../../eval/source.ts';
@@ -12,9 +12,10 @@ import { errorLine, EXIT, UsageError } from '../errors.ts';
 import { fixed, plural } from '../format.ts';
 import { CHECKPOINT_HELP, checkpointPath, INT8_HELP, type CheckpointOptions } from '../options.ts';
 import { printJson, type Output } from '../output.ts';
+import { addRemoteFlags, remoteSettings, type RemoteFlags } from '../remote-flags.ts';
 import type { CliContext } from './context.ts';
 
-export interface EvalCommandOptions extends CheckpointOptions {
+export interface EvalCommandOptions extends CheckpointOptions, RemoteFlags {
   planner: string[];
   episodes?: number;
   workers: number;
@@ -49,7 +50,7 @@ function positiveInteger(what: string, max: number): (value: string) => number {
 function collectPlanners(value: string, previous: string[]): string[] {
   const names = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   for (const name of names) {
-    if (!(PLANNERS as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown planner "${name}"; valid planners: ${PLANNERS.join(', ')}`);
+    if (!isRunPlannerName(name)) throw new InvalidArgumentError(`unknown planner "${name}"; valid planners: ${RUN_PLANNERS.join(', ')}`);
   }
   return [...previous, ...names.filter((n) => !previous.includes(n))];
 }
@@ -102,6 +103,8 @@ function progressBar(out: Output): { start(p: EvalProgress): void; update(p: Eva
 export async function evalCommand(source: string, options: EvalCommandOptions, out: Output, signal?: AbortSignal): Promise<number> {
   const dir = options.out ?? defaultOutDir(source);
   const checkpoint = checkpointPath(options);
+  // Scenario files cannot name the remote planner (nor carry a server): without --planner, remote flags are an error.
+  const remote = remoteSettings(options, options.planner, options.planner.length > 0 ? options.planner.join(', ') : "the scenario's planner");
   const bar = options.json ? null : progressBar(out);
   let result: EvaluateResult;
   try {
@@ -113,6 +116,7 @@ export async function evalCommand(source: string, options: EvalCommandOptions, o
       out: dir,
       record: options.record ?? false,
       checkpoint,
+      remote,
       signal,
       onStart: (p) => bar?.start(p),
       onEpisode: (_, p) => bar?.update(p),
@@ -149,7 +153,7 @@ export async function evalCommand(source: string, options: EvalCommandOptions, o
 }
 
 export function registerEval(program: Command, cli: CliContext): void {
-  program
+  const command = program
     .command('eval')
     .summary('evaluate planners on a scenario or suite, in parallel, with reports')
     .description(
@@ -157,20 +161,24 @@ export function registerEval(program: Command, cli: CliContext): void {
         'scenarios) with one or more planners, on worker threads, and write DIR/report.json, report.md and ' +
         'report.html: success with 95% Wilson intervals, SPL, steps, failures by reason, decision latency, and ' +
         'each planner against the first.\n\n' +
+        'The remote planner (--planner remote --base-url URL --model NAME) asks an OpenAI-compatible server for every ' +
+        'decision; its latency and token usage go into the reports. The key is read from the variable --api-key-env ' +
+        'names, never recorded.\n\n' +
         'Each finished episode is appended to DIR/episodes.jsonl; running the same command again skips what is ' +
         'done, so an interrupted run loses at most the episodes in flight. Results do not depend on --workers.\n\n' +
         'With --record, every episode run is also written as DIR/recordings/<episode id>.mcap (the id with ":" ' +
         'replaced by "_"), which `umwelt replay` reads back; recording does not change any result.',
     )
     .argument('<scenario>', 'a scenario (.json or .ts) or a suite (.json)')
-    .option('-p, --planner <name>', `a planner to evaluate, repeatable or comma-separated (${PLANNERS.join(', ')}); default: the scenario's`, collectPlanners, [])
+    .option('-p, --planner <name>', `a planner to evaluate, repeatable or comma-separated (${RUN_PLANNERS.join(', ')}; remote needs --base-url and --model); default: the scenario's`, collectPlanners, [])
     .option('-e, --episodes <n>', 'at most this many episodes per family', positiveInteger('episodes', 100_000))
     .option('-w, --workers <n>', 'worker threads (default: one per core)', positiveInteger('workers', 256), defaultWorkers())
     .option('-o, --out <dir>', 'output directory (default: runs/<scenario file name>)')
     .option('--json', 'print one JSON object with the summary and the report paths, nothing else')
     .option('-r, --record', 'also record every episode as an MCAP file in DIR/recordings/')
     .option('--checkpoint <file>', CHECKPOINT_HELP)
-    .option('--int8', INT8_HELP)
+    .option('--int8', INT8_HELP);
+  addRemoteFlags(command)
     .addHelpText(
       'after',
       `
@@ -180,7 +188,8 @@ Examples:
   $ umwelt eval scenes/scenarios/examples/moved-while-away.ts --episodes 5
   $ umwelt eval scenes/scenarios/examples.suite.json --json | jq '.overall[].successRate'
   $ umwelt eval scenes/scenarios/smoke.json --record --out runs/smoke   # runs/smoke/recordings/*.mcap
-  $ umwelt eval scenes/scenarios/smoke.json --planner oracle,lm --checkpoint runs/train/planner.safetensors`,
+  $ umwelt eval scenes/scenarios/smoke.json --planner oracle,lm --checkpoint runs/train/planner.safetensors
+  $ umwelt eval scenes/scenarios/smoke.json --planner lm,remote --base-url http://127.0.0.1:8080/v1 --model umwelt-planner`,
     )
     .action(async (source: string, opts: EvalCommandOptions) => cli.exit(await evalCommand(source, opts, cli.out, cli.signal)));
 }

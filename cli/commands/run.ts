@@ -7,9 +7,8 @@ import { formatAction } from '../../agent/grammar.ts';
 import { runEpisode, type EpisodeResult, type LoopEvent } from '../../agent/loop.ts';
 import type { EpisodeMetrics } from '../../agent/metrics.ts';
 import type { Planner } from '../../agent/planner.ts';
-import { makePlanner, RUN_PLANNERS, usesCheckpoint, type RunPlannerName } from '../../agent/planners/index.ts';
+import { makePlanner, RUN_PLANNERS, usesCheckpoint, type RemoteSettings, type RunPlannerName } from '../../agent/planners/index.ts';
 import { LMPlanner } from '../../agent/planners/lm.ts';
-import { baseUrlProblem, REMOTE_DEFAULTS, REMOTE_MODES, type RemoteMode, type RemotePlannerOptions } from '../../agent/planners/remote.ts';
 import { EpisodeRecorder, RecorderError } from '../../record/recorder.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { GenerationError } from '../../scenes/families.ts';
@@ -28,10 +27,7 @@ import {
   INT8_HELP,
   MAX_STEPS_LIMIT,
   parseFamily,
-  parseBaseUrl,
-  parseEnvName,
   parseMaxSteps,
-  parseRemoteMode,
   parseRunPlanner,
   parseSeed,
   preloadCheckpoint,
@@ -39,19 +35,14 @@ import {
 } from '../options.ts';
 import { printJson, type Output } from '../output.ts';
 import { PlainDisplay, SilentDisplay, TerminalDisplay, type EpisodeDisplay, type StepView } from '../progress.ts';
+import { addRemoteFlags, remoteSettings, type RemoteFlags } from '../remote-flags.ts';
 import type { CliContext } from './context.ts';
 
-export interface RunOptions extends CheckpointOptions {
+export interface RunOptions extends CheckpointOptions, RemoteFlags {
   family: FamilyName;
   seed: number;
   planner: RunPlannerName;
   maxSteps: number;
-  /** --planner remote: the server's API root, the model, the NAME of the variable holding the key, and how. */
-  baseUrl?: string;
-  model?: string;
-  apiKeyEnv?: string;
-  remoteMode?: RemoteMode;
-  stream?: boolean;
   /** Print one JSON object and nothing else on standard output. */
   json?: boolean;
   /** Print only the final summary line. */
@@ -134,29 +125,8 @@ function stepView(event: Extract<LoopEvent, { type: 'action-end' }>, thought: st
 }
 
 /** The remote planner's options from the flags, or undefined for other planners; a UsageError when they do not fit. */
-export function remoteOptions(options: RunOptions): RemotePlannerOptions | undefined {
-  const given = [
-    options.baseUrl !== undefined ? '--base-url' : '',
-    options.model !== undefined ? '--model' : '',
-    options.apiKeyEnv !== undefined ? '--api-key-env' : '',
-    options.remoteMode !== undefined ? '--remote-mode' : '',
-    options.stream ? '--stream' : '',
-  ].filter((f) => f !== '');
-  if (options.planner !== 'remote') {
-    if (given.length > 0) throw new UsageError(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} for --planner remote, not ${options.planner}`);
-    return undefined;
-  }
-  if (options.baseUrl === undefined) throw new UsageError("--planner remote needs --base-url URL, the server's API root (such as http://127.0.0.1:8080/v1)");
-  const problem = baseUrlProblem(options.baseUrl);
-  if (problem !== null) throw new UsageError(`--base-url: ${problem}`);
-  if (options.model === undefined || options.model.trim() === '') throw new UsageError('--planner remote needs --model NAME, the model the server should run');
-  return {
-    baseUrl: options.baseUrl,
-    model: options.model.trim(),
-    apiKeyEnv: options.apiKeyEnv ?? REMOTE_DEFAULTS.apiKeyEnv,
-    mode: options.remoteMode ?? REMOTE_DEFAULTS.mode,
-    stream: options.stream ?? false,
-  };
+export function remoteOptions(options: RunOptions): RemoteSettings | undefined {
+  return remoteSettings(options, [options.planner]);
 }
 
 function chooseDisplay(options: RunOptions, out: Output): EpisodeDisplay {
@@ -237,7 +207,7 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
 }
 
 export function registerRun(program: Command, cli: CliContext): void {
-  program
+  const command = program
     .command('run')
     .summary('run one episode with a planner and show it live')
     .description(
@@ -252,12 +222,8 @@ export function registerRun(program: Command, cli: CliContext): void {
     .option('-s, --seed <n>', 'episode seed, a non-negative integer (test split: 1000000-1999999)', parseSeed, DEFAULT_SEED)
     .option('-p, --planner <name>', `planner: ${RUN_PLANNERS.join(', ')}`, parseRunPlanner, DEFAULT_PLANNER)
     .option('--checkpoint <file>', CHECKPOINT_HELP)
-    .option('--int8', INT8_HELP)
-    .option('--base-url <url>', 'for --planner remote: the API root of an OpenAI-compatible server (http://127.0.0.1:8080/v1)', parseBaseUrl)
-    .option('--model <name>', 'for --planner remote: the model the server runs')
-    .option('--api-key-env <name>', `for --planner remote: the NAME of the environment variable holding the API key (default ${REMOTE_DEFAULTS.apiKeyEnv}; unset: no key)`, parseEnvName)
-    .option('--remote-mode <mode>', `for --planner remote: ${REMOTE_MODES.join(' or ')} (tools: the skills as function tools; text: the Action line only; default ${REMOTE_DEFAULTS.mode})`, parseRemoteMode)
-    .option('--stream', 'for --planner remote: stream the answer (server-sent events)')
+    .option('--int8', INT8_HELP);
+  addRemoteFlags(command)
     .option('-n, --max-steps <k>', `step limit of the episode, 1-${MAX_STEPS_LIMIT}`, parseMaxSteps, DEFAULT_MAX_STEPS)
     .option('--json', 'print one JSON object with the result and metrics, nothing else')
     .option('-q, --quiet', 'print only the final summary line')
