@@ -82,9 +82,13 @@ try {
   await post(0);
   const inProcessMs: number[] = [];
   const httpMs: number[] = [];
+  // The server shares this engine, which keeps the last prompt's tokens for prefix reuse: each measured request
+  // starts from an empty cache, else the second of a pair would reuse the whole prompt of the first.
   for (let round = 0; round < overheadRounds; round++) {
     for (let i = 0; i < texts.length; i++) {
+      engine.reset();
       inProcessMs.push(await inProcess(i));
+      engine.reset();
       httpMs.push((await post(i)).ms);
     }
   }
