@@ -1,0 +1,95 @@
+// Random inputs and plain-loop references for the WebGPU kernel tests.
+import type { Prng } from '../../../../agent/lm/prng.ts';
+
+/** n values, uniform in [-scale, scale). */
+export function randomF32(n: number, rng: Prng, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => (2 * rng.next() - 1) * scale);
+}
+
+/** Largest |a - b| over elements (Infinity on different lengths or a NaN). */
+export function maxAbsError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const e = Math.abs(a[i]! - b[i]!);
+    if (!(e <= m)) m = Number.isNaN(e) ? Infinity : e;
+  }
+  return m;
+}
+
+/** Largest |x|. */
+export const maxAbs = (a: ArrayLike<number>): number => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+};
+
+/** LayerNorm of every row in float64, as engine/reference.ts computes it. */
+export function layerNormRef(x: Float32Array, rows: number, d: number, g: Float32Array, b: Float32Array, eps: number): Float64Array {
+  const y = new Float64Array(rows * d);
+  for (let t = 0; t < rows; t++) {
+    let mean = 0;
+    for (let i = 0; i < d; i++) mean += x[t * d + i]!;
+    mean /= d;
+    let variance = 0;
+    for (let i = 0; i < d; i++) variance += (x[t * d + i]! - mean) ** 2;
+    variance /= d;
+    for (let i = 0; i < d; i++) y[t * d + i] = ((x[t * d + i]! - mean) / Math.sqrt(variance + eps)) * g[i]! + b[i]!;
+  }
+  return y;
+}
+
+/** Y[T, N] = X[T, K] W[K, N] + b in float64, W row-major [K, N] (as engine/reference.ts linear). */
+export function linearRef(x: Float32Array, rows: number, w: Float32Array, b: Float32Array | null, k: number, n: number): Float64Array {
+  const y = new Float64Array(rows * n);
+  for (let t = 0; t < rows; t++) {
+    for (let o = 0; o < n; o++) {
+      let s = b === null ? 0 : b[o]!;
+      for (let i = 0; i < k; i++) s += x[t * k + i]! * w[i * n + o]!;
+      y[t * n + o] = s;
+    }
+  }
+  return y;
+}
+
+/** max over outputs of |b| + sum_i |x_i w_io|: the size an f32 sum's rounding error is relative to. */
+export function linearScale(x: Float32Array, rows: number, w: Float32Array, b: Float32Array | null, k: number, n: number): number {
+  let m = 0;
+  for (let t = 0; t < rows; t++) {
+    for (let o = 0; o < n; o++) {
+      let s = b === null ? 0 : Math.abs(b[o]!);
+      for (let i = 0; i < k; i++) s += Math.abs(x[t * k + i]! * w[i * n + o]!);
+      m = Math.max(m, s);
+    }
+  }
+  return m;
+}
+
+/** GELU as engine/reference.ts computes it (tanh form, float64). */
+export const geluRef = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+
+/**
+ * Causal attention of T query rows at positions p0.. over cache rows 0..p0+t, float64, written like
+ * engine/reference.ts: q [T, d], caches [context, d], heads side by side; returns [T, d].
+ */
+export function attentionRef(q: Float32Array, kCache: Float32Array, vCache: Float32Array, rows: number, heads: number, d: number, p0: number): Float64Array {
+  const hd = d / heads;
+  const out = new Float64Array(rows * d);
+  for (let t = 0; t < rows; t++) {
+    for (let h = 0; h < heads; h++) {
+      const scores: number[] = [];
+      for (let j = 0; j <= p0 + t; j++) {
+        let s = 0;
+        for (let c = 0; c < hd; c++) s += q[t * d + h * hd + c]! * kCache[j * d + h * hd + c]!;
+        scores.push(s / Math.sqrt(hd));
+      }
+      const max = Math.max(...scores);
+      const exps = scores.map((s) => Math.exp(s - max));
+      const total = exps.reduce((a, b) => a + b, 0);
+      for (let j = 0; j <= p0 + t; j++) {
+        for (let c = 0; c < hd; c++) out[t * d + h * hd + c] = out[t * d + h * hd + c]! + (exps[j]! / total) * vCache[j * d + h * hd + c]!;
+      }
+    }
+  }
+  return out;
+}
