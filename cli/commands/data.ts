@@ -200,7 +200,7 @@ export function registerData(program: Command, cli: CliContext): void {
     .option('-n, --max-steps <k>', 'step limit of each episode (default: the environment\'s)', parseMaxSteps)
     .option('--student <checkpoint>', 'DAgger: an lm planner checkpoint that acts at a share of the steps, the oracle labelling all')
     .option('--student-rate <r>', 'share of the steps the student acts, 0 to 1 (default 0.5)', rate)
-    .option('-w, --workers <n>', 'worker threads (default 1); the files are the same for any number', parseInteger('workers', 1, 64), 1)
+    .option('-w, --workers <n>', 'worker threads; the files are the same for any number', parseInteger('workers', 1, 64), 1)
     .option('--force', 'overwrite the data files of a non-empty directory')
     .option('--json', 'print the manifest as one JSON object, nothing else')
     .addHelpText(
