@@ -278,6 +278,53 @@ export interface ConstrainedAction {
   appended: string;
 }
 
+/** A token's text inside an action line (null: never allowed there). */
+export const actionTokenText = (tokenizer: Tokenizer, id: number): string | null => tokenTable(tokenizer).strings[id] ?? null;
+
+/** The tokens that may come next from `state` with `budget` tokens left (see the top of the file). */
+export interface AllowedTokens {
+  /** Allowed ids, in the order considered. */
+  ids: number[];
+  /** The state after each of them. */
+  states: ActionState[];
+  /** Indices into ids in ascending id order (so that ties break as argmax does). */
+  order: number[];
+}
+
+/** The allowed next tokens from `state` (never none: throws if the automaton has no way on). */
+export function allowedTokens(automaton: ActionAutomaton, tokenizer: Tokenizer, state: ActionState, budget: number): AllowedTokens {
+  const table = tokenTable(tokenizer);
+  const dist = automaton.distance(state);
+  const forcing = budget <= dist;
+  const ids: number[] = [];
+  const states: ActionState[] = [];
+  const consider = (id: number): void => {
+    const next = automaton.advance(state, table.strings[id] as string);
+    if (next === null || (forcing && automaton.distance(next) >= dist)) return;
+    ids.push(id);
+    states.push(next);
+  };
+  const firsts = automaton.firstChars(state);
+  if (firsts === null) {
+    for (const id of table.all) consider(id);
+  } else {
+    for (const c of firsts) for (const id of table.byFirst.get(c) ?? []) consider(id);
+  }
+  if (ids.length === 0) throw new Error('constrained: no token can continue the action');
+  const order = ids.map((_, i) => i);
+  if (firsts !== null) order.sort((a, b) => ids[a]! - ids[b]!);
+  return { ids, states, order };
+}
+
+/** The action line after its tokens: the shortest completion appended when the budget ran out, then parsed. */
+export function finishAction(automaton: ActionAutomaton, state: ActionState, text: string): { text: string; action: Action; appended: string } {
+  const appended = automaton.isComplete(state) ? '' : automaton.shortestCompletion(state);
+  const full = text + appended;
+  const parsed = parseAction(full);
+  if (!parsed.ok) throw new Error(`constrained: produced an unparsable action ${JSON.stringify(full)}: ${parsed.error.message}`);
+  return { text: full, action: parsed.action, appended };
+}
+
 /** Decodes an Action line under the allowed actions; the result always parses (see the top of the file). */
 export function constrainedAction(engine: DecodeEngine, tokenizer: Tokenizer, options: ConstrainedActionOptions): ConstrainedAction {
   const automaton = new ActionAutomaton(options.allowed);
@@ -298,32 +345,11 @@ export function constrainedAction(engine: DecodeEngine, tokenizer: Tokenizer, op
   let text = '';
   const tokens: number[] = [];
   let masked = 0;
-  const allowedIds: number[] = [];
-  const allowedStates: ActionState[] = [];
   while (!automaton.isComplete(state)) {
     // Tokens this step may still emit: each after it needs one engine step.
     const budget = Math.min(options.maxTokens - tokens.length, engine.config.context - engine.position + 1);
     if (budget <= 0) break;
-    const dist = automaton.distance(state);
-    const forcing = budget <= dist;
-    allowedIds.length = 0;
-    allowedStates.length = 0;
-    const consider = (id: number): void => {
-      const next = automaton.advance(state, table.strings[id] as string);
-      if (next === null || (forcing && automaton.distance(next) >= dist)) return;
-      allowedIds.push(id);
-      allowedStates.push(next);
-    };
-    const firsts = automaton.firstChars(state);
-    if (firsts === null) {
-      for (const id of table.all) consider(id);
-    } else {
-      for (const c of firsts) for (const id of table.byFirst.get(c) ?? []) consider(id);
-    }
-    if (allowedIds.length === 0) throw new Error('constrained: no token can continue the action');
-    // Ascending ids, so that ties break as argmax does.
-    const order = allowedIds.map((_, i) => i);
-    if (firsts !== null) order.sort((a, b) => allowedIds[a]! - allowedIds[b]!);
+    const { ids: allowedIds, states: allowedStates, order } = allowedTokens(automaton, tokenizer, state, budget);
     const sub = new Float32Array(order.length);
     order.forEach((k, j) => (sub[j] = logits[allowedIds[k]!]!));
     let best = 0;
@@ -338,9 +364,6 @@ export function constrainedAction(engine: DecodeEngine, tokenizer: Tokenizer, op
     if (tokens.length >= options.maxTokens || engine.position >= engine.config.context) break;
     logits = engine.step(id);
   }
-  const appended = automaton.isComplete(state) ? '' : automaton.shortestCompletion(state);
-  text += appended;
-  const parsed = parseAction(text);
-  if (!parsed.ok) throw new Error(`constrained: produced an unparsable action ${JSON.stringify(text)}: ${parsed.error.message}`);
-  return { text, action: parsed.action, tokens, masked, appended };
+  const done = finishAction(automaton, state, text);
+  return { text: done.text, action: done.action, tokens, masked, appended: done.appended };
 }

@@ -24,6 +24,8 @@ export interface DecisionStats {
   /** Tokens generated, for language-model planners. */
   tokens?: number;
   promptTokens?: number;
+  /** The engine that decoded, for the language-model planner (agent/planners/lm.ts). */
+  engine?: 'cpu' | 'webgpu';
 }
 
 /** Transport-level reasons a planner that asks a server has no action (agent/planners/remote.ts). */

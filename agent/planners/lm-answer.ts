@@ -91,14 +91,14 @@ export function decodeAnswer(engine: CpuEngine, tokenizer: Tokenizer, ids: reado
 }
 
 /** The longest k < marker length such that `text` ends with the first k characters of the marker. */
-function markerOverlap(text: string): number {
+export function markerOverlap(text: string): number {
   for (let k = ACTION_MARKER.length - 1; k > 0; k--) if (text.endsWith(ACTION_MARKER.slice(0, k))) return k;
   return 0;
 }
 
 /** The thought's text from what came before the marker: without its `Thought:` label and control characters
  *  (it is shown on terminals), trimmed. */
-function thoughtOf(head: string): string {
+export function thoughtOf(head: string): string {
   // eslint-disable-next-line no-control-regex
   return head.replace(/^\s*thought\s*:/i, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '\ufffd').trim();
 }

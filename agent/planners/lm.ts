@@ -16,6 +16,10 @@
 // The bundle (weights, config, tokenizer) is given, or loaded on the first decision (or by ready()) through the
 // given loader and kept; the CPU engine is built once per bundle and kernel, and shared by the planners of a
 // process (a decision runs synchronously from its prefill to its action, so they never interleave).
+// The engine: the CPU engine by default; `engine: 'webgpu' | 'auto'` decodes on the WebGPU engine (lm-gpu.ts,
+// decodeAnswerAsync: greedy choices and the grammar mask on the GPU, one submission per token), built once per
+// bundle; no adapter, a failed build or a device lost mid-episode falls back to the CPU engine for good, with one
+// logged line, and the decision is made there (the episode goes on). Decision stats name the engine that decided.
 // Prefix reuse: the engine keeps the ids it holds (the previous decision's prompt and answer, whoever made it);
 // a decision truncates it to the longest prefix its prompt shares with them and prefills only the rest. The
 // record is the engine's own (CpuEngine.tokens), so no other user of the engine can leave it stale.
@@ -23,14 +27,18 @@ import type { ActionKind } from '../../sim/types.ts';
 import { isEntityId, resolveMarks } from '../grammar.ts';
 import type { PlannerBundle } from '../lm/bundle.ts';
 import { CpuEngine, type CpuKernel } from '../lm/engine/cpu.ts';
+import { WebGpuEngineError, type WebGpuEngine } from '../lm/webgpu/engine.ts';
 import type { SamplingOptions } from '../lm/sampling.ts';
 import { promptIds } from '../lm/sequence.ts';
 import type { Tokenizer } from '../lm/tokenizer.ts';
 import type { Decision, EpisodeInfo, Planner, PlannerContext } from '../planner.ts';
 import { PROMPT_LIMITS, renderPrompt, type RenderedPrompt } from '../prompt.ts';
-import { ACTION_MARKER, decodeAnswer } from './lm-answer.ts';
+import { ACTION_MARKER, decodeAnswer, type Answer, type AnswerOptions } from './lm-answer.ts';
+import { decodeAnswerAsync } from './lm-answer-async.ts';
+import { defaultGpuSource, gpuEngineFor, serially, type GpuSource, type LMEngineName } from './lm-gpu.ts';
 
 export { ACTION_MARKER, DEFAULT_MAX_ACTION_TOKENS, DEFAULT_MAX_THOUGHT_TOKENS } from './lm-answer.ts';
+export { LM_ENGINES, type LMEngineName } from './lm-gpu.ts';
 /** Tokens a prompt must leave free for the answer: the action line at least. */
 export const ANSWER_RESERVE = 24;
 /** The action kinds the prompt's Actions line offers (agent/prompt.ts ACTIONS_LINE). */
@@ -66,6 +74,12 @@ export interface LMPlannerOptions {
   /** Re-read only what follows the longest prefix of the prompt that the engine still holds from the previous
    *  decision (default true; same logits and decisions either way, see prefillReusing). */
   reusePrefix?: boolean;
+  /** Which engine decodes (default 'cpu'; lm-gpu.ts LM_ENGINES). */
+  engine?: LMEngineName;
+  /** Where the WebGPU device comes from (default: Dawn in Node, navigator.gpu in the browser). */
+  gpu?: GpuSource;
+  /** Where the fallback's line goes (default console.warn). */
+  log?: (line: string) => void;
 }
 
 export interface FittedPrompt {
@@ -143,18 +157,24 @@ export class LMPlanner implements Planner {
   private readonly options: LMPlannerOptions;
   private loaded: Promise<{ bundle: PlannerBundle; engine: CpuEngine }> | null = null;
   private episode = 'none';
+  /** Why this planner decodes on the CPU although WebGPU was asked for (logged once), or null. */
+  private fallenBack: string | null = null;
 
   constructor(options: LMPlannerOptions) {
     this.options = options;
     this.name = options.name ?? 'lm';
   }
 
-  /** Loads the bundle and builds the engine now (else the first decision does); rejects with the loader's error. */
+  /** Loads the bundle and builds the engine now (else the first decision does), the WebGPU engine too when asked
+   *  for (or falls back); rejects with the loader's error. */
   ready(): Promise<{ bundle: PlannerBundle; engine: CpuEngine }> {
     if (this.loaded === null) {
       const source = this.options.bundle;
       const kernel = this.options.kernel ?? 'simd';
-      const loading = (typeof source === 'function' ? source() : Promise.resolve(source)).then((bundle) => ({ bundle, engine: engineFor(bundle, kernel) }));
+      const loading = (typeof source === 'function' ? source() : Promise.resolve(source)).then(async (bundle) => {
+        await this.gpuEngine(bundle);
+        return { bundle, engine: engineFor(bundle, kernel) };
+      });
       this.loaded = loading;
       // A failed load is tried again at the next call.
       loading.catch(() => {
@@ -170,29 +190,75 @@ export class LMPlanner implements Planner {
 
   async decide(context: PlannerContext): Promise<Decision> {
     const { bundle, engine } = await this.ready();
-    return this.decideWith(bundle.tokenizer, engine, context);
+    const prepared = this.prepare(bundle.tokenizer, engine.config.context, context);
+    const gpu = await this.gpuEngine(bundle);
+    if (gpu !== null) {
+      try {
+        const answer = await serially(gpu, () => decodeAnswerAsync(gpu, bundle.tokenizer, prepared.ids, prepared.options));
+        return finish(prepared, answer, 'webgpu');
+      } catch (e) {
+        if (!(e instanceof WebGpuEngineError)) throw e;
+        this.fallBack(`${e.message}; the episode goes on`);
+      }
+    }
+    return finish(prepared, decodeAnswer(engine, bundle.tokenizer, prepared.ids, prepared.options), 'cpu');
   }
 
-  /** One decision on a ready engine (synchronous: nothing else uses the engine meanwhile). */
-  private decideWith(tokenizer: Tokenizer, engine: CpuEngine, context: PlannerContext): Decision {
-    const C = engine.config.context;
+  /** The engine decisions go to: 'webgpu', or 'cpu' (asked for, or fallen back to). */
+  get engineInUse(): 'cpu' | 'webgpu' {
+    return (this.options.engine ?? 'cpu') !== 'cpu' && this.fallenBack === null ? 'webgpu' : 'cpu';
+  }
+
+  /** The WebGPU engine when the options ask for it and it works, else null (after falling back once). */
+  private async gpuEngine(bundle: PlannerBundle): Promise<WebGpuEngine | null> {
+    if (this.engineInUse === 'cpu') return null;
+    const built = await gpuEngineFor(bundle, this.options.gpu ?? defaultGpuSource);
+    if (!built.ok) {
+      this.fallBack(built.message);
+      return null;
+    }
+    if (built.engine.failure !== null) {
+      this.fallBack(built.engine.failure.message);
+      return null;
+    }
+    return built.engine;
+  }
+
+  private fallBack(reason: string): void {
+    if (this.fallenBack !== null) return;
+    this.fallenBack = reason;
+    (this.options.log ?? console.warn)(`lm planner: WebGPU engine unavailable (${reason}); decoding on the CPU engine`);
+  }
+
+  /** The prompt ids and the answer's options for a context. */
+  private prepare(tokenizer: Tokenizer, C: number, context: PlannerContext): Prepared {
     const markerIds = Array.from(tokenizer.encode(ACTION_MARKER, { allowSpecial: false }));
     const { prompt, ids } = fitPrompt(context, tokenizer, C - markerIds.length - ANSWER_RESERVE);
-    const sampling = this.options.sampling ?? {};
     const seed = `lm:${this.options.seed ?? 0}:${this.episode}:${context.observation.step}`;
-    const answer = decodeAnswer(engine, tokenizer, ids, {
+    const options: AnswerOptions = {
       allowed: { kinds: LM_ACTION_KINDS, entities: allowedEntities(context, prompt), sayCap: this.options.sayCap },
-      sampling,
+      sampling: this.options.sampling ?? {},
       seed,
       reusePrefix: this.options.reusePrefix ?? true,
       maxThoughtTokens: this.options.maxThoughtTokens,
       maxActionTokens: this.options.maxActionTokens,
-    });
-    const { thought: thoughtText, line } = answer;
-    const raw = answer.text;
-    const stats = { tokens: answer.tokens, promptTokens: ids.length };
-    const resolved = resolveMarks(line.action, prompt.marks);
-    if (!resolved.ok) return { thought: thoughtText, action: null, raw, error: resolved.error, stats };
-    return { thought: thoughtText, action: resolved.action, raw, stats };
+    };
+    return { prompt, ids, options };
   }
+}
+
+interface Prepared {
+  prompt: RenderedPrompt;
+  ids: number[];
+  options: AnswerOptions;
+}
+
+/** The decision of an answer: its action with the prompt's marks resolved. */
+function finish(prepared: Prepared, answer: Answer, engine: 'cpu' | 'webgpu'): Decision {
+  const { thought, line } = answer;
+  const raw = answer.text;
+  const stats = { tokens: answer.tokens, promptTokens: prepared.ids.length, engine };
+  const resolved = resolveMarks(line.action, prepared.prompt.marks);
+  if (!resolved.ok) return { thought, action: null, raw, error: resolved.error, stats };
+  return { thought, action: resolved.action, raw, stats };
 }

@@ -2,13 +2,14 @@
 // step otherwise) or reported as one JSON object, and with --record written as an MCAP file. For planners other
 // than the oracle, the oracle first runs the same episode in a separate env, and its path length is the reference
 // for SPL. `--planner remote` asks a server that speaks the OpenAI chat-completions protocol (agent/planners/remote.ts).
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { formatAction } from '../../agent/grammar.ts';
 import { runEpisode, type EpisodeResult, type LoopEvent } from '../../agent/loop.ts';
 import type { EpisodeMetrics } from '../../agent/metrics.ts';
 import type { Planner } from '../../agent/planner.ts';
 import { makePlanner, RUN_PLANNERS, usesCheckpoint, type RemoteSettings, type RunPlannerName } from '../../agent/planners/index.ts';
-import { LMPlanner } from '../../agent/planners/lm.ts';
+import { loadBundleFile } from '../../agent/lm/bundle-file.ts';
+import { LM_ENGINES, LMPlanner, type LMEngineName } from '../../agent/planners/lm.ts';
 import { EpisodeRecorder, RecorderError } from '../../record/recorder.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { GenerationError } from '../../scenes/families.ts';
@@ -49,7 +50,19 @@ export interface RunOptions extends CheckpointOptions, RemoteFlags {
   quiet?: boolean;
   /** Record the episode as an MCAP file at this path. */
   record?: string;
+  /** The lm planner's engine (default cpu). */
+  engine?: LMEngineName;
 }
+
+export function parseEngine(value: string): LMEngineName {
+  const engine = LM_ENGINES.find((e) => e === value);
+  if (engine !== undefined) return engine;
+  throw new InvalidArgumentError(`unknown engine "${value}"; valid engines: ${LM_ENGINES.join(', ')}`);
+}
+
+export const ENGINE_HELP =
+  "the lm planner's engine: cpu (default), webgpu (the GPU through WebGPU; SwiftShader on the CPU where there is no GPU) " +
+  'or auto (webgpu where an adapter is found); without an adapter, or when the device is lost, it goes on on the CPU';
 
 /** The JSON report of `umwelt run --json`. */
 export interface RunReport {
@@ -142,6 +155,7 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
   if (!usesCheckpoint(plannerName) && (options.checkpoint !== undefined || options.int8)) {
     throw new UsageError(`--checkpoint and --int8 are for --planner lm, not ${plannerName}`);
   }
+  if (!usesCheckpoint(plannerName) && options.engine !== undefined) throw new UsageError(`--engine is for --planner lm, not ${plannerName}`);
   if (usesCheckpoint(plannerName)) {
     const failed = await preloadCheckpoint(checkpoint, out);
     if (failed !== null) return failed;
@@ -151,7 +165,11 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
   try {
     const reference = plannerName === 'oracle' ? undefined : await oracleReference(family, seed, maxSteps, signal);
     const env = familyEnv(family, { maxSteps });
-    const made = makePlanner(plannerName, env, { checkpoint, remote });
+    const engine = options.engine ?? 'cpu';
+    const made =
+      usesCheckpoint(plannerName) && engine !== 'cpu'
+        ? new LMPlanner({ bundle: () => loadBundleFile(checkpoint), engine, log: (line) => out.error(line) })
+        : makePlanner(plannerName, env, { checkpoint, remote });
     // The checkpoint is already read; this builds the engine, so that the first decision's latency is its own.
     if (made instanceof LMPlanner) await made.ready();
     const planner = yielding(made);
@@ -222,7 +240,8 @@ export function registerRun(program: Command, cli: CliContext): void {
     .option('-s, --seed <n>', 'episode seed, a non-negative integer (test split: 1000000-1999999)', parseSeed, DEFAULT_SEED)
     .option('-p, --planner <name>', `planner: ${RUN_PLANNERS.join(', ')}`, parseRunPlanner, DEFAULT_PLANNER)
     .option('--checkpoint <file>', CHECKPOINT_HELP)
-    .option('--int8', INT8_HELP);
+    .option('--int8', INT8_HELP)
+    .option('--engine <name>', ENGINE_HELP, parseEngine);
   addRemoteFlags(command)
     .option('-n, --max-steps <k>', `step limit of the episode, 1-${MAX_STEPS_LIMIT}`, parseMaxSteps, DEFAULT_MAX_STEPS)
     .option('--json', 'print one JSON object with the result and metrics, nothing else')
@@ -238,6 +257,7 @@ Examples:
   $ umwelt run --family chain --json | jq .spl
   $ umwelt run --planner lm --family goto        # the trained GPT (models/planner/planner.safetensors)
   $ umwelt run --planner lm --checkpoint runs/train/planner.safetensors --max-steps 10
+  $ umwelt run --planner lm --engine webgpu      # decode on the GPU (WebGPU), else on the CPU
   $ umwelt run --planner remote --base-url http://127.0.0.1:11434/v1 --model qwen2.5:7b   # Ollama
   $ OPENAI_API_KEY=... umwelt run --planner remote --base-url https://api.openai.com/v1 --model gpt-4o-mini
   $ umwelt run --family fetch --record fetch.mcap    # then: umwelt replay fetch.mcap, or open it in Foxglove`,
