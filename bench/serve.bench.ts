@@ -14,6 +14,7 @@ import { ChatCompletionRequestSchema, type ChatCompletion } from '../agent/opena
 import { runEpisode } from '../agent/loop.ts';
 import type { Planner } from '../agent/planner.ts';
 import { engineFor } from '../agent/planners/lm.ts';
+import { CpuAsyncEngine } from '../agent/lm/engine/async.ts';
 import { OraclePlanner } from '../agent/planners/oracle.ts';
 import { renderPrompt } from '../agent/prompt.ts';
 import { prepareCompletion, runCompletion } from '../cli/serve/completion.ts';
@@ -52,7 +53,7 @@ async function prompts(steps: number): Promise<string[]> {
 }
 
 const bundle = await loadBundleFile();
-const engine = engineFor(bundle);
+const engine = new CpuAsyncEngine(engineFor(bundle));
 const texts = await prompts(quick ? 2 : 4);
 log(`${texts.length} prompts; model d ${bundle.config.dModel}, ${bundle.config.layers} layers`);
 const tools = skillTools();

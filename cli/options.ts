@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { BundleError } from '../agent/lm/bundle.ts';
 import { defaultCheckpointPath, loadBundleFile } from '../agent/lm/bundle-file.ts';
+import { LM_ENGINES, type LMEngineName } from '../agent/planners/lm-gpu.ts';
 import { isPlannerName, isRunPlannerName, PLANNERS, RUN_PLANNERS, type PlannerName, type RunPlannerName } from '../agent/planners/index.ts';
 import { baseUrlProblem, REMOTE_MODES, type RemoteMode } from '../agent/planners/remote.ts';
 import { isFamilyName } from '../scenes/families.ts';
@@ -115,3 +116,14 @@ export async function preloadCheckpoint(path: string | undefined, out: Output): 
     return EXIT.failure;
   }
 }
+
+export function parseEngine(value: string): LMEngineName {
+  const engine = LM_ENGINES.find((e) => e === value);
+  if (engine !== undefined) return engine;
+  throw new InvalidArgumentError(`unknown engine "${value}"; valid engines: ${LM_ENGINES.join(', ')}`);
+}
+
+/** The help of --engine, for `whose` engine (run: "the lm planner's"; serve: "the model's"). */
+export const engineHelp = (whose: string): string =>
+  `${whose} engine: cpu (default), webgpu (the GPU through WebGPU; SwiftShader on the CPU where there is no GPU) ` +
+  'or auto (webgpu where an adapter is found); without an adapter, or when the device is lost, it goes on on the CPU';

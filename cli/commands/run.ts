@@ -2,14 +2,14 @@
 // step otherwise) or reported as one JSON object, and with --record written as an MCAP file. For planners other
 // than the oracle, the oracle first runs the same episode in a separate env, and its path length is the reference
 // for SPL. `--planner remote` asks a server that speaks the OpenAI chat-completions protocol (agent/planners/remote.ts).
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { formatAction } from '../../agent/grammar.ts';
 import { runEpisode, type EpisodeResult, type LoopEvent } from '../../agent/loop.ts';
 import type { EpisodeMetrics } from '../../agent/metrics.ts';
 import type { Planner } from '../../agent/planner.ts';
 import { makePlanner, RUN_PLANNERS, usesCheckpoint, type RemoteSettings, type RunPlannerName } from '../../agent/planners/index.ts';
 import { loadBundleFile } from '../../agent/lm/bundle-file.ts';
-import { LM_ENGINES, LMPlanner, type LMEngineName } from '../../agent/planners/lm.ts';
+import { LMPlanner, type LMEngineName } from '../../agent/planners/lm.ts';
 import { EpisodeRecorder, RecorderError } from '../../record/recorder.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { GenerationError } from '../../scenes/families.ts';
@@ -21,6 +21,8 @@ import { fixed, metres, plural } from '../format.ts';
 import {
   CHECKPOINT_HELP,
   checkpointPath,
+  engineHelp,
+  parseEngine,
   DEFAULT_FAMILY,
   DEFAULT_MAX_STEPS,
   DEFAULT_PLANNER,
@@ -53,16 +55,6 @@ export interface RunOptions extends CheckpointOptions, RemoteFlags {
   /** The lm planner's engine (default cpu). */
   engine?: LMEngineName;
 }
-
-export function parseEngine(value: string): LMEngineName {
-  const engine = LM_ENGINES.find((e) => e === value);
-  if (engine !== undefined) return engine;
-  throw new InvalidArgumentError(`unknown engine "${value}"; valid engines: ${LM_ENGINES.join(', ')}`);
-}
-
-export const ENGINE_HELP =
-  "the lm planner's engine: cpu (default), webgpu (the GPU through WebGPU; SwiftShader on the CPU where there is no GPU) " +
-  'or auto (webgpu where an adapter is found); without an adapter, or when the device is lost, it goes on on the CPU';
 
 /** The JSON report of `umwelt run --json`. */
 export interface RunReport {
@@ -241,7 +233,7 @@ export function registerRun(program: Command, cli: CliContext): void {
     .option('-p, --planner <name>', `planner: ${RUN_PLANNERS.join(', ')}`, parseRunPlanner, DEFAULT_PLANNER)
     .option('--checkpoint <file>', CHECKPOINT_HELP)
     .option('--int8', INT8_HELP)
-    .option('--engine <name>', ENGINE_HELP, parseEngine);
+    .option('--engine <name>', engineHelp("the lm planner's"), parseEngine);
   addRemoteFlags(command)
     .option('-n, --max-steps <k>', `step limit of the episode, 1-${MAX_STEPS_LIMIT}`, parseMaxSteps, DEFAULT_MAX_STEPS)
     .option('--json', 'print one JSON object with the result and metrics, nothing else')

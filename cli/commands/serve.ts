@@ -4,10 +4,13 @@
 // (exit 130) or the signal aborts.
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadBundleFile } from '../../agent/lm/bundle-file.ts';
+import type { PlannerBundle } from '../../agent/lm/bundle.ts';
+import { CpuAsyncEngine, type AsyncPrefixEngine } from '../../agent/lm/engine/async.ts';
 import { engineFor } from '../../agent/planners/lm.ts';
+import { gpuEngineFor, type GpuSource, type LMEngineName } from '../../agent/planners/lm-gpu.ts';
 import { startServer, type RunningServer } from '../serve/server.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { CHECKPOINT_HELP, checkpointPath, INT8_HELP, parseEnvName, parseInteger, preloadCheckpoint, type CheckpointOptions } from '../options.ts';
+import { CHECKPOINT_HELP, checkpointPath, engineHelp, INT8_HELP, parseEngine, parseEnvName, parseInteger, preloadCheckpoint, type CheckpointOptions } from '../options.ts';
 import { printJson, type Output } from '../output.ts';
 import type { CliContext } from './context.ts';
 
@@ -23,7 +26,19 @@ export interface ServeCommandOptions extends CheckpointOptions {
   maxTokens: number;
   queue: number;
   timeout: number;
+  /** cpu (default), webgpu or auto; webgpu and auto serve on the CPU, with a warning, where there is no adapter. */
+  engine?: LMEngineName;
   json?: boolean;
+}
+
+/** The engine the server decodes on, and its name ('cpu' or 'webgpu'). */
+export async function serveEngine(bundle: PlannerBundle, name: LMEngineName, warn: (line: string) => void, gpuSource?: GpuSource): Promise<{ engine: AsyncPrefixEngine; name: 'cpu' | 'webgpu' }> {
+  if (name !== 'cpu') {
+    const gpu = await gpuEngineFor(bundle, gpuSource);
+    if (gpu.ok) return { engine: gpu.engine, name: 'webgpu' };
+    warn(`umwelt: warning: no WebGPU engine (${gpu.message}); serving on the CPU engine`);
+  }
+  return { engine: new CpuAsyncEngine(engineFor(bundle)), name: 'cpu' };
 }
 
 /**
@@ -46,7 +61,7 @@ export async function serveCommand(options: ServeCommandOptions, out: Output, si
   const failed = await preloadCheckpoint(path, out);
   if (failed !== null) return failed;
   const bundle = await loadBundleFile(path);
-  const engine = engineFor(bundle);
+  const { engine, name: engineName } = await serveEngine(bundle, options.engine ?? 'cpu', (line) => out.error(line));
   let server: RunningServer;
   try {
     server = await startServer({
@@ -66,10 +81,10 @@ export async function serveCommand(options: ServeCommandOptions, out: Output, si
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen on ${options.host}:${options.port} (${code})`);
     throw e;
   }
-  const info = { url: `${server.url}/v1`, model: options.modelName, auth: apiKey !== undefined, maxTokens: options.maxTokens, queue: options.queue, timeoutMs: options.timeout };
+  const info = { url: `${server.url}/v1`, model: options.modelName, engine: engineName, auth: apiKey !== undefined, maxTokens: options.maxTokens, queue: options.queue, timeoutMs: options.timeout };
   if (options.json) printJson(out, info);
   else {
-    out.line(`Serving ${options.modelName} on ${server.url}/v1 (OpenAI chat completions; ${apiKey === undefined ? 'no API key' : `API key from $${options.apiKeyEnv ?? ''}`}). Ctrl-C stops.`);
+    out.line(`Serving ${options.modelName} on ${server.url}/v1 (OpenAI chat completions; ${engineName} engine; ${apiKey === undefined ? 'no API key' : `API key from $${options.apiKeyEnv ?? ''}`}). Ctrl-C stops.`);
     if (options.host !== '127.0.0.1' && options.host !== 'localhost' && options.host !== '::1') out.error(`umwelt: warning: listening on ${options.host}: reachable from other machines${apiKey === undefined ? ', with no API key' : ''}`);
   }
   onListening?.(server);
@@ -106,6 +121,7 @@ export function registerServe(program: Command, cli: CliContext): void {
     .option('--max-tokens <n>', 'most tokens one request may ask for', parseInteger('max-tokens', 1, 4096), 512)
     .option('--queue <n>', 'requests that may wait behind the running one', parseInteger('queue', 0, 10_000), 16)
     .option('--timeout <ms>', 'per-request time limit', parseInteger('timeout', 100, 3_600_000), 60_000)
+    .option('--engine <name>', engineHelp("the model's"), parseEngine)
     .option('--json', 'print the address as one JSON object')
     .addHelpText(
       'after',

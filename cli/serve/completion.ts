@@ -5,20 +5,20 @@
 // message (the shared prompt of agent/prompt.ts carries the task, what the agent sees and its history, so earlier
 // turns add nothing); system, developer, assistant and tool messages are not shown to it.
 //   - With tools (and tool_choice not 'none'): the answer's thought is decoded freely, then the action line under
-//     the action grammar (decodeAnswer), limited to the offered tools (or the one tool_choice names) and to the
+//     the action grammar (decodeAnswerAsync: on the CPU or the WebGPU engine), limited to the offered tools (or the one tool_choice names) and to the
 //     entities the prompt mentions (its marks `#n` and its ids), and returned as a tool call; the thought is the
 //     message's content. The answer is computed at once (tens of milliseconds), then sent.
 //   - Without: plain text, token by token, until <eos>, max_tokens or a stop string; the loop yields to the event
 //     loop between tokens so that a stream flows and a disconnected client cancels it.
 import type { PlannerBundle } from '../../agent/lm/bundle.ts';
-import type { CpuEngine } from '../../agent/lm/engine/cpu.ts';
-import { prefillReusing } from '../../agent/lm/engine/types.ts';
+import { keepPrefix, type AsyncPrefixEngine } from '../../agent/lm/engine/async.ts';
 import { Prng } from '../../agent/lm/prng.ts';
 import { sampleToken, type SamplingOptions } from '../../agent/lm/sampling.ts';
 import { promptIds } from '../../agent/lm/sequence.ts';
 import { TOOL_KINDS, toolArguments, type ToolKind } from '../../agent/openai/tools.ts';
 import { contentText, type ChatCompletionRequest, type FinishReason, type Usage } from '../../agent/openai/wire.ts';
-import { decodeAnswer, DEFAULT_MAX_THOUGHT_TOKENS } from '../../agent/planners/lm-answer.ts';
+import { DEFAULT_MAX_THOUGHT_TOKENS } from '../../agent/planners/lm-answer.ts';
+import { decodeAnswerAsync } from '../../agent/planners/lm-answer-async.ts';
 import { isEntityId } from '../../agent/grammar.ts';
 
 /** A request the model cannot answer as asked: a 400 with this message (and param). */
@@ -126,11 +126,11 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * Runs a prepared completion on the engine, calling `emit` for each piece; resolves with the finish reason and
  * usage. Stops early (finish 'length', the tokens so far counted) when `signal` aborts.
  */
-export async function runCompletion(engine: CpuEngine, bundle: PlannerBundle, prepared: PreparedCompletion, emit: (piece: Piece) => void, signal: AbortSignal, id: string): Promise<CompletionEnd> {
+export async function runCompletion(engine: AsyncPrefixEngine, bundle: PlannerBundle, prepared: PreparedCompletion, emit: (piece: Piece) => void, signal: AbortSignal, id: string): Promise<CompletionEnd> {
   const { tokenizer } = bundle;
   const usage = (completion: number): Usage => ({ prompt_tokens: prepared.ids.length, completion_tokens: completion, total_tokens: prepared.ids.length + completion });
   if (prepared.toolKinds !== null) {
-    const answer = decodeAnswer(engine, tokenizer, prepared.ids, {
+    const answer = await decodeAnswerAsync(engine, tokenizer, prepared.ids, {
       allowed: { kinds: prepared.toolKinds, entities: prepared.entities },
       sampling: prepared.sampling,
       seed: prepared.seed,
@@ -143,7 +143,7 @@ export async function runCompletion(engine: CpuEngine, bundle: PlannerBundle, pr
     return { finishReason: 'tool_calls', usage: usage(answer.tokens) };
   }
   const rng = new Prng(prepared.seed);
-  let logits = prefillReusing(engine, prepared.ids).logits;
+  let logits = await engine.prefill(prepared.ids.slice(keepPrefix(engine, prepared.ids)));
   const out: number[] = [];
   let sent = '';
   let finish: FinishReason = 'length';
@@ -170,7 +170,7 @@ export async function runCompletion(engine: CpuEngine, bundle: PlannerBundle, pr
       sent = text.slice(0, safe);
     }
     if (out.length >= prepared.maxTokens) break;
-    logits = engine.step(token);
+    logits = await engine.step(token);
     await yieldToEventLoop();
   }
   // What was held back, up to a stop string if one completed.

@@ -10,14 +10,15 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PlannerBundle } from '../../agent/lm/bundle.ts';
-import type { CpuEngine } from '../../agent/lm/engine/cpu.ts';
+import type { AsyncPrefixEngine } from '../../agent/lm/engine/async.ts';
 import { ChatCompletionRequestSchema, type ChatCompletion, type ChatCompletionChunk, type ErrorBody, type ErrorType, type ModelList, type ToolCall } from '../../agent/openai/wire.ts';
 import { CompletionInputError, prepareCompletion, runCompletion, type Piece } from './completion.ts';
 import { QueueAbortedError, QueueFullError, SerialQueue } from './queue.ts';
 
 export interface ServeOptions {
   bundle: PlannerBundle;
-  engine: CpuEngine;
+  /** The CPU engine (CpuAsyncEngine) or the WebGPU one; requests use it one at a time. */
+  engine: AsyncPrefixEngine;
   /** The name clients pass as `model`. */
   modelName: string;
   host: string;

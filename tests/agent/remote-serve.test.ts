@@ -8,6 +8,7 @@ import type { PlannerBundle } from '../../agent/lm/bundle.ts';
 import { runEpisode } from '../../agent/loop.ts';
 import type { Planner } from '../../agent/planner.ts';
 import { engineFor, LMPlanner } from '../../agent/planners/lm.ts';
+import { CpuAsyncEngine } from '../../agent/lm/engine/async.ts';
 import { RemotePlanner } from '../../agent/planners/remote.ts';
 import { startServer, type RunningServer } from '../../cli/serve/server.ts';
 import { familyEnv } from '../../scenes/env.ts';
@@ -19,7 +20,7 @@ let server: RunningServer;
 
 beforeAll(async () => {
   bundle = await loadBundleFile(defaultCheckpointPath());
-  server = await startServer({ bundle, engine: engineFor(bundle), modelName: 'umwelt-planner', host: '127.0.0.1', port: 0, maxBodyBytes: 1 << 20, maxTokens: 256, queueCapacity: 4, timeoutMs: 30_000 });
+  server = await startServer({ bundle, engine: new CpuAsyncEngine(engineFor(bundle)), modelName: 'umwelt-planner', host: '127.0.0.1', port: 0, maxBodyBytes: 1 << 20, maxTokens: 256, queueCapacity: 4, timeoutMs: 30_000 });
 });
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCheckpointPath, loadBundleFile } from '../../agent/lm/bundle-file.ts';
 import { engineFor } from '../../agent/planners/lm.ts';
+import { CpuAsyncEngine } from '../../agent/lm/engine/async.ts';
 import type { EvalSummary } from '../../cli/commands/eval.ts';
 import { memoryOutput } from '../../cli/output.ts';
 import { runCli } from '../../cli/program.ts';
@@ -30,7 +31,7 @@ let baseUrl: string;
 
 beforeAll(async () => {
   const bundle = await loadBundleFile(defaultCheckpointPath());
-  server = await startServer({ bundle, engine: engineFor(bundle), modelName: 'umwelt-planner', host: '127.0.0.1', port: 0, apiKey: KEY, maxBodyBytes: 1 << 20, maxTokens: 256, queueCapacity: 4, timeoutMs: 30_000 });
+  server = await startServer({ bundle, engine: new CpuAsyncEngine(engineFor(bundle)), modelName: 'umwelt-planner', host: '127.0.0.1', port: 0, apiKey: KEY, maxBodyBytes: 1 << 20, maxTokens: 256, queueCapacity: 4, timeoutMs: 30_000 });
   baseUrl = `${server.url}/v1`;
   // The child process (and its worker threads) inherit this; only the variable's name goes on the command line.
   process.env[KEY_VAR] = KEY;

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineFor } from '../../agent/planners/lm.ts';
+import { CpuAsyncEngine } from '../../agent/lm/engine/async.ts';
 import { actionOfToolCall, skillTools, TOOL_KINDS } from '../../agent/openai/tools.ts';
 import { ChatCompletionRequestSchema } from '../../agent/openai/wire.ts';
 import { fitHistory, mentionedEntities } from '../../cli/serve/completion.ts';
@@ -21,7 +22,7 @@ let server: RunningServer;
 const extra: RunningServer[] = [];
 
 async function serve(overrides: Partial<ServeOptions> = {}): Promise<RunningServer> {
-  const s = await startServer({ bundle, engine: engineFor(bundle), modelName: MODEL, host: '127.0.0.1', port: 0, apiKey: KEY, maxBodyBytes: 64 * 1024, maxTokens: 256, queueCapacity: 4, timeoutMs: 10_000, ...overrides });
+  const s = await startServer({ bundle, engine: new CpuAsyncEngine(engineFor(bundle)), modelName: MODEL, host: '127.0.0.1', port: 0, apiKey: KEY, maxBodyBytes: 64 * 1024, maxTokens: 256, queueCapacity: 4, timeoutMs: 10_000, ...overrides });
   if (Object.keys(overrides).length > 0) extra.push(s);
   return s;
 }
