@@ -1,5 +1,10 @@
 // Random inputs and plain-loop references for the WebGPU kernel tests.
+import { dequantize, quantizeInt8 } from '../../../../agent/lm/checkpoint.ts';
 import type { Prng } from '../../../../agent/lm/prng.ts';
+import type { Epilogue } from '../../../../agent/lm/webgpu/kernels/epilogue.ts';
+import type { WeightDtype } from '../../../../agent/lm/webgpu/kernels/program.ts';
+import { packInt8 } from '../../../../agent/lm/webgpu/pack.ts';
+import type { KernelRunner } from '../../../../agent/lm/webgpu/run-kernel.ts';
 
 /** n values, uniform in [-scale, scale). */
 export function randomF32(n: number, rng: Prng, scale = 1): Float32Array {
@@ -92,4 +97,39 @@ export function attentionRef(q: Float32Array, kCache: Float32Array, vCache: Floa
     }
   }
   return out;
+}
+
+export interface TestWeights {
+  /** What the reference multiplies by: the F32 weights, or the int8 ones dequantized. */
+  values: Float32Array;
+  /** What the kernel binds: the F32 matrix, or the packed int8 one and its per-row scales. */
+  buffers: GPUBuffer[];
+}
+
+/** A random matrix [rows, cols] as the kernel binds it (int8: checkpoint.ts quantizeInt8, packed four to a u32). */
+export function testWeights(gpu: KernelRunner, dtype: WeightDtype, rows: number, cols: number, rng: Prng): TestWeights {
+  const data = randomF32(rows * cols, rng, 0.5);
+  switch (dtype) {
+    case 'f32':
+      return { values: data, buffers: [gpu.buffer(data)] };
+    case 'int8': {
+      const stored = quantizeInt8(new Map([['w', { shape: [rows, cols], data }]]));
+      const q = stored.get('w')!;
+      const scale = stored.get('w.scale')!;
+      if (q.dtype !== 'I8' || scale.dtype !== 'F32') throw new Error('quantizeInt8 gave no I8 tensor');
+      return { values: dequantize(stored).get('w')!.data, buffers: [gpu.buffer(packInt8(q.data, rows, cols)), gpu.buffer(scale.data)] };
+    }
+  }
+}
+
+/** What the epilogue makes of z = x W + b, given y's previous contents. */
+export function applyEpilogue(epilogue: Epilogue, z: Float64Array, before: Float32Array): Float64Array {
+  switch (epilogue) {
+    case 'bias':
+      return z;
+    case 'bias_gelu':
+      return z.map(geluRef);
+    case 'bias_residual':
+      return z.map((v, i) => v + before[i]!);
+  }
 }

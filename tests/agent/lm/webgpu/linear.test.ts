@@ -3,56 +3,17 @@
 // dequantized in the kernel, compared with the plain loops over dequantize()'s F32 weights.
 // Tolerance: an f32 sum of K products differs from the exact one by a few ulps of sum |x w| (1e-5 of it here).
 import { describe, expect, it } from 'vitest';
-import { dequantize, quantizeInt8 } from '../../../../agent/lm/checkpoint.ts';
 import { Prng } from '../../../../agent/lm/prng.ts';
 import type { Epilogue } from '../../../../agent/lm/webgpu/kernels/epilogue.ts';
 import { matmulDispatch, matmulProgram } from '../../../../agent/lm/webgpu/kernels/matmul.ts';
 import { matvecDispatch, matvecProgram } from '../../../../agent/lm/webgpu/kernels/matvec.ts';
 import type { WeightDtype } from '../../../../agent/lm/webgpu/kernels/program.ts';
 import { rowdotDispatch, rowdotProgram } from '../../../../agent/lm/webgpu/kernels/rowdot.ts';
-import { packInt8 } from '../../../../agent/lm/webgpu/pack.ts';
-import type { KernelRunner } from '../../../../agent/lm/webgpu/run-kernel.ts';
 import { testRunner } from './gpu.ts';
-import { geluRef, linearRef, linearScale, maxAbsError, randomF32 } from './helpers.ts';
+import { applyEpilogue, geluRef, linearRef, linearScale, maxAbsError, randomF32, testWeights } from './helpers.ts';
 
 const runner = await testRunner();
 const RELATIVE = 1e-5;
-
-interface Weights {
-  /** What the reference multiplies by: the F32 weights, or the int8 ones dequantized. */
-  values: Float32Array;
-  /** What the kernel binds. */
-  buffers: GPUBuffer[];
-}
-
-/** A random matrix [rows, cols] as the kernel binds it. */
-function weights(gpu: KernelRunner, dtype: WeightDtype, rows: number, cols: number, rng: Prng): Weights {
-  const data = randomF32(rows * cols, rng, 0.5);
-  switch (dtype) {
-    case 'f32':
-      return { values: data, buffers: [gpu.buffer(data)] };
-    case 'int8': {
-      const stored = quantizeInt8(new Map([['w', { shape: [rows, cols], data }]]));
-      const q = stored.get('w')!;
-      const scale = stored.get('w.scale')!;
-      if (q.dtype !== 'I8' || scale.dtype !== 'F32') throw new Error('quantizeInt8 gave no I8 tensor');
-      const values = dequantize(stored).get('w')!.data;
-      return { values, buffers: [gpu.buffer(packInt8(q.data, rows, cols)), gpu.buffer(scale.data)] };
-    }
-  }
-}
-
-/** What the epilogue makes of z = x W + b, given y's previous contents. */
-function applyEpilogue(epilogue: Epilogue, z: Float64Array, before: Float32Array): Float64Array {
-  switch (epilogue) {
-    case 'bias':
-      return z;
-    case 'bias_gelu':
-      return z.map(geluRef);
-    case 'bias_residual':
-      return z.map((v, i) => v + before[i]!);
-  }
-}
 
 const DTYPES: WeightDtype[] = ['f32', 'int8'];
 const EPILOGUES: Epilogue[] = ['bias', 'bias_gelu', 'bias_residual'];
@@ -67,7 +28,7 @@ describe.skipIf(runner === null)('linear kernels', () => {
         let worst = 0;
         for (const [rows, k, n] of shapes) {
           const x = randomF32(rows * k, rng);
-          const w = weights(gpu, dtype, k, n, rng);
+          const w = testWeights(gpu, dtype, k, n, rng);
           const b = randomF32(n, rng, 0.5);
           const before = randomF32(rows * n, rng);
           const y = gpu.buffer(before);
@@ -92,7 +53,7 @@ describe.skipIf(runner === null)('linear kernels', () => {
         let worst = 0;
         for (const [k, n] of shapes) {
           const x = randomF32(k, rng);
-          const w = weights(gpu, dtype, k, n, rng);
+          const w = testWeights(gpu, dtype, k, n, rng);
           const b = randomF32(n, rng, 0.5);
           const before = randomF32(n, rng);
           const y = gpu.buffer(before);
@@ -115,7 +76,7 @@ describe.skipIf(runner === null)('linear kernels', () => {
       let worst = 0;
       for (const [rows, cols] of [[5, 33], [130, 5], [257, 130], [33, 257]] as const) {
         const x = randomF32(cols, rng);
-        const w = weights(gpu, dtype, rows, cols, rng);
+        const w = testWeights(gpu, dtype, rows, cols, rng);
         const y = gpu.buffer(rows * 4);
         const program = rowdotProgram(dtype, cols, gpu.limits);
         await gpu.run(program, rowdotDispatch({ rows, cols }, gpu.limits), [gpu.buffer(x), ...w.buffers, y]);

@@ -3,51 +3,19 @@
 // attention.test.ts), with the same tolerances: 1e-5 of sum |x w| for the linear layers and rowdot, 1e-5 of max|v|
 // for attention, 1e-5 relative for LayerNorm; argmax exactly (ties to the lowest id).
 import { describe, expect, it } from 'vitest';
-import { dequantize, quantizeInt8 } from '../../../../agent/lm/checkpoint.ts';
 import { Prng } from '../../../../agent/lm/prng.ts';
 import { maskedArgmax } from '../../../../agent/lm/engine/async.ts';
 import { argmax } from '../../../../agent/lm/sampling.ts';
 import { allowedMask, NO_TOKEN } from '../../../../agent/lm/webgpu/kernels/argmax.ts';
 import { argmaxScalarDispatch, argmaxScalarProgram } from '../../../../agent/lm/webgpu/kernels/argmax-scalar.ts';
 import { attentionScalarDispatch, attentionScalarProgram } from '../../../../agent/lm/webgpu/kernels/attention-scalar.ts';
-import type { Epilogue } from '../../../../agent/lm/webgpu/kernels/epilogue.ts';
 import { linearScalarDispatch, linearScalarProgram } from '../../../../agent/lm/webgpu/kernels/linear-scalar.ts';
-import type { WeightDtype } from '../../../../agent/lm/webgpu/kernels/program.ts';
 import { layerNormScalarDispatch, layerNormScalarProgram, rowdotScalarDispatch, rowdotScalarProgram } from '../../../../agent/lm/webgpu/kernels/rows-scalar.ts';
-import { packInt8 } from '../../../../agent/lm/webgpu/pack.ts';
-import type { KernelRunner } from '../../../../agent/lm/webgpu/run-kernel.ts';
 import { testRunner } from './gpu.ts';
-import { attentionRef, geluRef, layerNormRef, linearRef, linearScale, maxAbs, maxAbsError, randomF32 } from './helpers.ts';
+import { applyEpilogue, attentionRef, layerNormRef, linearRef, linearScale, maxAbs, maxAbsError, randomF32, testWeights } from './helpers.ts';
 
 const runner = await testRunner();
 const RELATIVE = 1e-5;
-
-/** A random matrix [rows, cols] as the kernel binds it, and the values the reference multiplies by. */
-function matrix(gpu: KernelRunner, dtype: WeightDtype, rows: number, cols: number, rng: Prng): { values: Float32Array; buffers: GPUBuffer[] } {
-  const data = randomF32(rows * cols, rng, 0.5);
-  switch (dtype) {
-    case 'f32':
-      return { values: data, buffers: [gpu.buffer(data)] };
-    case 'int8': {
-      const stored = quantizeInt8(new Map([['w', { shape: [rows, cols], data }]]));
-      const q = stored.get('w')!;
-      const scale = stored.get('w.scale')!;
-      if (q.dtype !== 'I8' || scale.dtype !== 'F32') throw new Error('quantizeInt8 gave no I8 tensor');
-      return { values: dequantize(stored).get('w')!.data, buffers: [gpu.buffer(packInt8(q.data, rows, cols)), gpu.buffer(scale.data)] };
-    }
-  }
-}
-
-function applyEpilogue(epilogue: Epilogue, z: Float64Array, before: Float32Array): Float64Array {
-  switch (epilogue) {
-    case 'bias':
-      return z;
-    case 'bias_gelu':
-      return z.map(geluRef);
-    case 'bias_residual':
-      return z.map((v, i) => v + before[i]!);
-  }
-}
 
 describe.skipIf(runner === null)('scalar kernels', () => {
   it('linear [T, K] x [K, N] + b: row blocks of 1 and 4, every epilogue, f32 and int8, odd shapes', async () => {
@@ -59,7 +27,7 @@ describe.skipIf(runner === null)('scalar kernels', () => {
         for (const [rows, k, n] of [[1, 5, 33], [1, 130, 7], [3, 33, 130], [7, 130, 257], [17, 9, 5]] as const) {
           for (const rowBlock of rows === 1 ? ([1, 4] as const) : ([4] as const)) {
             const x = randomF32(rows * k, rng);
-            const w = matrix(gpu, dtype, k, n, rng);
+            const w = testWeights(gpu, dtype, k, n, rng);
             const b = randomF32(n, rng, 0.5);
             const before = randomF32(rows * n, rng);
             const y = gpu.buffer(before);
@@ -82,7 +50,7 @@ describe.skipIf(runner === null)('scalar kernels', () => {
     for (const dtype of ['f32', 'int8'] as const) {
       for (const [rows, cols] of [[5, 33], [130, 5], [257, 130]] as const) {
         const x = randomF32(cols, rng);
-        const w = matrix(gpu, dtype, rows, cols, rng);
+        const w = testWeights(gpu, dtype, rows, cols, rng);
         const y = gpu.buffer(rows * 4);
         const program = rowdotScalarProgram(dtype, gpu.limits);
         await gpu.run(program, rowdotScalarDispatch(program, { rows, cols }, gpu.limits), [gpu.buffer(x), ...w.buffers, y]);
