@@ -126,4 +126,4 @@ export function parseEngine(value: string): LMEngineName {
 /** The help of --engine, for `whose` engine (run: "the lm planner's"; serve: "the model's"). */
 export const engineHelp = (whose: string): string =>
   `${whose} engine: cpu (default), webgpu (the GPU through WebGPU; SwiftShader on the CPU where there is no GPU) ` +
-  'or auto (webgpu where an adapter is found); without an adapter, or when the device is lost, it goes on on the CPU';
+  'or auto (webgpu where the adapter is a GPU, not a CPU emulation); without an adapter, or when the device is lost, it goes on on the CPU';

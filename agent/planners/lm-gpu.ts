@@ -4,10 +4,10 @@
 // asynchronous: two decisions may not interleave their calls).
 import type { PlannerBundle } from '../lm/bundle.ts';
 import { browserDevice, type GpuResult } from '../lm/webgpu/device.ts';
-import { WebGpuEngine } from '../lm/webgpu/engine.ts';
+import { isCpuAdapter, WebGpuEngine } from '../lm/webgpu/engine.ts';
 
-/** Which engine decodes: the CPU engine, or WebGPU ('webgpu' asks for it, 'auto' takes it where there is one); both
- *  fall back to the CPU engine, with one logged line, when there is no adapter or the device is lost. */
+/** Which engine decodes: the CPU engine, or WebGPU ('webgpu' asks for it; 'auto' takes it where the adapter is a
+ *  GPU, not a CPU emulation such as SwiftShader, on which the CPU engine is ~100x faster); both fall back to the CPU engine, with one logged line, when there is no adapter or the device is lost. */
 export const LM_ENGINES = ['cpu', 'webgpu', 'auto'] as const;
 export type LMEngineName = (typeof LM_ENGINES)[number];
 
@@ -64,4 +64,9 @@ export function serially<T>(engine: WebGpuEngine, task: () => Promise<T>): Promi
     run.catch(() => undefined),
   );
   return run;
+}
+
+/** Why 'auto' declines a built engine (its adapter emulates a GPU on the CPU), or null when it takes it. */
+export function autoDeclines(engine: WebGpuEngine): string | null {
+  return isCpuAdapter(engine.adapterName) ? `the adapter ${engine.adapterName} runs on the CPU, where the CPU engine is faster` : null;
 }

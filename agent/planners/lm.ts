@@ -35,7 +35,7 @@ import type { Decision, EpisodeInfo, Planner, PlannerContext } from '../planner.
 import { PROMPT_LIMITS, renderPrompt, type RenderedPrompt } from '../prompt.ts';
 import { ACTION_MARKER, decodeAnswer, type Answer, type AnswerOptions } from './lm-answer.ts';
 import { decodeAnswerAsync } from './lm-answer-async.ts';
-import { defaultGpuSource, gpuEngineFor, serially, type GpuSource, type LMEngineName } from './lm-gpu.ts';
+import { autoDeclines, defaultGpuSource, gpuEngineFor, serially, type GpuSource, type LMEngineName } from './lm-gpu.ts';
 
 export { ACTION_MARKER, DEFAULT_MAX_ACTION_TOKENS, DEFAULT_MAX_THOUGHT_TOKENS } from './lm-answer.ts';
 export { LM_ENGINES, type LMEngineName } from './lm-gpu.ts';
@@ -219,6 +219,11 @@ export class LMPlanner implements Planner {
     }
     if (built.engine.failure !== null) {
       this.fallBack(built.engine.failure.message);
+      return null;
+    }
+    const declined = this.options.engine === 'auto' ? autoDeclines(built.engine) : null;
+    if (declined !== null) {
+      this.fallBack(declined);
       return null;
     }
     return built.engine;

@@ -7,7 +7,7 @@ import { loadBundleFile } from '../../agent/lm/bundle-file.ts';
 import type { PlannerBundle } from '../../agent/lm/bundle.ts';
 import { CpuAsyncEngine, type AsyncPrefixEngine } from '../../agent/lm/engine/async.ts';
 import { engineFor } from '../../agent/planners/lm.ts';
-import { gpuEngineFor, type GpuSource, type LMEngineName } from '../../agent/planners/lm-gpu.ts';
+import { autoDeclines, gpuEngineFor, type GpuSource, type LMEngineName } from '../../agent/planners/lm-gpu.ts';
 import { startServer, type RunningServer } from '../serve/server.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { CHECKPOINT_HELP, checkpointPath, engineHelp, INT8_HELP, parseEngine, parseEnvName, parseInteger, preloadCheckpoint, type CheckpointOptions } from '../options.ts';
@@ -35,8 +35,9 @@ export interface ServeCommandOptions extends CheckpointOptions {
 export async function serveEngine(bundle: PlannerBundle, name: LMEngineName, warn: (line: string) => void, gpuSource?: GpuSource): Promise<{ engine: AsyncPrefixEngine; name: 'cpu' | 'webgpu' }> {
   if (name !== 'cpu') {
     const gpu = await gpuEngineFor(bundle, gpuSource);
-    if (gpu.ok) return { engine: gpu.engine, name: 'webgpu' };
-    warn(`umwelt: warning: no WebGPU engine (${gpu.message}); serving on the CPU engine`);
+    const declined = gpu.ok && name === 'auto' ? autoDeclines(gpu.engine) : null;
+    if (gpu.ok && declined === null) return { engine: gpu.engine, name: 'webgpu' };
+    warn(`umwelt: warning: no WebGPU engine (${gpu.ok ? (declined ?? '') : gpu.message}); serving on the CPU engine`);
   }
   return { engine: new CpuAsyncEngine(engineFor(bundle)), name: 'cpu' };
 }

@@ -36,8 +36,11 @@ import { KernelRunner } from './run-kernel.ts';
  *  scalar ones (one invocation per output, no barriers: CPU adapters such as SwiftShader, where barriers are slow). */
 export type KernelSet = 'tiled' | 'scalar';
 
+/** Whether an adapter is a Vulkan driver that runs on the CPU (SwiftShader, llvmpipe/lavapipe). */
+export const isCpuAdapter = (adapterName: string): boolean => /swiftshader|llvmpipe|lavapipe/i.test(adapterName);
+
 /** The kernel set for an adapter: scalar on the CPU Vulkan drivers, tiled elsewhere. */
-export const kernelSetFor = (adapterName: string): KernelSet => (/swiftshader|llvmpipe|lavapipe/i.test(adapterName) ? 'scalar' : 'tiled');
+export const kernelSetFor = (adapterName: string): KernelSet => (isCpuAdapter(adapterName) ? 'scalar' : 'tiled');
 
 export interface WebGpuEngineOptions {
   /** Default: kernelSetFor(the adapter's name). */

@@ -15,7 +15,7 @@ import type { GpuSource } from '../../../../agent/planners/lm-gpu.ts';
 import { LMPlanner, type LMPlannerOptions } from '../../../../agent/planners/lm.ts';
 import { acquireDevice, type GpuResult } from '../../../../agent/lm/webgpu/device.ts';
 import { nodeDevice } from '../../../../agent/lm/webgpu/device-node.ts';
-import { WebGpuEngine } from '../../../../agent/lm/webgpu/engine.ts';
+import { isCpuAdapter, WebGpuEngine } from '../../../../agent/lm/webgpu/engine.ts';
 import { familyEnv } from '../../../../scenes/env.ts';
 import { seedOf } from '../../../../scenes/splits.ts';
 import { episodePrompts } from '../../episode-prompts.ts';
@@ -69,6 +69,21 @@ describe.skipIf(runner === null)('the shipped planner on the WebGPU engine', () 
     expect(onGpu.every((d) => d.stats.engine === 'webgpu')).toBe(true);
     expect(onCpu.every((d) => d.stats.engine === 'cpu')).toBe(true);
     expect(withoutEngine(onGpu)).toEqual(withoutEngine(onCpu));
+  });
+
+  it("LMPlanner with engine 'auto' declines an adapter that runs on the CPU (saying so once), takes a GPU", async () => {
+    const source: GpuSource = () => Promise.resolve<GpuResult>({ ok: true, gpu: runner!.handle });
+    const lines: string[] = [];
+    const decisions = await episode({ engine: 'auto', gpu: source, log: (line) => lines.push(line) });
+    expect(decisions.length).toBeGreaterThan(0);
+    if (isCpuAdapter(runner!.handle.adapterName)) {
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/runs on the CPU, where the CPU engine is faster/);
+      expect(decisions.every((d) => d.stats.engine === 'cpu')).toBe(true);
+    } else {
+      expect(lines).toEqual([]);
+      expect(decisions.every((d) => d.stats.engine === 'webgpu')).toBe(true);
+    }
   });
 
   it('falls back to the CPU engine, saying so once, when there is no adapter', async () => {
