@@ -148,7 +148,7 @@ module.exports = {
     // ours: build output, scratch, the bin shim and the root-level config files. node_modules is not
     // excluded (that would hide imports of packages from the rules), only not followed.
     exclude: {
-      path: ['^(dist|tmp|out|bin|models|\\.cache|\\.ci|\\.git)/', '^[^/]+\\.(c|m)?(js|ts)$', '^scenes/schema/'],
+      path: ['^(dist|tmp|out|bin|models|test-results|web/dist|\\.cache|\\.ci|\\.git)/', '^[^/]+\\.(c|m)?(js|ts)$', '^scenes/schema/'],
     },
     // Record npm packages as leaves; do not descend into them.
     doNotFollow: { path: 'node_modules' },

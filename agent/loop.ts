@@ -6,6 +6,7 @@ import { assertNever, type Action, type FailureReason, type Observation, type Ou
 import { formatAction } from './grammar.ts';
 import { latencySummary, spl, type EpisodeMetrics } from './metrics.ts';
 import type { Decision, HistoryEntry, Planner } from './planner.ts';
+import type { MemoryKind } from '../memory/types.ts';
 
 export type LoopEvent =
   | { type: 'episode-start'; seed: number; family: string; instruction: string; planner: string; stateHash: string }
@@ -14,7 +15,62 @@ export type LoopEvent =
   | { type: 'action-start'; step: number; action: Action }
   | { type: 'action-end'; step: number; action: Action | null; outcome: Outcome; physicsSteps: number; stateHash: string }
   | { type: 'reward'; step: number; reward: number; total: number }
-  | { type: 'episode-end'; result: EpisodeResult };
+  | { type: 'episode-end'; result: EpisodeResult }
+  /** Memories written after step `step` (0: at reset; the episode's outcome comes with step = result.steps) and the
+   *  older records they replaced. Only with a `memory`, and only when something was written or replaced. */
+  | { type: 'memory-write'; step: number; records: MemoryWriteView[]; superseded: string[] }
+  /** The memories handed to the planner for step `step`, most relevant first (emitted before its decision). */
+  | { type: 'memory-recall'; step: number; memories: MemoryRecallView[] };
+
+/** A written memory as events show it (JSON- and structured-clone-safe: no embedding). */
+export interface MemoryWriteView {
+  id: string;
+  kind: MemoryKind;
+  text: string;
+  importance: number;
+}
+
+/** A recalled memory as events show it: `text` is what the planner got. */
+export interface MemoryRecallView {
+  id: string;
+  text: string;
+  score: number;
+}
+
+/** What one call wrote: new records, and the ids of older records they replaced (deleted). */
+export interface MemoryWrites {
+  records: MemoryWriteView[];
+  superseded: string[];
+}
+
+export interface MemoryRecallRequest {
+  step: number;
+  instruction: string;
+  observation: Observation;
+  /** The history handed to the planner. */
+  history: readonly HistoryEntry[];
+  /** Simulated seconds since the episode's world began (physics steps x physics dt). */
+  simTime: number;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * The long-term memory as the loop uses it (agent/memory/AgentMemory implements it). Every call gets the simulated
+ * time of the episode's world (never the wall clock); a memory that spans episodes keeps its own running clock.
+ */
+export interface LoopMemory {
+  /** After reset, before anything else of the episode. */
+  episodeStart(info: { seed: number; family: string; instruction: string; simTime: number }): MaybePromise<void>;
+  /** After each observation (step 0 is the one at reset). */
+  observe(step: number, observation: Observation, simTime: number): MaybePromise<MemoryWrites>;
+  /** Before each decision: the memories for PlannerContext.memories (`texts`) and what they came from. */
+  recall(request: MemoryRecallRequest): MaybePromise<{ texts: string[]; records: MemoryRecallView[] }>;
+  /** After each step, with the observation that followed it (action null: the output had no usable action). */
+  outcome(step: number, action: Action | null, outcome: Outcome, observation: Observation, simTime: number): MaybePromise<MemoryWrites>;
+  /** At the end (also when aborted), before `episode-end` is emitted. */
+  episodeEnd(result: EpisodeResult, simTime: number): MaybePromise<MemoryWrites>;
+}
 
 export interface EpisodeResult {
   seed: number;
@@ -44,6 +100,9 @@ export interface RunOptions {
   /** Milliseconds, for decision latency only (never for the simulation); defaults to a clock that reads 0. */
   clock?: () => number;
   onEvent?: (event: LoopEvent) => void;
+  /** Long-term memory: written as the episode goes and recalled for every decision. Without one the planner gets
+   *  no memories and no memory events are emitted (the episode is otherwise the same either way). */
+  memory?: LoopMemory;
 }
 
 /** Entity ids an action names. */
@@ -69,9 +128,21 @@ export function actionEntities(action: Action): string[] {
   }
 }
 
+/** Copies of what a memory reports, so that events hold plain data whatever the implementation returns. */
+function writeEvent(step: number, writes: MemoryWrites): LoopEvent | null {
+  if (writes.records.length === 0 && writes.superseded.length === 0) return null;
+  const records = writes.records.map(({ id, kind, text, importance }) => ({ id, kind, text, importance }));
+  return { type: 'memory-write', step, records, superseded: [...writes.superseded] };
+}
+
 export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
-  const { env, planner, seed } = options;
+  const { env, planner, seed, memory } = options;
   const emit = options.onEvent ?? (() => undefined);
+  const simTime = (): number => env.world.physicsSteps * env.world.physicsDt;
+  const remember = (step: number, writes: MemoryWrites): void => {
+    const event = writeEvent(step, writes);
+    if (event) emit(event);
+  };
   const clock = options.clock ?? (() => 0);
   const historyLength = options.historyLength ?? Number.POSITIVE_INFINITY;
   const reset: ResetResult = env.reset({ seed });
@@ -79,6 +150,10 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
   emit({ type: 'episode-start', seed, family: reset.info.family, instruction: reset.info.instruction, planner: planner.name, stateHash: reset.info.stateHash });
   let observation = reset.obs;
   emit({ type: 'observation', step: 0, observation });
+  if (memory) {
+    await memory.episodeStart({ seed, family: reset.info.family, instruction: reset.info.instruction, simTime: simTime() });
+    remember(0, await memory.observe(0, observation, simTime()));
+  }
   const history: HistoryEntry[] = [];
   const failures: Partial<Record<FailureReason, number>> = {};
   const latencies: number[] = [];
@@ -93,10 +168,17 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
       break;
     }
     const step = env.stepCount + 1;
+    const shownHistory = history.slice(-historyLength);
+    let memories: string[] = [];
+    if (memory) {
+      const recalled = await memory.recall({ step, instruction: observation.instruction, observation, history: shownHistory, simTime: simTime() });
+      memories = [...recalled.texts];
+      emit({ type: 'memory-recall', step, memories: recalled.records.map(({ id, text, score }) => ({ id, text, score })) });
+    }
     const started = clock();
     // The instruction as the agent sees it now: a scripted scenario may change it mid-episode.
     const decision = await planner.decide(
-      { instruction: observation.instruction, observation, history: history.slice(-historyLength), memories: [] },
+      { instruction: observation.instruction, observation, history: shownHistory, memories },
       { signal: options.signal },
     );
     const latencyMs = clock() - started;
@@ -125,6 +207,12 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
     history.push({ step, action: action ? formatAction(action) : null, outcome });
     observation = result.obs;
     emit({ type: 'observation', step, observation });
+    if (memory) {
+      const t = simTime();
+      const acted = await memory.outcome(step, action, outcome, observation, t);
+      const seen = await memory.observe(step, observation, t);
+      remember(step, { records: [...acted.records, ...seen.records], superseded: [...acted.superseded, ...seen.superseded] });
+    }
     last = result;
   }
 
@@ -160,6 +248,7 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
     stateHash: env.stateHash(),
     metrics,
   };
+  if (memory) remember(result.steps, await memory.episodeEnd(result, simTime()));
   emit({ type: 'episode-end', result });
   return result;
 }

@@ -1,8 +1,8 @@
 // Reading what survives of a damaged recording: stream the file from its start through McapStreamReader (chunk CRCs
 // checked) and keep every record up to the first one that is cut off or damaged. Used when the indexed reader
 // cannot open a file (killed writer: no summary or footer; damaged summary). The surviving messages are held in
-// memory (they are what is left of one episode).
-import type { FileHandle } from 'node:fs/promises';
+// memory (they are what is left of one episode). Reads through an IReadable (a file, or bytes in memory): no Node
+// built-ins, so that the browser can read recordings too.
 import { McapStreamReader, type McapTypes } from '@mcap/core';
 
 export interface PrefixMessage {
@@ -39,7 +39,7 @@ export function mcapMessage(e: unknown): string {
   return text.replace(/\s*\[(library=[^\]]*|no header)\]$/, '');
 }
 
-export async function scanPrefix(handle: FileHandle, size: number, decompressHandlers: McapTypes.DecompressHandlers): Promise<PrefixScan> {
+export async function scanPrefix(readable: McapTypes.IReadable, size: number, decompressHandlers: McapTypes.DecompressHandlers): Promise<PrefixScan> {
   const scan: PrefixScan = {
     header: false,
     metadata: new Map(),
@@ -56,14 +56,13 @@ export async function scanPrefix(handle: FileHandle, size: number, decompressHan
   let appended = 0;
   /** Where the chunk being read starts, for naming a damaged one. */
   let chunkAt: number | null = null;
-  const buffer = new Uint8Array(READ_SIZE);
   try {
     while (!reader.done()) {
       if (appended < size) {
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_SIZE, size - appended), appended);
-        if (bytesRead === 0) break;
-        reader.append(buffer.slice(0, bytesRead));
-        appended += bytesRead;
+        const part = await readable.read(BigInt(appended), BigInt(Math.min(READ_SIZE, size - appended)));
+        if (part.byteLength === 0) break;
+        reader.append(part);
+        appended += part.byteLength;
       }
       for (;;) {
         const before = appended - reader.bytesRemaining();

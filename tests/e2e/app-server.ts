@@ -1,0 +1,113 @@
+// The built app served for the end-to-end tests: `vite build` of web/ (as `npm start` does) into a temporary
+// folder, served by vite's preview server on 127.0.0.1 (WebGPU needs a secure context: http://127.0.0.1 is one).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, preview, type PreviewServer } from 'vite';
+import type { Page } from 'playwright-core';
+
+const CONFIG = join(import.meta.dirname, '..', '..', 'web', 'vite.config.ts');
+
+export interface AppServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serveApp(): Promise<AppServer> {
+  const outDir = mkdtempSync(join(tmpdir(), 'umwelt-app-'));
+  await build({ configFile: CONFIG, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  const server: PreviewServer = await preview({ configFile: CONFIG, logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+  const url = server.resolvedUrls?.local[0];
+  if (url === undefined) throw new Error('the preview server has no local URL');
+  return {
+    url,
+    close: async () => {
+      await server.close();
+      rmSync(outDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What the page tells about itself, read from its DOM (through the open shadow roots). */
+export interface AppState {
+  status: string;
+  engine: string;
+  engineLine: string;
+  instruction: string;
+  outcome: string;
+  steps: { thought: string; action: string; outcome: string }[];
+}
+
+export function readApp(page: Page): Promise<AppState> {
+  return page.evaluate(() => {
+    const app = document.querySelector<HTMLElement>('umwelt-app');
+    const root = app?.shadowRoot;
+    const log = root?.querySelector('umwelt-thought-log')?.shadowRoot;
+    const metrics = root?.querySelector('umwelt-metrics')?.shadowRoot;
+    return {
+      status: app?.dataset['status'] ?? '',
+      engine: app?.dataset['engine'] ?? '',
+      engineLine: root?.querySelector('[data-engine-line]')?.textContent?.trim() ?? '',
+      instruction: root?.querySelector('[data-instruction]')?.textContent?.trim() ?? '',
+      outcome: metrics?.querySelector('[data-metric="outcome"]')?.textContent?.trim() ?? '',
+      steps: [...(log?.querySelectorAll('li') ?? [])].map((li) => ({
+        thought: li.querySelector('.thought')?.textContent?.trim() ?? '',
+        action: li.querySelector('.action')?.textContent?.trim() ?? '',
+        outcome: li.querySelector('.ok, .fail')?.textContent?.trim() ?? '',
+      })),
+    };
+  });
+}
+
+/** Polls the page until `done` holds of its state (or the time is up: then the last state is in the error). */
+export async function waitForApp(page: Page, done: (s: AppState) => boolean, timeoutMs: number): Promise<AppState> {
+  const until = Date.now() + timeoutMs;
+  let state = await readApp(page);
+  while (!done(state)) {
+    if (Date.now() > until) throw new Error(`the app did not get there in ${timeoutMs} ms; last state: ${JSON.stringify(state)}`);
+    await page.waitForTimeout(250);
+    state = await readApp(page);
+  }
+  return state;
+}
+
+/**
+ * Collects long main-thread tasks (PerformanceObserver 'longtask', over 50 ms) from the page's first moment, each
+ * with the app's status when it was seen: the tests count those during an episode.
+ */
+export async function watchLongTasks(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const seen: { start: number; duration: number; status: string }[] = [];
+    Object.assign(window, { __longTasks: seen });
+    new PerformanceObserver((list) => {
+      const status = document.querySelector<HTMLElement>('umwelt-app')?.dataset['status'] ?? '';
+      for (const e of list.getEntries()) seen.push({ start: e.startTime, duration: e.duration, status });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+export function longTasks(page: Page): Promise<{ start: number; duration: number; status: string }[]> {
+  return page.evaluate(() => (window as unknown as { __longTasks: { start: number; duration: number; status: string }[] }).__longTasks);
+}
+
+/** Variance of the grey levels of a PNG, decoded by the page itself (a blank or single-colour image gives ~0). */
+export function pngVariance(page: Page, png: Buffer): Promise<number> {
+  return page.evaluate(async (base64) => {
+    const image = await createImageBitmap(await (await fetch(`data:image/png;base64,${base64}`)).blob());
+    const canvas = new OffscreenCanvas(image.width, image.height);
+    const ctx = canvas.getContext('2d');
+    if (ctx === null) throw new Error('no 2d context');
+    ctx.drawImage(image, 0, 0);
+    const { data } = ctx.getImageData(0, 0, image.width, image.height);
+    let sum = 0;
+    let sq = 0;
+    const n = data.length / 4;
+    for (let i = 0; i < data.length; i += 4) {
+      const g = (data[i]! + data[i + 1]! + data[i + 2]!) / 3;
+      sum += g;
+      sq += g * g;
+    }
+    const mean = sum / n;
+    return sq / n - mean * mean;
+  }, png.toString('base64'));
+}

@@ -1,0 +1,85 @@
+// The browser app end to end, in Debian's Chromium (headless, --enable-unsafe-webgpu: SwiftShader's WebGPU
+// adapter and WebGL on a machine without a GPU), on the app as `npm start` builds it.
+//   - The default page runs an episode of the default scene with the shipped language-model planner, to success,
+//     showing the thoughts; no console errors; no main-thread task over 50 ms while the episode runs; a
+//     screenshot taken while it runs is saved (test-results/e2e/) and is not blank.
+//   - With ?engine=webgpu the planner runs in its worker on the WebGPU engine (the page says which adapter).
+// Chromium comes from `npm test`'s pretest (scripts/ensure-chromium.sh); missing and not installable, this is skipped.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium } from '../fixtures/chromium.ts';
+import { longTasks, pngVariance, readApp, serveApp, waitForApp, watchLongTasks, type AppServer } from './app-server.ts';
+
+const available = chromiumAvailable('e2e app');
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-results', 'e2e');
+const EPISODE_MS = 150_000;
+
+/** A page that records console errors and uncaught exceptions. */
+async function openPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors: string[] = [];
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await watchLongTasks(page);
+  return { page, errors };
+}
+
+describe.skipIf(!available)('the browser app', () => {
+  let server: AppServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    server = await serveApp();
+    browser = await launchChromium({ webgpu: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('runs the default episode with the language model to success, smoothly', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(server.url);
+    const running = await waitForApp(page, (s) => s.status === 'running' && s.steps.length >= 1, EPISODE_MS);
+    expect(running.instruction).toMatch(/\w+/);
+    const shot = await page.screenshot();
+    writeFileSync(join(ARTIFACTS, 'episode-running.png'), shot);
+    const variance = await pngVariance(page, shot);
+    // A blank page, or a canvas that drew nothing, is one colour: variance ~0. The drawn house is far above 100.
+    expect(variance).toBeGreaterThan(100);
+
+    const done = await waitForApp(page, (s) => s.status === 'done' || s.status === 'error', EPISODE_MS);
+    expect(done.status).toBe('done');
+    expect(done.outcome).toBe('Success');
+    expect(done.steps.length).toBeGreaterThanOrEqual(1);
+    for (const step of done.steps) {
+      expect(step.thought.length).toBeGreaterThan(0);
+      expect(step.action).toMatch(/^[a-z]+\(/);
+    }
+    expect(done.engineLine).toMatch(/language model .* in a worker on/);
+    const during = (await longTasks(page)).filter((t) => t.status === 'running' || t.status === 'paused');
+    expect(during, JSON.stringify(during)).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, EPISODE_MS * 2);
+
+  it('runs the planner in its worker on the WebGPU engine when asked (SwiftShader here)', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${server.url}?engine=webgpu&speed=max`);
+    const done = await waitForApp(page, (s) => s.status === 'done' || s.status === 'error', EPISODE_MS);
+    expect(done.status).toBe('done');
+    expect(done.engine).toBe('webgpu');
+    expect(done.engineLine).toMatch(/on WebGPU \(.*swiftshader.*\)/i);
+    expect(done.outcome).toBe('Success');
+    expect(errors).toEqual([]);
+    const state = await readApp(page);
+    expect(state.steps.length).toBe(done.steps.length);
+    await page.close();
+  }, EPISODE_MS * 2);
+});

@@ -1,0 +1,163 @@
+// <umwelt-app>: the page. A picker for the episode, the 3D view, the controls, the instruction and the agent's
+// thoughts, live metrics, and which engine the planner runs on. The URL sets the first episode
+// (?family=&seed=&planner=&engine=&speed=, ?autostart=0 to wait for Start); by default it starts at once.
+import { css, html, LitElement, type PropertyValues } from 'lit';
+import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
+import { EpisodeController, type EpisodeView } from '../controllers/episode-controller.ts';
+import type { ControlAction } from '../elements/episode-controls.ts';
+import type { EpisodeChoice } from '../elements/episode-picker.ts';
+import type { SceneViewport } from '../elements/scene-viewport.ts';
+import { APP_ENGINES, APP_PLANNERS, type AppEngine, type AppPlanner } from '../protocol.ts';
+import { assertNever } from '../../sim/types.ts';
+import '../elements/episode-controls.ts';
+import '../elements/episode-picker.ts';
+import '../elements/keyboard-input.ts';
+import '../elements/metrics-panel.ts';
+import '../elements/scene-viewport.ts';
+import '../elements/thought-log.ts';
+
+export const DEFAULT_CHOICE: EpisodeChoice = { family: 'goto', seed: 1_000_000, planner: 'lm', engine: 'auto' };
+export const DEFAULT_MAX_STEPS = 40;
+
+function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
+  return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+/** The first episode, from the page's URL. */
+export function choiceFromUrl(params: URLSearchParams): { choice: EpisodeChoice; speed: number; autostart: boolean } {
+  const seed = Number(params.get('seed'));
+  const speedText = params.get('speed');
+  const speed = speedText === 'max' ? Number.POSITIVE_INFINITY : Number(speedText);
+  return {
+    choice: {
+      family: pick<FamilyName>(params.get('family'), FAMILY_NAMES, DEFAULT_CHOICE.family),
+      seed: params.has('seed') && Number.isSafeInteger(seed) && seed >= 0 ? seed : DEFAULT_CHOICE.seed,
+      planner: pick<AppPlanner>(params.get('planner'), APP_PLANNERS, DEFAULT_CHOICE.planner),
+      engine: pick<AppEngine>(params.get('engine'), APP_ENGINES, DEFAULT_CHOICE.engine),
+    },
+    speed: speedText !== null && speed > 0 ? speed : 4,
+    autostart: params.get('autostart') !== '0',
+  };
+}
+
+export class UmweltApp extends LitElement {
+  static override styles = css`
+    :host { display: grid; grid-template-rows: auto 1fr; height: 100vh; font-family: system-ui, sans-serif; color: #1d2733; background: #f6f7f9; }
+    header { display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: end; padding: 8px 16px; border-bottom: 1px solid #d5dae0; background: white; }
+    h1 { font-size: 1.2rem; margin: 0; }
+    main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(18rem, 2fr); gap: 12px; padding: 12px 16px; min-height: 0; }
+    umwelt-viewport { min-height: 320px; }
+    aside { display: flex; flex-direction: column; gap: 10px; min-height: 0; }
+    section { background: white; border: 1px solid #d5dae0; border-radius: 6px; padding: 8px 10px; }
+    section h2 { font-size: 0.85rem; text-transform: uppercase; letter-spacing: 0.04em; color: #5b6572; margin: 0 0 6px; }
+    .instruction { font-size: 1.05rem; font-weight: 600; }
+    .status { font-size: 0.85rem; color: #4a5563; }
+    .error { color: #a3271f; }
+    .log { flex: 1; min-height: 10rem; display: flex; flex-direction: column; }
+    umwelt-thought-log { flex: 1; min-height: 0; }
+    @media (max-width: 800px) {
+      :host { height: auto; }
+      main { grid-template-columns: 1fr; }
+      umwelt-viewport { height: 60vw; }
+    }
+  `;
+
+  readonly episode: EpisodeController;
+  private choice: EpisodeChoice;
+  private readonly autostart: boolean;
+
+  constructor() {
+    super();
+    const { choice, speed, autostart } = choiceFromUrl(new URLSearchParams(location.search));
+    this.choice = choice;
+    this.autostart = autostart;
+    const modelUrl = new URL('planner/planner.safetensors', document.baseURI).href;
+    this.episode = new EpisodeController(this, modelUrl, (e) => this.showScene(e));
+    this.episode.speed = speed;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.autostart) void this.updateComplete.then(() => this.start(this.choice));
+  }
+
+  private async showScene(episode: EpisodeView): Promise<void> {
+    await this.updateComplete;
+    await this.renderRoot.querySelector<SceneViewport>('umwelt-viewport')?.show(episode);
+  }
+
+  start(choice: EpisodeChoice): void {
+    this.choice = choice;
+    void this.episode.start({ family: choice.family, seed: choice.seed, planner: choice.planner, maxSteps: DEFAULT_MAX_STEPS }, choice.engine);
+  }
+
+  private control(action: ControlAction): void {
+    switch (action) {
+      case 'pause':
+        this.episode.pause();
+        break;
+      case 'resume':
+        this.episode.resume();
+        break;
+      case 'step':
+        this.episode.step();
+        break;
+      case 'stop':
+        this.episode.stop();
+        this.requestUpdate();
+        break;
+      default:
+        assertNever(action, 'control');
+    }
+  }
+
+  private engineLine() {
+    const e = this.episode;
+    if (this.choice.planner !== 'lm') return html`Planner: ${this.choice.planner} (in the world worker${this.choice.planner === 'keyboard' ? ', answered from this page' : ''})`;
+    const p = e.planner;
+    if (p === null) return html`Planner: loading the language model…`;
+    const where = p.engine === 'webgpu' ? `WebGPU (${p.adapter ?? 'unknown adapter'})` : 'the CPU engine (WebAssembly)';
+    return html`Planner: language model (${(p.parameters / 1e6).toFixed(2)}M parameters) in a worker on ${where}${p.note ? html` — <span title=${p.note}>${p.note}</span>` : null}`;
+  }
+
+  private renderStarted = 0;
+
+  protected override update(changed: PropertyValues<this>): void {
+    this.renderStarted = performance.now();
+    super.update(changed);
+  }
+
+  protected override updated(): void {
+    performance.measure('umwelt:app-update', { start: this.renderStarted });
+  }
+
+  override render() {
+    const e = this.episode;
+    this.dataset['status'] = e.status;
+    this.dataset['engine'] = e.planner?.engine ?? '';
+    return html`
+      <header>
+        <h1>Umwelt</h1>
+        <umwelt-picker .choice=${this.choice} ?busy=${e.status === 'loading'} @start=${(ev: CustomEvent<EpisodeChoice>) => this.start(ev.detail)}></umwelt-picker>
+      </header>
+      <main>
+        <umwelt-viewport></umwelt-viewport>
+        <aside>
+          <section aria-label="Instruction">
+            <h2>Instruction</h2>
+            <div class="instruction" data-instruction>${e.instruction || '—'}</div>
+            <div class="status" data-engine-line>${this.engineLine()}</div>
+            <div class="status" role="status">Status: <span data-status>${e.status}</span>${e.error ? html` — <span class="error">${e.error}</span>` : null}</div>
+          </section>
+          <umwelt-controls .status=${e.status} .speed=${e.speed}
+            @control=${(ev: CustomEvent<ControlAction>) => this.control(ev.detail)}
+            @speed=${(ev: CustomEvent<number>) => e.setSpeed(ev.detail)}></umwelt-controls>
+          ${this.choice.planner === 'keyboard' ? html`<umwelt-keyboard .context=${e.keyboard.waiting} @act=${(ev: CustomEvent<string>) => e.keyboard.submit(ev.detail)}></umwelt-keyboard>` : null}
+          <section aria-label="Metrics"><h2>Metrics</h2><umwelt-metrics .steps=${e.steps} .result=${e.result} .reward=${e.reward} .maxSteps=${DEFAULT_MAX_STEPS}></umwelt-metrics></section>
+          <section class="log" aria-label="Thoughts"><h2>Thoughts</h2><umwelt-thought-log .steps=${e.steps}></umwelt-thought-log></section>
+        </aside>
+      </main>
+    `;
+  }
+}
+customElements.define('umwelt-app', UmweltApp);

@@ -1,0 +1,291 @@
+// The episode's behaviour for the app element: the planner worker (loaded once), a world worker per episode, the
+// sink the world worker reports to, the gate that pauses or single-steps the agent, and the state the elements
+// draw (steps with their thoughts and outcomes, metrics, the planner's engine).
+import * as Comlink from 'comlink';
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { EpisodeResult, LoopEvent, MemoryRecallView, MemoryWriteView } from '../../agent/loop.ts';
+import { formatAction } from '../../agent/grammar.ts';
+import { assertNever, type Outcome } from '../../sim/types.ts';
+import type { AppEngine, EpisodeRequest, EpisodeSink, PlannerStatus, PlannerWorkerApi, SceneStart, WorldApi } from '../protocol.ts';
+import { FramePlayer } from '../view/frame-player.ts';
+import { SceneView } from '../view/scene-view.ts';
+import { KeyboardPlanner } from './keyboard-planner.ts';
+
+export type EpisodeStatus = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'error';
+
+export interface StepRow {
+  step: number;
+  thought: string;
+  action: string | null;
+  /** Set when the action has ended. */
+  outcome: Outcome | null;
+  latencyMs: number;
+  tokens: number;
+}
+
+export interface EpisodeView {
+  view: SceneView;
+  player: FramePlayer;
+}
+
+function outcomeText(outcome: Outcome): string {
+  return outcome.ok ? (outcome.detail ?? 'ok') : `${outcome.reason}: ${outcome.detail}`;
+}
+export { outcomeText };
+
+export class EpisodeController implements ReactiveController {
+  status: EpisodeStatus = 'idle';
+  request: EpisodeRequest | null = null;
+  instruction = '';
+  steps: StepRow[] = [];
+  result: EpisodeResult | null = null;
+  reward = 0;
+  error: string | null = null;
+  planner: PlannerStatus | null = null;
+  plannerEngine: AppEngine = 'auto';
+  speed = 4;
+  readonly keyboard: KeyboardPlanner;
+  /** The scene being shown, for the viewport. */
+  episode: EpisodeView | null = null;
+  /** Every loop event of the episode, in order. */
+  events: LoopEvent[] = [];
+  /** Memories written during the episode, with the step after which they were written. */
+  memoryWrites: { step: number; record: MemoryWriteView }[] = [];
+  /** Memories handed to the planner, per decision. */
+  memoryRecalls: { step: number; memories: MemoryRecallView[] }[] = [];
+
+  private plannerWorker: Worker | null = null;
+  private plannerApi: Comlink.Remote<PlannerWorkerApi> | null = null;
+  private plannerLoading: Promise<PlannerStatus> | null = null;
+  private worldWorker: Worker | null = null;
+  private stepTokens = 0;
+  private release: (() => void) | null = null;
+  private generation = 0;
+  private sceneReady: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly modelUrl: string,
+    private readonly onScene: (episode: EpisodeView) => Promise<void>,
+  ) {
+    host.addController(this);
+    this.keyboard = new KeyboardPlanner(() => host.requestUpdate());
+  }
+
+  hostConnected(): void {}
+
+  hostDisconnected(): void {
+    this.stop();
+    this.plannerApi?.[Comlink.releaseProxy]();
+    this.plannerWorker?.terminate();
+    this.plannerWorker = null;
+    this.plannerApi = null;
+  }
+
+  /** Loads the language-model planner in its worker (once per engine choice). */
+  loadPlanner(engine: AppEngine): Promise<PlannerStatus> {
+    if (this.plannerLoading !== null && this.plannerEngine === engine) return this.plannerLoading;
+    this.plannerApi?.[Comlink.releaseProxy]();
+    this.plannerWorker?.terminate();
+    this.plannerEngine = engine;
+    this.plannerWorker = new Worker(new URL('../workers/planner.worker.ts', import.meta.url), { type: 'module', name: 'planner' });
+    this.plannerApi = Comlink.wrap<PlannerWorkerApi>(this.plannerWorker);
+    const loading = this.plannerApi.load({ modelUrl: this.modelUrl, engine });
+    this.plannerLoading = loading;
+    loading.then(
+      (status) => {
+        this.planner = status;
+        this.host.requestUpdate();
+      },
+      () => {
+        if (this.plannerLoading === loading) this.plannerLoading = null;
+      },
+    );
+    return loading;
+  }
+
+  async start(request: EpisodeRequest, engine: AppEngine): Promise<void> {
+    this.stop();
+    const generation = ++this.generation;
+    this.request = request;
+    this.status = 'loading';
+    this.steps = [];
+    this.events = [];
+    this.memoryWrites = [];
+    this.memoryRecalls = [];
+    this.result = null;
+    this.reward = 0;
+    this.error = null;
+    this.instruction = '';
+    this.host.requestUpdate();
+    try {
+      let port: MessagePort | undefined;
+      if (request.planner === 'lm') {
+        await this.loadPlanner(engine);
+        const channel = new MessageChannel();
+        await this.plannerApi!.connect(Comlink.transfer(channel.port1, [channel.port1]));
+        port = channel.port2;
+      } else if (request.planner === 'keyboard') {
+        port = this.keyboard.port();
+      }
+      if (generation !== this.generation) return;
+      this.worldWorker = new Worker(new URL('../workers/world.worker.ts', import.meta.url), { type: 'module', name: 'world' });
+      const world = Comlink.wrap<WorldApi>(this.worldWorker);
+      // The status turns 'running' once the scene is built and drawn (sink.scene): building and the first draw
+      // are loading work, and the first decision waits for them.
+      const sink = Comlink.proxy(this.sink(generation));
+      const result = port === undefined ? await world.run(request, sink) : await world.run(request, sink, Comlink.transfer(port, [port]));
+      if (generation !== this.generation) return;
+      this.result = result;
+      // The last action's frames may still be playing: the episode is done when they have been shown.
+      await this.episode?.player.drained();
+      if (generation !== this.generation) return;
+      this.status = 'done';
+    } catch (e) {
+      if (generation !== this.generation) return;
+      this.fail(e);
+    }
+    this.host.requestUpdate();
+  }
+
+  private fail(e: unknown): void {
+    this.status = 'error';
+    this.error = e instanceof Error ? e.message : String(e);
+    console.error(`episode failed: ${this.error}`);
+    this.host.requestUpdate();
+  }
+
+  /** Stops the episode at once (its world worker is terminated). */
+  stop(): void {
+    this.generation++;
+    this.worldWorker?.terminate();
+    this.worldWorker = null;
+    this.episode?.player.clear();
+    this.release?.();
+    this.release = null;
+    if (this.status === 'running' || this.status === 'paused' || this.status === 'loading') this.status = 'idle';
+  }
+
+  pause(): void {
+    if (this.status === 'running') this.status = 'paused';
+    this.host.requestUpdate();
+  }
+
+  resume(): void {
+    if (this.status === 'paused') this.status = 'running';
+    this.open();
+    this.host.requestUpdate();
+  }
+
+  /** Lets exactly one more decision through, then pauses. */
+  step(): void {
+    if (this.status === 'running') this.status = 'paused';
+    this.stepTokens++;
+    this.open();
+    this.host.requestUpdate();
+  }
+
+  setSpeed(speed: number): void {
+    this.speed = speed;
+    if (this.episode) this.episode.player.speed = speed;
+    this.host.requestUpdate();
+  }
+
+  private open(): void {
+    const release = this.release;
+    this.release = null;
+    release?.();
+  }
+
+  private sink(generation: number): EpisodeSink {
+    const live = (): boolean => generation === this.generation;
+    return {
+      scene: (start: SceneStart) => {
+        if (!live()) return;
+        const started = performance.now();
+        let view: SceneView;
+        try {
+          view = new SceneView(start.description, start.layout);
+          view.show(start.frame);
+        } catch (e) {
+          this.fail(e);
+          this.stop();
+          return;
+        }
+        performance.measure('umwelt:scene', { start: started });
+        const player = new FramePlayer(view.stride, start.controlDt, (frame, offset) => view.show(frame, offset));
+        player.speed = this.speed;
+        this.episode = { view, player };
+        this.sceneReady = this.onScene(this.episode).then(() => {
+          if (live() && this.status === 'loading') this.status = 'running';
+          this.host.requestUpdate();
+        });
+        this.host.requestUpdate();
+      },
+      event: (event: LoopEvent) => {
+        if (!live()) return;
+        this.apply(event);
+        this.host.requestUpdate();
+      },
+      frames: (_step: number, frames: Float32Array, count: number) => {
+        if (live()) this.episode?.player.push(frames, count);
+      },
+      gate: async () => {
+        await this.sceneReady;
+        await this.episode?.player.drained();
+        while (live()) {
+          if (this.status === 'running') return;
+          if (this.stepTokens > 0) {
+            this.stepTokens--;
+            return;
+          }
+          await new Promise<void>((resolve) => (this.release = resolve));
+        }
+      },
+    };
+  }
+
+  private apply(event: LoopEvent): void {
+    this.events.push(event);
+    switch (event.type) {
+      case 'episode-start':
+        this.instruction = event.instruction;
+        break;
+      case 'decision':
+        this.steps = [
+          ...this.steps,
+          {
+          step: event.step,
+          thought: event.decision.thought,
+          action: event.decision.action ? formatAction(event.decision.action) : null,
+          outcome: null,
+          latencyMs: event.latencyMs,
+          tokens: event.decision.stats.tokens ?? 0,
+          },
+        ];
+        break;
+      case 'action-end': {
+        // A new array (and row): the elements see a changed property and draw it.
+        this.steps = this.steps.map((r) => (r.step === event.step ? { ...r, outcome: event.outcome } : r));
+        break;
+      }
+      case 'reward':
+        this.reward = event.total;
+        break;
+      case 'observation':
+        this.instruction = event.observation.instruction;
+        break;
+      case 'memory-write':
+        this.memoryWrites = [...this.memoryWrites, ...event.records.map((record) => ({ step: event.step, record }))];
+        break;
+      case 'memory-recall':
+        this.memoryRecalls = [...this.memoryRecalls, { step: event.step, memories: event.memories }];
+        break;
+      case 'action-start':
+      case 'episode-end':
+        break;
+      default:
+        assertNever(event, 'loop event');
+    }
+  }
+}

@@ -1,0 +1,83 @@
+// <umwelt-metrics>: steps, reward, success, the planner's engine, and a chart of decision latency per step.
+import { CategoryScale, Chart, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import { css, html, LitElement, type PropertyValues } from 'lit';
+import type { EpisodeResult } from '../../agent/loop.ts';
+import type { StepRow } from '../controllers/episode-controller.ts';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Tooltip);
+
+export class MetricsPanel extends LitElement {
+  static override properties = { steps: { attribute: false }, result: { attribute: false }, reward: { type: Number }, maxSteps: { type: Number } };
+  declare steps: StepRow[];
+  declare result: EpisodeResult | null;
+  declare reward: number;
+  declare maxSteps: number;
+  private chart: Chart<'line', number[], number> | null = null;
+
+  static override styles = css`
+    :host { display: block; font-size: 0.9rem; }
+    dl { display: grid; grid-template-columns: repeat(auto-fit, minmax(7rem, 1fr)); gap: 4px 12px; margin: 0 0 8px; }
+    dt { color: #5b6572; font-size: 0.8rem; }
+    dd { margin: 0; font-variant-numeric: tabular-nums; font-weight: 600; }
+    .success { color: #1f7a3a; }
+    .failure { color: #a3271f; }
+    .chart { position: relative; height: 120px; }
+  `;
+
+  constructor() {
+    super();
+    this.steps = [];
+    this.result = null;
+    this.reward = 0;
+    this.maxSteps = 0;
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.chart?.destroy();
+    this.chart = null;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (!changed.has('steps')) return;
+    const started = performance.now();
+    this.drawChart();
+    performance.measure('umwelt:chart', { start: started });
+  }
+
+  private drawChart(): void {
+    const canvas = this.renderRoot.querySelector('canvas');
+    if (canvas === null) return;
+    if (this.chart === null) {
+      this.chart = new Chart(canvas, {
+        type: 'line',
+        data: { labels: [], datasets: [{ label: 'decision latency (ms)', data: [], borderColor: '#24527a', pointRadius: 2, borderWidth: 1.5 }] },
+        options: {
+          animation: false,
+          responsive: true,
+          maintainAspectRatio: false,
+          scales: { x: { title: { display: true, text: 'step' } }, y: { beginAtZero: true, title: { display: true, text: 'ms' } } },
+        },
+      });
+    }
+    this.chart.data.labels = this.steps.map((s) => s.step);
+    this.chart.data.datasets[0]!.data = this.steps.map((s) => s.latencyMs);
+    this.chart.update('none');
+  }
+
+  override render() {
+    const latencies = this.steps.map((s) => s.latencyMs).sort((a, b) => a - b);
+    const median = latencies.length > 0 ? latencies[Math.floor((latencies.length - 1) / 2)]! : null;
+    const outcome = this.result === null ? 'running' : this.result.success ? 'success' : 'failure';
+    return html`
+      <dl>
+        <div><dt>Steps</dt><dd data-metric="steps">${this.steps.length}${this.maxSteps > 0 ? ` / ${this.maxSteps}` : ''}</dd></div>
+        <div><dt>Reward</dt><dd data-metric="reward">${this.reward.toFixed(2)}</dd></div>
+        <div><dt>Outcome</dt><dd data-metric="outcome" class=${outcome === 'running' ? '' : outcome}>${this.result === null ? '—' : this.result.success ? 'Success' : `Failed${this.result.failureReason ? `: ${this.result.failureReason}` : ''}`}</dd></div>
+        <div><dt>Latency p50</dt><dd data-metric="latency">${median === null ? '—' : `${median.toFixed(0)} ms`}</dd></div>
+      </dl>
+      <div class="chart"><canvas role="img" aria-label="Decision latency per step"></canvas></div>
+    `;
+  }
+}
+customElements.define('umwelt-metrics', MetricsPanel);

@@ -1,0 +1,100 @@
+// The world worker: the Env (cannon-es physics, the task) and the perceive-reason-act loop, off the page's thread,
+// so that a long action (a goto is hundreds of physics steps) never blocks drawing. It sends the page the scene at
+// reset, every loop event, and the poses of every control step; before each decision it waits on the page's gate
+// (pause, single step, playback catching up).
+import * as Comlink from 'comlink';
+import { runEpisode, type EpisodeResult } from '../../agent/loop.ts';
+import type { Planner } from '../../agent/planner.ts';
+import { OraclePlanner } from '../../agent/planners/oracle.ts';
+import { RandomPlanner } from '../../agent/planners/random.ts';
+import { familyEnv } from '../../scenes/env.ts';
+import type { Env } from '../../sim/env.ts';
+import { capturePoseFrame, poseFrameLayout, poseFrameLength } from '../../sim/pose-frame.ts';
+import { assertNever } from '../../sim/types.ts';
+import type { EpisodeRequest, EpisodeSink, WorldApi } from '../protocol.ts';
+import { GatedPlanner } from './gated-planner.ts';
+import { PortPlanner } from './port-planner.ts';
+
+function plannerFor(request: EpisodeRequest, env: Env, port: MessagePort | undefined): Planner {
+  switch (request.planner) {
+    case 'oracle':
+      return new OraclePlanner(env);
+    case 'random':
+      return new RandomPlanner();
+    case 'lm':
+    case 'keyboard':
+      if (port === undefined) throw new Error(`the ${request.planner} planner needs a planner port`);
+      return new PortPlanner(request.planner, port);
+    default:
+      return assertNever(request.planner, 'planner');
+  }
+}
+
+class World implements WorldApi {
+  private controller: AbortController | null = null;
+
+  async run(request: EpisodeRequest, sink: EpisodeSink, plannerPort?: MessagePort): Promise<EpisodeResult> {
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    const env = familyEnv(request.family, { maxSteps: request.maxSteps });
+    const inner = plannerFor(request, env, plannerPort);
+    const planner = new GatedPlanner(inner, (step) => sink.gate(step), () => env.stepCount + 1);
+    // Poses of the action under way, one frame per control step, sent when the action ends.
+    let frames: Float32Array[] = [];
+    let stride = 0;
+    env.onControlStep((e) => frames.push(capturePoseFrame(e.world, new Float32Array(stride))));
+    try {
+      return await runEpisode({
+        env,
+        planner,
+        seed: request.seed,
+        signal: controller.signal,
+        // Decision latency leaves out the time the page held the gate (paused, or drawing the last action).
+        clock: () => performance.now() - planner.heldMs,
+        onEvent: (event) => {
+          switch (event.type) {
+            case 'episode-start': {
+              stride = poseFrameLength(env.world);
+              sink.scene({
+                description: env.world.description,
+                layout: poseFrameLayout(env.world),
+                frame: capturePoseFrame(env.world),
+                physicsDt: env.world.physicsDt,
+                controlDt: env.config.controlDt,
+              });
+              break;
+            }
+            case 'action-end': {
+              const packed = new Float32Array(frames.length * stride);
+              frames.forEach((f, i) => packed.set(f, i * stride));
+              sink.frames(event.step, Comlink.transfer(packed, [packed.buffer]), frames.length);
+              frames = [];
+              break;
+            }
+            case 'observation':
+            case 'decision':
+            case 'action-start':
+            case 'reward':
+            case 'episode-end':
+            case 'memory-write':
+            case 'memory-recall':
+              break;
+            default:
+              assertNever(event, 'loop event');
+          }
+          sink.event(event);
+        },
+      });
+    } finally {
+      if (inner instanceof PortPlanner) inner.close();
+      if (this.controller === controller) this.controller = null;
+    }
+  }
+
+  abort(): void {
+    this.controller?.abort();
+  }
+}
+
+Comlink.expose(new World());
