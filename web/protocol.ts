@@ -12,11 +12,31 @@ export type AppPlanner = (typeof APP_PLANNERS)[number];
 export const APP_ENGINES = ['auto', 'cpu', 'webgpu'] as const;
 export type AppEngine = (typeof APP_ENGINES)[number];
 
+/**
+ * What the episode does with the long-term memory (kept in IndexedDB across episodes and reloads): nothing; write
+ * and recall memories for the panel while the planner's prompt gets none (the shipped planner was trained with an
+ * empty memory slot, and memories in its prompt change its decisions); or also hand the recalled ones to the planner.
+ */
+export const MEMORY_MODES = ['off', 'record', 'prompt'] as const;
+export type MemoryMode = (typeof MEMORY_MODES)[number];
+
 export interface EpisodeRequest {
   family: FamilyName;
   seed: number;
   planner: AppPlanner;
   maxSteps: number;
+  memory: MemoryMode;
+}
+
+/** A stored memory as the memory panel lists it. */
+export interface MemoryItem {
+  id: string;
+  kind: string;
+  text: string;
+  importance: number;
+  episode: string;
+  /** Relevance score, for search results. */
+  score?: number;
 }
 
 /** Sent once the world has reset: enough for the page to build its own view of the same scene. */
@@ -50,6 +70,12 @@ export interface WorldApi {
   run(request: EpisodeRequest, sink: EpisodeSink, plannerPort?: MessagePort): Promise<EpisodeResult>;
   /** Stops the running episode after the current step. */
   abort(): void;
+  /** Every stored memory, oldest first. */
+  memories(): Promise<MemoryItem[]>;
+  /** The k memories the retrieval scoring ranks first for a free-text query. */
+  searchMemories(query: string, k: number): Promise<MemoryItem[]>;
+  /** Deletes every memory; returns how many there were. */
+  clearMemories(): Promise<number>;
 }
 
 /** The planner's side, as a worker or the page exposes it. */

@@ -1,8 +1,8 @@
 // The built app served for the end-to-end tests: `vite build` of web/ (as `npm start` does) into a temporary
 // folder, served by vite's preview server on 127.0.0.1 (WebGPU needs a secure context: http://127.0.0.1 is one).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build, preview, type PreviewServer } from 'vite';
 import type { Page } from 'playwright-core';
 
@@ -13,9 +13,19 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-export async function serveApp(): Promise<AppServer> {
+export interface ServeOptions {
+  /** Files served next to the build: served path (relative to the app's root) -> file on this machine. */
+  extraFiles?: Record<string, string>;
+}
+
+export async function serveApp(options: ServeOptions = {}): Promise<AppServer> {
   const outDir = mkdtempSync(join(tmpdir(), 'umwelt-app-'));
   await build({ configFile: CONFIG, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  for (const [served, source] of Object.entries(options.extraFiles ?? {})) {
+    const target = join(outDir, served);
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(source, target);
+  }
   const server: PreviewServer = await preview({ configFile: CONFIG, logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
   const url = server.resolvedUrls?.local[0];
   if (url === undefined) throw new Error('the preview server has no local URL');
@@ -36,6 +46,7 @@ export interface AppState {
   instruction: string;
   outcome: string;
   steps: { thought: string; action: string; outcome: string }[];
+  memory: { stored: number; written: string[]; recalled: string[] };
 }
 
 export function readApp(page: Page): Promise<AppState> {
@@ -44,6 +55,7 @@ export function readApp(page: Page): Promise<AppState> {
     const root = app?.shadowRoot;
     const log = root?.querySelector('umwelt-thought-log')?.shadowRoot;
     const metrics = root?.querySelector('umwelt-metrics')?.shadowRoot;
+    const memory = root?.querySelector('umwelt-memory')?.shadowRoot;
     return {
       status: app?.dataset['status'] ?? '',
       engine: app?.dataset['engine'] ?? '',
@@ -55,6 +67,12 @@ export function readApp(page: Page): Promise<AppState> {
         action: li.querySelector('.action')?.textContent?.trim() ?? '',
         outcome: li.querySelector('.ok, .fail')?.textContent?.trim() ?? '',
       })),
+      memory: {
+        stored: Number.parseInt(memory?.querySelector('[data-stored-count]')?.textContent ?? '', 10),
+        // (No named helper functions in here: a bundler's keepNames wrapper would not exist in the page.)
+        written: [...(memory?.querySelectorAll('[data-written] li') ?? [])].map((li) => li.textContent?.trim() ?? ''),
+        recalled: [...(memory?.querySelectorAll('[data-recalled] li') ?? [])].map((li) => li.textContent?.trim() ?? ''),
+      },
     };
   });
 }
@@ -73,21 +91,34 @@ export async function waitForApp(page: Page, done: (s: AppState) => boolean, tim
 
 /**
  * Collects long main-thread tasks (PerformanceObserver 'longtask', over 50 ms) from the page's first moment, each
- * with the app's status when it was seen: the tests count those during an episode.
+ * with the app's status when the task STARTED: the observer reports tasks later, so the status changes are
+ * timestamped as they happen (a MutationObserver on the app's data-status) and looked up by the task's start.
  */
 export async function watchLongTasks(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    const seen: { start: number; duration: number; status: string }[] = [];
-    Object.assign(window, { __longTasks: seen });
+    const tasks: { start: number; duration: number }[] = [];
+    const statuses: { at: number; status: string }[] = [{ at: 0, status: '' }];
+    Object.assign(window, { __longTasks: tasks, __statuses: statuses });
     new PerformanceObserver((list) => {
-      const status = document.querySelector<HTMLElement>('umwelt-app')?.dataset['status'] ?? '';
-      for (const e of list.getEntries()) seen.push({ start: e.startTime, duration: e.duration, status });
+      for (const e of list.getEntries()) tasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
+    const watch = new MutationObserver(() => {
+      const status = document.querySelector<HTMLElement>('umwelt-app')?.dataset['status'] ?? '';
+      if (statuses[statuses.length - 1]?.status !== status) statuses.push({ at: performance.now(), status });
+    });
+    document.addEventListener('DOMContentLoaded', () => watch.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-status'] }));
   });
 }
 
 export function longTasks(page: Page): Promise<{ start: number; duration: number; status: string }[]> {
-  return page.evaluate(() => (window as unknown as { __longTasks: { start: number; duration: number; status: string }[] }).__longTasks);
+  return page.evaluate(() => {
+    const w = window as unknown as { __longTasks: { start: number; duration: number }[]; __statuses: { at: number; status: string }[] };
+    return w.__longTasks.map((t) => {
+      let status = '';
+      for (const s of w.__statuses) if (s.at <= t.start) status = s.status;
+      return { ...t, status };
+    });
+  });
 }
 
 /** Variance of the grey levels of a PNG, decoded by the page itself (a blank or single-colour image gives ~0). */

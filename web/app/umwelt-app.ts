@@ -7,16 +7,17 @@ import { EpisodeController, type EpisodeView } from '../controllers/episode-cont
 import type { ControlAction } from '../elements/episode-controls.ts';
 import type { EpisodeChoice } from '../elements/episode-picker.ts';
 import type { SceneViewport } from '../elements/scene-viewport.ts';
-import { APP_ENGINES, APP_PLANNERS, type AppEngine, type AppPlanner } from '../protocol.ts';
+import { APP_ENGINES, APP_PLANNERS, MEMORY_MODES, type AppEngine, type AppPlanner, type MemoryMode } from '../protocol.ts';
 import { assertNever } from '../../sim/types.ts';
 import '../elements/episode-controls.ts';
 import '../elements/episode-picker.ts';
 import '../elements/keyboard-input.ts';
+import '../elements/memory-panel.ts';
 import '../elements/metrics-panel.ts';
 import '../elements/scene-viewport.ts';
 import '../elements/thought-log.ts';
 
-export const DEFAULT_CHOICE: EpisodeChoice = { family: 'goto', seed: 1_000_000, planner: 'lm', engine: 'auto' };
+export const DEFAULT_CHOICE: EpisodeChoice = { family: 'goto', seed: 1_000_000, planner: 'lm', engine: 'auto', memory: 'record' };
 export const DEFAULT_MAX_STEPS = 40;
 
 function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
@@ -34,6 +35,7 @@ export function choiceFromUrl(params: URLSearchParams): { choice: EpisodeChoice;
       seed: params.has('seed') && Number.isSafeInteger(seed) && seed >= 0 ? seed : DEFAULT_CHOICE.seed,
       planner: pick<AppPlanner>(params.get('planner'), APP_PLANNERS, DEFAULT_CHOICE.planner),
       engine: pick<AppEngine>(params.get('engine'), APP_ENGINES, DEFAULT_CHOICE.engine),
+      memory: pick<MemoryMode>(params.get('memory'), MEMORY_MODES, DEFAULT_CHOICE.memory),
     },
     speed: speedText !== null && speed > 0 ? speed : 4,
     autostart: params.get('autostart') !== '0',
@@ -47,7 +49,7 @@ export class UmweltApp extends LitElement {
     h1 { font-size: 1.2rem; margin: 0; }
     main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(18rem, 2fr); gap: 12px; padding: 12px 16px; min-height: 0; }
     umwelt-viewport { min-height: 320px; }
-    aside { display: flex; flex-direction: column; gap: 10px; min-height: 0; }
+    aside { display: flex; flex-direction: column; gap: 10px; min-height: 0; overflow-y: auto; }
     section { background: white; border: 1px solid #d5dae0; border-radius: 6px; padding: 8px 10px; }
     section h2 { font-size: 0.85rem; text-transform: uppercase; letter-spacing: 0.04em; color: #5b6572; margin: 0 0 6px; }
     .instruction { font-size: 1.05rem; font-weight: 600; }
@@ -78,6 +80,7 @@ export class UmweltApp extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    void this.episode.refreshMemories();
     if (this.autostart) void this.updateComplete.then(() => this.start(this.choice));
   }
 
@@ -88,7 +91,7 @@ export class UmweltApp extends LitElement {
 
   start(choice: EpisodeChoice): void {
     this.choice = choice;
-    void this.episode.start({ family: choice.family, seed: choice.seed, planner: choice.planner, maxSteps: DEFAULT_MAX_STEPS }, choice.engine);
+    void this.episode.start({ family: choice.family, seed: choice.seed, planner: choice.planner, maxSteps: DEFAULT_MAX_STEPS, memory: choice.memory }, choice.engine);
   }
 
   private control(action: ControlAction): void {
@@ -138,6 +141,7 @@ export class UmweltApp extends LitElement {
     return html`
       <header>
         <h1>Umwelt</h1>
+        <a href="./replay.html" class="status">Replay a recording</a>
         <umwelt-picker .choice=${this.choice} ?busy=${e.status === 'loading'} @start=${(ev: CustomEvent<EpisodeChoice>) => this.start(ev.detail)}></umwelt-picker>
       </header>
       <main>
@@ -154,6 +158,11 @@ export class UmweltApp extends LitElement {
             @speed=${(ev: CustomEvent<number>) => e.setSpeed(ev.detail)}></umwelt-controls>
           ${this.choice.planner === 'keyboard' ? html`<umwelt-keyboard .context=${e.keyboard.waiting} @act=${(ev: CustomEvent<string>) => e.keyboard.submit(ev.detail)}></umwelt-keyboard>` : null}
           <section aria-label="Metrics"><h2>Metrics</h2><umwelt-metrics .steps=${e.steps} .result=${e.result} .reward=${e.reward} .maxSteps=${DEFAULT_MAX_STEPS}></umwelt-metrics></section>
+          <section aria-label="Memory"><h2>Memory</h2>
+            <umwelt-memory .written=${e.memoryWrites} .recalled=${e.memoryRecalls.at(-1) ?? null} .stored=${e.stored} .search=${e.search} .mode=${this.choice.memory}
+              @memory-search=${(ev: CustomEvent<string>) => void e.searchMemories(ev.detail)}
+              @memory-clear=${() => void e.clearMemories()}></umwelt-memory>
+          </section>
           <section class="log" aria-label="Thoughts"><h2>Thoughts</h2><umwelt-thought-log .steps=${e.steps}></umwelt-thought-log></section>
         </aside>
       </main>

@@ -6,7 +6,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { EpisodeResult, LoopEvent, MemoryRecallView, MemoryWriteView } from '../../agent/loop.ts';
 import { formatAction } from '../../agent/grammar.ts';
 import { assertNever, type Outcome } from '../../sim/types.ts';
-import type { AppEngine, EpisodeRequest, EpisodeSink, PlannerStatus, PlannerWorkerApi, SceneStart, WorldApi } from '../protocol.ts';
+import type { AppEngine, EpisodeRequest, EpisodeSink, MemoryItem, PlannerStatus, PlannerWorkerApi, SceneStart, WorldApi } from '../protocol.ts';
 import { FramePlayer } from '../view/frame-player.ts';
 import { SceneView } from '../view/scene-view.ts';
 import { KeyboardPlanner } from './keyboard-planner.ts';
@@ -47,8 +47,6 @@ export class EpisodeController implements ReactiveController {
   readonly keyboard: KeyboardPlanner;
   /** The scene being shown, for the viewport. */
   episode: EpisodeView | null = null;
-  /** Every loop event of the episode, in order. */
-  events: LoopEvent[] = [];
   /** Memories written during the episode, with the step after which they were written. */
   memoryWrites: { step: number; record: MemoryWriteView }[] = [];
   /** Memories handed to the planner, per decision. */
@@ -58,9 +56,15 @@ export class EpisodeController implements ReactiveController {
   private plannerApi: Comlink.Remote<PlannerWorkerApi> | null = null;
   private plannerLoading: Promise<PlannerStatus> | null = null;
   private worldWorker: Worker | null = null;
+  private worldApi: Comlink.Remote<WorldApi> | null = null;
+  /** Every stored memory (IndexedDB, through the world worker), refreshed after each episode and on demand. */
+  stored: MemoryItem[] = [];
+  /** The last memory search: its query and hits. */
+  search: { query: string; hits: MemoryItem[] } | null = null;
   private stepTokens = 0;
   private release: (() => void) | null = null;
   private generation = 0;
+  private redrawPending = false;
   private sceneReady: Promise<void> = Promise.resolve();
 
   constructor(
@@ -75,7 +79,7 @@ export class EpisodeController implements ReactiveController {
   hostConnected(): void {}
 
   hostDisconnected(): void {
-    this.stop();
+    this.dispose();
     this.plannerApi?.[Comlink.releaseProxy]();
     this.plannerWorker?.terminate();
     this.plannerWorker = null;
@@ -110,7 +114,6 @@ export class EpisodeController implements ReactiveController {
     this.request = request;
     this.status = 'loading';
     this.steps = [];
-    this.events = [];
     this.memoryWrites = [];
     this.memoryRecalls = [];
     this.result = null;
@@ -129,14 +132,14 @@ export class EpisodeController implements ReactiveController {
         port = this.keyboard.port();
       }
       if (generation !== this.generation) return;
-      this.worldWorker = new Worker(new URL('../workers/world.worker.ts', import.meta.url), { type: 'module', name: 'world' });
-      const world = Comlink.wrap<WorldApi>(this.worldWorker);
+      const world = this.world();
       // The status turns 'running' once the scene is built and drawn (sink.scene): building and the first draw
       // are loading work, and the first decision waits for them.
       const sink = Comlink.proxy(this.sink(generation));
       const result = port === undefined ? await world.run(request, sink) : await world.run(request, sink, Comlink.transfer(port, [port]));
       if (generation !== this.generation) return;
       this.result = result;
+      void this.refreshMemories();
       // The last action's frames may still be playing: the episode is done when they have been shown.
       await this.episode?.player.drained();
       if (generation !== this.generation) return;
@@ -155,15 +158,58 @@ export class EpisodeController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  /** Stops the episode at once (its world worker is terminated). */
+  /** The world worker, started when first needed and kept between episodes (it holds the memory). */
+  private world(): Comlink.Remote<WorldApi> {
+    if (this.worldApi === null || this.worldWorker === null) {
+      this.worldWorker = new Worker(new URL('../workers/world.worker.ts', import.meta.url), { type: 'module', name: 'world' });
+      this.worldApi = Comlink.wrap<WorldApi>(this.worldWorker);
+    }
+    return this.worldApi;
+  }
+
+  /** Reloads the list of stored memories. */
+  async refreshMemories(): Promise<void> {
+    try {
+      this.stored = await this.world().memories();
+    } catch (e) {
+      console.warn(`memory: could not list the stored memories: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.host.requestUpdate();
+  }
+
+  async searchMemories(query: string, k = 5): Promise<void> {
+    this.search = { query, hits: query.trim() === '' ? [] : await this.world().searchMemories(query, k) };
+    this.host.requestUpdate();
+  }
+
+  async clearMemories(): Promise<void> {
+    await this.world().clearMemories();
+    this.search = null;
+    this.memoryWrites = [];
+    this.memoryRecalls = [];
+    await this.refreshMemories();
+  }
+
+  /** Stops the episode at once: a running episode's world worker is terminated (a new one starts when needed). */
   stop(): void {
     this.generation++;
-    this.worldWorker?.terminate();
-    this.worldWorker = null;
+    if (this.status === 'running' || this.status === 'paused' || this.status === 'loading') {
+      this.worldWorker?.terminate();
+      this.worldWorker = null;
+      this.worldApi = null;
+    }
     this.episode?.player.clear();
     this.release?.();
     this.release = null;
     if (this.status === 'running' || this.status === 'paused' || this.status === 'loading') this.status = 'idle';
+  }
+
+  /** Ends the page's workers. */
+  dispose(): void {
+    this.stop();
+    this.worldWorker?.terminate();
+    this.worldWorker = null;
+    this.worldApi = null;
   }
 
   pause(): void {
@@ -208,8 +254,8 @@ export class EpisodeController implements ReactiveController {
           view = new SceneView(start.description, start.layout);
           view.show(start.frame);
         } catch (e) {
-          this.fail(e);
           this.stop();
+          this.fail(e);
           return;
         }
         performance.measure('umwelt:scene', { start: started });
@@ -225,7 +271,7 @@ export class EpisodeController implements ReactiveController {
       event: (event: LoopEvent) => {
         if (!live()) return;
         this.apply(event);
-        this.host.requestUpdate();
+        this.changed();
       },
       frames: (_step: number, frames: Float32Array, count: number) => {
         if (live()) this.episode?.player.push(frames, count);
@@ -245,8 +291,20 @@ export class EpisodeController implements ReactiveController {
     };
   }
 
+  /**
+   * Asks the page to redraw at its next animation frame: a step brings a burst of events (each its own message),
+   * and one redraw for all of them keeps the page's thread free.
+   */
+  private changed(): void {
+    if (this.redrawPending) return;
+    this.redrawPending = true;
+    requestAnimationFrame(() => {
+      this.redrawPending = false;
+      this.host.requestUpdate();
+    });
+  }
+
   private apply(event: LoopEvent): void {
-    this.events.push(event);
     switch (event.type) {
       case 'episode-start':
         this.instruction = event.instruction;

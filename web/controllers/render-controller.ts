@@ -96,7 +96,7 @@ export class RenderController implements ReactiveController {
     const software = isSoftwareRenderer(this.renderer.getContext());
     // A software rasterizer pays per pixel on the CPU the agent also needs: half resolution, half the frames.
     this.renderer.setPixelRatio(software ? 0.5 : Math.min(2, window.devicePixelRatio));
-    this.maxFps = software ? 15 : 30;
+    this.maxFps = software ? 8 : 30;
     this.controls = new OrbitControls(this.orbitCamera, canvas);
     this.controls.enableDamping = true;
     this.resize = new ResizeObserver(() => this.fit());

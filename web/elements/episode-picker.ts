@@ -1,14 +1,17 @@
 // <umwelt-picker>: which episode to run: task family, seed, planner, and the language model's engine.
 import { css, html, LitElement } from 'lit';
 import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
-import { APP_ENGINES, APP_PLANNERS, type AppEngine, type AppPlanner } from '../protocol.ts';
+import { APP_ENGINES, APP_PLANNERS, MEMORY_MODES, type AppEngine, type AppPlanner, type MemoryMode } from '../protocol.ts';
 
 export interface EpisodeChoice {
   family: FamilyName;
   seed: number;
   planner: AppPlanner;
   engine: AppEngine;
+  memory: MemoryMode;
 }
+
+const MEMORY_LABELS: Record<MemoryMode, string> = { off: 'Off', record: 'Record (not in prompt)', prompt: 'In the prompt' };
 
 const PLANNER_LABELS: Record<AppPlanner, string> = { lm: 'Language model', oracle: 'Oracle', random: 'Random', keyboard: 'Keyboard (you)' };
 
@@ -29,7 +32,7 @@ export class EpisodePicker extends LitElement {
 
   constructor() {
     super();
-    this.choice = { family: 'goto', seed: 1_000_000, planner: 'lm', engine: 'auto' };
+    this.choice = { family: 'goto', seed: 1_000_000, planner: 'lm', engine: 'auto', memory: 'record' };
     this.busy = false;
   }
 
@@ -46,6 +49,7 @@ export class EpisodePicker extends LitElement {
       seed: Number.isSafeInteger(seed) && seed >= 0 ? seed : this.choice.seed,
       planner: text('planner') as AppPlanner,
       engine: text('engine') as AppEngine,
+      memory: text('memory') as MemoryMode,
     };
     this.choice = choice;
     this.dispatchEvent(new CustomEvent<EpisodeChoice>('start', { detail: choice, bubbles: true, composed: true }));
@@ -63,6 +67,9 @@ export class EpisodePicker extends LitElement {
       </label>
       <label>Engine
         <select name="engine" title="Where the language model runs">${APP_ENGINES.map((e) => html`<option value=${e} ?selected=${e === c.engine}>${e}</option>`)}</select>
+      </label>
+      <label>Memory
+        <select name="memory">${MEMORY_MODES.map((m) => html`<option value=${m} ?selected=${m === c.memory}>${MEMORY_LABELS[m]}</option>`)}</select>
       </label>
       <button type="submit" ?disabled=${this.busy}>Start</button>
     </form>`;

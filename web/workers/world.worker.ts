@@ -11,9 +11,10 @@ import { familyEnv } from '../../scenes/env.ts';
 import type { Env } from '../../sim/env.ts';
 import { capturePoseFrame, poseFrameLayout, poseFrameLength } from '../../sim/pose-frame.ts';
 import { assertNever } from '../../sim/types.ts';
-import type { EpisodeRequest, EpisodeSink, WorldApi } from '../protocol.ts';
+import type { EpisodeRequest, EpisodeSink, MemoryItem, WorldApi } from '../protocol.ts';
 import { GatedPlanner } from './gated-planner.ts';
 import { PortPlanner } from './port-planner.ts';
+import { itemOf, loopMemory, openMemory } from './world-memory.ts';
 
 function plannerFor(request: EpisodeRequest, env: Env, port: MessagePort | undefined): Planner {
   switch (request.planner) {
@@ -38,6 +39,8 @@ class World implements WorldApi {
     const controller = new AbortController();
     this.controller = controller;
     const env = familyEnv(request.family, { maxSteps: request.maxSteps });
+    const opened = request.memory === 'off' ? null : await openMemory();
+    const memory = opened === null ? undefined : loopMemory(opened.memory, request.memory);
     const inner = plannerFor(request, env, plannerPort);
     const planner = new GatedPlanner(inner, (step) => sink.gate(step), () => env.stepCount + 1);
     // Poses of the action under way, one frame per control step, sent when the action ends.
@@ -50,6 +53,7 @@ class World implements WorldApi {
         planner,
         seed: request.seed,
         signal: controller.signal,
+        memory,
         // Decision latency leaves out the time the page held the gate (paused, or drawing the last action).
         clock: () => performance.now() - planner.heldMs,
         onEvent: (event) => {
@@ -87,6 +91,8 @@ class World implements WorldApi {
         },
       });
     } finally {
+      // Memories are durable once flushed: before the page hears that the episode ended (and may reload).
+      await opened?.log.flush();
       if (inner instanceof PortPlanner) inner.close();
       if (this.controller === controller) this.controller = null;
     }
@@ -94,6 +100,23 @@ class World implements WorldApi {
 
   abort(): void {
     this.controller?.abort();
+  }
+
+  async memories(): Promise<MemoryItem[]> {
+    const { memory } = await openMemory();
+    return memory.records().map((r) => itemOf(r));
+  }
+
+  async searchMemories(query: string, k: number): Promise<MemoryItem[]> {
+    const { memory } = await openMemory();
+    return memory.search(query, { k }).map((hit) => itemOf(hit.record, hit.score));
+  }
+
+  async clearMemories(): Promise<number> {
+    const { memory, log } = await openMemory();
+    const n = memory.clear();
+    await log.flush();
+    return n;
   }
 }
 
