@@ -7,6 +7,7 @@ import { keepPrefix, type AsyncPrefixEngine } from '../lm/engine/async.ts';
 import { Prng } from '../lm/prng.ts';
 import { sampleToken } from '../lm/sampling.ts';
 import type { Tokenizer } from '../lm/tokenizer.ts';
+import { maskLogits, thoughtMask } from './thought-marks.ts';
 import { ACTION_MARKER, DEFAULT_MAX_ACTION_TOKENS, DEFAULT_MAX_THOUGHT_TOKENS, markerOverlap, thoughtOf, type Answer, type AnswerOptions } from './lm-answer.ts';
 
 /** The answer to the prompt `ids` (already <bos><prompt>PROMPT<response>), on `engine`, as decodeAnswer gives it. */
@@ -22,11 +23,14 @@ export async function decodeAnswerAsync(engine: AsyncPrefixEngine, tokenizer: To
     engine.reset();
     pending = [...ids];
   }
-  /** Reads the pending ids and chooses the thought's next token. */
-  const next = async (): Promise<number> => {
+  /** Reads the pending ids and chooses the thought's next token (under the thought's mark mask, as decodeAnswer). */
+  const next = async (text: string): Promise<number> => {
     const feed = pending;
     pending = [];
-    return greedy ? engine.greedyPrefill(feed) : sampleToken(await engine.prefill(feed), sampling, rng);
+    const mask = options.thoughtMarks ? thoughtMask(text, options.thoughtMarks, tokenizer) : null;
+    if (greedy) return mask === null ? engine.greedyPrefill(feed) : engine.greedyPrefill(feed, mask);
+    const logits = await engine.prefill(feed);
+    return sampleToken(mask === null ? logits : maskLogits(logits, mask), sampling, rng);
   };
   const room = C - ids.length - markerIds.length - (options.reserve ?? 24);
   const maxThought = Math.max(0, Math.min(options.maxThoughtTokens ?? DEFAULT_MAX_THOUGHT_TOKENS, room));
@@ -34,7 +38,7 @@ export async function decodeAnswerAsync(engine: AsyncPrefixEngine, tokenizer: To
   let text = '';
   let atMarker = false;
   while (thought.length < maxThought) {
-    const token = await next();
+    const token = await next(text);
     if (tokenizer.isSpecial(token)) break;
     const decoded = tokenizer.decode([...thought, token]);
     const at = `\n${decoded}`.indexOf(ACTION_MARKER);

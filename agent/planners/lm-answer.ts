@@ -11,6 +11,7 @@ import { prefillReusing } from '../lm/engine/types.ts';
 import { Prng } from '../lm/prng.ts';
 import { sampleToken, type SamplingOptions } from '../lm/sampling.ts';
 import type { Tokenizer } from '../lm/tokenizer.ts';
+import { maskLogits, thoughtMask, type ThoughtMarks } from './thought-marks.ts';
 
 /** Where the thought ends and the action begins. */
 export const ACTION_MARKER = '\nAction:';
@@ -28,6 +29,9 @@ export interface AnswerOptions {
   maxActionTokens?: number;
   /** Tokens the thought must leave free in the context for the marker and the action (default 24). */
   reserve?: number;
+  /** The prompt's marks and their descriptions: a mark the thought writes after a description must be one the
+   *  prompt gives it (thought-marks.ts). Absent: the thought is unconstrained. */
+  thoughtMarks?: ThoughtMarks;
 }
 
 export interface Answer {
@@ -58,7 +62,8 @@ export function decodeAnswer(engine: CpuEngine, tokenizer: Tokenizer, ids: reado
   let text = '';
   let atMarker = false;
   while (thought.length < maxThought) {
-    const token = sampleToken(logits, sampling, rng);
+    const mask = options.thoughtMarks ? thoughtMask(text, options.thoughtMarks, tokenizer) : null;
+    const token = sampleToken(mask === null ? logits : maskLogits(logits, mask), sampling, rng);
     if (tokenizer.isSpecial(token)) break;
     const next = tokenizer.decode([...thought, token]);
     const at = `\n${next}`.indexOf(ACTION_MARKER);

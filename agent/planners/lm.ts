@@ -35,6 +35,7 @@ import type { Decision, EpisodeInfo, Planner, PlannerContext } from '../planner.
 import { PROMPT_LIMITS, renderPrompt, type RenderedPrompt } from '../prompt.ts';
 import { ACTION_MARKER, decodeAnswer, type Answer, type AnswerOptions } from './lm-answer.ts';
 import { decodeAnswerAsync } from './lm-answer-async.ts';
+import { thoughtMarks } from './thought-marks.ts';
 import { autoDeclines, defaultGpuSource, gpuEngineFor, serially, type GpuSource, type LMEngineName } from './lm-gpu.ts';
 
 export { ACTION_MARKER, DEFAULT_MAX_ACTION_TOKENS, DEFAULT_MAX_THOUGHT_TOKENS } from './lm-answer.ts';
@@ -80,6 +81,8 @@ export interface LMPlannerOptions {
   gpu?: GpuSource;
   /** Where the fallback's line goes (default console.warn). */
   log?: (line: string) => void;
+  /** Keep the thought's marks consistent with the prompt's descriptions (default true; thought-marks.ts). */
+  thoughtMarks?: boolean;
 }
 
 export interface FittedPrompt {
@@ -248,6 +251,7 @@ export class LMPlanner implements Planner {
       maxThoughtTokens: this.options.maxThoughtTokens,
       maxActionTokens: this.options.maxActionTokens,
     };
+    if (this.options.thoughtMarks ?? true) options.thoughtMarks = thoughtMarks(prompt.text, tokenizer);
     return { prompt, ids, options };
   }
 }

@@ -19,6 +19,7 @@ import { TOOL_KINDS, toolArguments, type ToolKind } from '../../agent/openai/too
 import { contentText, type ChatCompletionRequest, type FinishReason, type Usage } from '../../agent/openai/wire.ts';
 import { DEFAULT_MAX_THOUGHT_TOKENS } from '../../agent/planners/lm-answer.ts';
 import { decodeAnswerAsync } from '../../agent/planners/lm-answer-async.ts';
+import { thoughtMarks, type ThoughtMarks } from '../../agent/planners/thought-marks.ts';
 import { isEntityId } from '../../agent/grammar.ts';
 
 /** A request the model cannot answer as asked: a 400 with this message (and param). */
@@ -59,6 +60,8 @@ export interface PreparedCompletion {
   toolKinds: ToolKind[] | null;
   /** Marks and ids the prompt mentions (what a tool call may name). */
   entities: string[];
+  /** The prompt's marks and their descriptions, which the thought's marks are kept to (as LMPlanner does). */
+  thoughtMarks: ThoughtMarks;
 }
 
 export function prepareCompletion(bundle: PlannerBundle, request: ChatCompletionRequest, limits: CompletionLimits): PreparedCompletion {
@@ -90,6 +93,7 @@ export function prepareCompletion(bundle: PlannerBundle, request: ChatCompletion
     stop,
     toolKinds,
     entities: mentionedEntities(prompt),
+    thoughtMarks: thoughtMarks(prompt, bundle.tokenizer),
   };
 }
 
@@ -134,6 +138,7 @@ export async function runCompletion(engine: AsyncPrefixEngine, bundle: PlannerBu
       allowed: { kinds: prepared.toolKinds, entities: prepared.entities },
       sampling: prepared.sampling,
       seed: prepared.seed,
+      thoughtMarks: prepared.thoughtMarks,
       // The planner's own thought cap (within max_tokens), so that a tool call is what LMPlanner would decide.
       maxThoughtTokens: Math.max(0, Math.min(DEFAULT_MAX_THOUGHT_TOKENS, prepared.maxTokens - 16)),
     });

@@ -14,6 +14,8 @@ import { seedOf } from '../../scenes/splits.ts';
 export interface EpisodePrompt {
   name: string;
   ids: number[];
+  /** The rendered prompt's text. */
+  text: string;
   allowed: AllowedActions;
 }
 
@@ -43,6 +45,6 @@ export async function episodePrompts(bundle: PlannerBundle, count: number, steps
   const markerIds = Array.from(tokenizer.encode(ACTION_MARKER, { allowSpecial: false }));
   return contexts.map(({ name, context }) => {
     const { prompt, ids } = fitPrompt(context, tokenizer, bundle.config.context - markerIds.length - ANSWER_RESERVE);
-    return { name, ids, allowed: { kinds: LM_ACTION_KINDS, entities: allowedEntities(context, prompt) } };
+    return { name, ids, text: prompt.text, allowed: { kinds: LM_ACTION_KINDS, entities: allowedEntities(context, prompt) } };
   });
 }

@@ -8,12 +8,15 @@ import { CpuAsyncEngine } from '../../agent/lm/engine/async.ts';
 import { CpuEngine } from '../../agent/lm/engine/cpu.ts';
 import { decodeAnswer, type AnswerOptions } from '../../agent/planners/lm-answer.ts';
 import { decodeAnswerAsync } from '../../agent/planners/lm-answer-async.ts';
+import { thoughtMarks } from '../../agent/planners/thought-marks.ts';
 import { episodePrompts } from './episode-prompts.ts';
 
 const bundle = await loadBundleFile(defaultCheckpointPath());
 const prompts = await episodePrompts(bundle, 20);
 
-const variants: { name: string; options: Omit<AnswerOptions, 'allowed' | 'seed'> }[] = [
+const variants: { name: string; options: Omit<AnswerOptions, 'allowed' | 'seed'>; marks?: boolean }[] = [
+  { name: 'greedy, thought marks kept to the prompt', options: {}, marks: true },
+  { name: 'sampling, thought marks kept to the prompt', options: { sampling: { temperature: 1.1 } }, marks: true },
   { name: 'greedy', options: {} },
   { name: 'sampling', options: { sampling: { temperature: 0.9, topK: 40, topP: 0.95 } } },
   { name: 'greedy, no thought, 3 action tokens', options: { maxThoughtTokens: 0, maxActionTokens: 3 } },
@@ -21,11 +24,12 @@ const variants: { name: string; options: Omit<AnswerOptions, 'allowed' | 'seed'>
 ];
 
 describe('decodeAnswerAsync', () => {
-  it.each(variants)('$name: the answers of decodeAnswer on 20 real prompts', async ({ options }) => {
+  it.each(variants)('$name: the answers of decodeAnswer on 20 real prompts', async ({ options, marks }) => {
     const sync = new CpuEngine(bundle.config, bundle.weights);
     const async = new CpuAsyncEngine(new CpuEngine(bundle.config, bundle.weights));
     for (const [i, prompt] of prompts.entries()) {
       const answerOptions: AnswerOptions = { ...options, allowed: prompt.allowed, seed: `s${i}` };
+      if (marks) answerOptions.thoughtMarks = thoughtMarks(prompt.text, bundle.tokenizer);
       const want = decodeAnswer(sync, bundle.tokenizer, prompt.ids, answerOptions);
       const got = await decodeAnswerAsync(async, bundle.tokenizer, prompt.ids, answerOptions);
       expect(got, prompt.name).toEqual(want);

@@ -133,3 +133,69 @@ export function applyEpilogue(epilogue: Epilogue, z: Float64Array, before: Float
       return z.map((v, i) => v + before[i]!);
   }
 }
+
+/** A random-valued matrix [rows, cols] as plain typed arrays, before any buffer exists (for a kernel bound
+ *  elsewhere, e.g. in a browser page): what testWeights binds, and the values the reference multiplies by. */
+export interface WeightArrays {
+  values: Float32Array;
+  /** [the F32 matrix], or [the int8 matrix packed four to a u32 (pack.ts), its per-row F32 scales]. */
+  arrays: (Float32Array | Uint32Array)[];
+}
+
+/** `data` [rows, cols] as testWeights binds it (int8: checkpoint.ts quantizeInt8, packed four to a u32). */
+export function weightArrays(dtype: WeightDtype, rows: number, cols: number, data: Float32Array): WeightArrays {
+  switch (dtype) {
+    case 'f32':
+      return { values: data, arrays: [data] };
+    case 'int8': {
+      const stored = quantizeInt8(new Map([['w', { shape: [rows, cols], data }]]));
+      const q = stored.get('w')!;
+      const scale = stored.get('w.scale')!;
+      if (q.dtype !== 'I8' || scale.dtype !== 'F32') throw new Error('quantizeInt8 gave no I8 tensor');
+      return { values: dequantize(stored).get('w')!.data, arrays: [packInt8(q.data, rows, cols), scale.data] };
+    }
+  }
+}
+
+/** cpu.ts's rotation of the head vector at x[off..off+hd) by position p, in float64 (as attention.test.ts). */
+export function rotateRef(x: Float64Array, off: number, hd: number, p: number, cos: Float32Array, sin: Float32Array): void {
+  const half = hd / 2;
+  for (let j = 0; j < half; j++) {
+    const c = cos[p * half + j]!;
+    const s = sin[p * half + j]!;
+    const x1 = x[off + j]!;
+    const x2 = x[off + half + j]!;
+    x[off + j] = x1 * c - x2 * s;
+    x[off + half + j] = x2 * c + x1 * s;
+  }
+}
+
+/** What qkv-split makes of qkv [rows, 3d] at p0 (float64): q [rows, d], and the caches [context, d] (holding
+ *  `cacheBefore`) with rows p0.. replaced by k and v; rotary positions by rope.ts's tables when given. */
+export function qkvSplitRef(
+  qkv: Float32Array,
+  rows: number,
+  d: number,
+  hd: number,
+  p0: number,
+  cacheBefore: Float32Array,
+  rope: { cos: Float32Array; sin: Float32Array } | null,
+): { q: Float64Array; k: Float64Array; v: Float64Array } {
+  const heads = d / hd;
+  const q = new Float64Array(rows * d);
+  const k = Float64Array.from(cacheBefore);
+  const v = Float64Array.from(cacheBefore);
+  for (let t = 0; t < rows; t++) {
+    const row = Float64Array.from(qkv.subarray(t * 3 * d, (t + 1) * 3 * d));
+    if (rope !== null) {
+      for (let h = 0; h < heads; h++) {
+        rotateRef(row, h * hd, hd, p0 + t, rope.cos, rope.sin);
+        rotateRef(row, d + h * hd, hd, p0 + t, rope.cos, rope.sin);
+      }
+    }
+    q.set(row.subarray(0, d), t * d);
+    k.set(row.subarray(d, 2 * d), (p0 + t) * d);
+    v.set(row.subarray(2 * d), (p0 + t) * d);
+  }
+  return { q, k, v };
+}

@@ -1,0 +1,116 @@
+// Marks in the thought, kept consistent with the prompt. The prompt introduces every entity with a description and a
+// numbered mark ("yellow counter #3"); the thought then names what it chose ("So: goto the yellow counter #3.") and
+// the action copies the thought's mark. A small model often writes the right description and a wrong number
+// ("the yellow counter #4", where #4 is the fridge): the copy step. So when the thought is about to write a mark
+// token right after a description, only the marks the prompt gives that description may follow:
+//   1. marks whose description (up to three words) ends the thought's text ("... the yellow counter");
+//   2. else marks whose description ends with the same last word (the category: "... the yellow fridge" when the
+//      fridge is blue);
+//   3. else no constraint (the thought describes nothing the prompt marks).
+// Built from the prompt's text alone, so `umwelt serve` (which has no world) applies the same rule as the planner.
+import type { Tokenizer } from '../lm/tokenizer.ts';
+
+/** Words that relate a mark instead of describing it ("on #2", "in #4"). */
+const RELATIONS = new Set(['on', 'in', 'at', 'to', 'of', 'from', 'near', 'under', 'inside', 'the', 'a', 'an', 'and', 'or', 'is', 'goto', 'open', 'close', 'pick', 'place']);
+const MAX_WORDS = 3;
+
+export interface ThoughtMarks {
+  /** Mark token id -> the descriptions the prompt gives that mark (each a list of lower-case words). */
+  readonly phrases: ReadonlyMap<number, readonly string[][]>;
+}
+
+/** The words before position `end` of `text` on its line, back to punctuation or a mark, at most MAX_WORDS. */
+function wordsBefore(text: string, end: number): string[] {
+  const head = text.slice(Math.max(0, end - 80), end);
+  const cut = Math.max(head.lastIndexOf('\n'), head.lastIndexOf(','), head.lastIndexOf(':'), head.lastIndexOf('.'), head.lastIndexOf('('), head.lastIndexOf('#'));
+  const words = head
+    .slice(cut + 1)
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => /^[a-z][a-z_-]*$/.test(w));
+  // Relation words end a description: "white plate #6 on #2" gives #2 no description.
+  let start = words.length;
+  while (start > 0 && !RELATIONS.has(words[start - 1]!) && words.length - start < MAX_WORDS) start--;
+  return words.slice(start);
+}
+
+/** The descriptions of each mark token in a prompt's text (marks the tokenizer has no single token for are left out). */
+export function thoughtMarks(promptText: string, tokenizer: Tokenizer): ThoughtMarks {
+  const phrases = new Map<number, string[][]>();
+  for (const match of promptText.matchAll(/ #(\d+)/g)) {
+    const words = wordsBefore(promptText, match.index);
+    if (words.length === 0) continue;
+    const ids = tokenizer.encode(match[0], { allowSpecial: false });
+    if (ids.length !== 1) continue;
+    const id = ids[0]!;
+    const list = phrases.get(id) ?? [];
+    if (!list.some((p) => p.join(' ') === words.join(' '))) list.push(words);
+    phrases.set(id, list);
+  }
+  return { phrases };
+}
+
+function endsWith(words: readonly string[], suffix: readonly string[]): boolean {
+  if (suffix.length > words.length) return false;
+  for (let i = 1; i <= suffix.length; i++) if (words[words.length - i] !== suffix[suffix.length - i]) return false;
+  return true;
+}
+
+/**
+ * The mark tokens that may follow the thought's `text` when the next token would be a mark, or null for no
+ * constraint (see the rules at the top of this file).
+ */
+export function allowedMarks(text: string, marks: ThoughtMarks): Set<number> | null {
+  const words = wordsBefore(text, text.length);
+  if (words.length === 0) return null;
+  const exact = new Set<number>();
+  const sameCategory = new Set<number>();
+  for (const [id, list] of marks.phrases) {
+    for (const phrase of list) {
+      if (endsWith(words, phrase)) exact.add(id);
+      if (phrase[phrase.length - 1] === words[words.length - 1]) sameCategory.add(id);
+    }
+  }
+  if (exact.size > 0) return exact;
+  if (sameCategory.size > 0) return sameCategory;
+  return null;
+}
+
+const markTokenCache = new WeakMap<Tokenizer, readonly number[]>();
+
+/** Every token id that is a mark (" #3", "#12"), once per tokenizer. */
+export function markTokens(tokenizer: Tokenizer): readonly number[] {
+  let ids = markTokenCache.get(tokenizer);
+  if (ids === undefined) {
+    const found: number[] = [];
+    for (let id = 0; id < tokenizer.vocabSize; id++) if (!tokenizer.isSpecial(id) && /^ ?#\d+$/.test(tokenizer.decode([id]))) found.push(id);
+    ids = found;
+    markTokenCache.set(tokenizer, ids);
+  }
+  return ids;
+}
+
+/**
+ * The vocabulary mask (bit v % 32 of word v / 32 set: v allowed) for the thought's next token after `text`: every
+ * token but the marks the rule rules out; null when nothing is ruled out. The same mask on both engines (the CPU
+ * engine's argmax, the GPU's masked argmax), so they choose alike.
+ */
+export function thoughtMask(text: string, marks: ThoughtMarks, tokenizer: Tokenizer): Uint32Array | null {
+  const allowed = allowedMarks(text, marks);
+  if (allowed === null) return null;
+  const mask = new Uint32Array(Math.ceil(tokenizer.vocabSize / 32)).fill(0xffffffff);
+  let ruledOut = 0;
+  for (const id of markTokens(tokenizer)) {
+    if (allowed.has(id)) continue;
+    mask[id >>> 5]! &= ~(1 << (id & 31));
+    ruledOut++;
+  }
+  return ruledOut === 0 ? null : mask;
+}
+
+/** A copy of `logits` with the ids the mask rules out at -Infinity (for sampling under a mask). */
+export function maskLogits(logits: Float32Array, mask: Uint32Array): Float32Array {
+  const out = Float32Array.from(logits);
+  for (let i = 0; i < out.length; i++) if (((mask[i >>> 5] ?? 0) & (1 << (i & 31))) === 0) out[i] = Number.NEGATIVE_INFINITY;
+  return out;
+}

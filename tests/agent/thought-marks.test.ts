@@ -1,0 +1,61 @@
+// The thought's marks kept to the prompt's descriptions (agent/planners/thought-marks.ts): which marks a
+// description allows, on a real prompt's text and the shipped tokenizer, and the mask the decoders use.
+import { describe, expect, it } from 'vitest';
+import { defaultCheckpointPath, loadBundleFile } from '../../agent/lm/bundle-file.ts';
+import { allowedMarks, markTokens, maskLogits, thoughtMarks, thoughtMask } from '../../agent/planners/thought-marks.ts';
+
+const { tokenizer } = await loadBundleFile(defaultCheckpointPath());
+const id = (mark: string): number => {
+  const ids = tokenizer.encode(` ${mark}`, { allowSpecial: false });
+  expect(ids.length).toBe(1);
+  return ids[0]!;
+};
+
+const PROMPT = [
+  'Places:',
+  'living_room_1: blue sofa #1, yellow table #2',
+  'kitchen_1: yellow counter #3, blue fridge #4 (opens), black mat #5',
+  'See:',
+  'white plate #6 on #2, 1.9 m',
+  'red teddy bear #10 on #1, 3.2 m',
+  'Unsearched surfaces: yellow counter #3',
+  'Task: Grab the orange plate.',
+].join('\n');
+const marks = thoughtMarks(PROMPT, tokenizer);
+
+describe('thought marks', () => {
+  it('reads each mark\'s descriptions from the prompt, not its relations ("on #2")', () => {
+    expect(marks.phrases.get(id('#2'))).toEqual([['yellow', 'table']]);
+    expect(marks.phrases.get(id('#10'))).toEqual([['red', 'teddy', 'bear']]);
+    expect(marks.phrases.get(id('#3'))).toEqual([['yellow', 'counter']]);
+  });
+
+  it('allows after a description exactly the marks the prompt gives it, else those of its category, else any', () => {
+    expect(allowedMarks('So: goto the yellow counter', marks)).toEqual(new Set([id('#3')]));
+    expect(allowedMarks('I pick up the red teddy bear', marks)).toEqual(new Set([id('#10')]));
+    // A colour the prompt does not give a fridge: the fridge of the prompt.
+    expect(allowedMarks('It could be in the yellow fridge', marks)).toEqual(new Set([id('#4')]));
+    // A plate of another colour: the plates the prompt marks.
+    expect(allowedMarks('The orange plate', marks)).toEqual(new Set([id('#6')]));
+    expect(allowedMarks('I need the orange mug', marks)).toBeNull();
+    expect(allowedMarks('', marks)).toBeNull();
+  });
+
+  it('masks out every other mark token and nothing else', () => {
+    const mask = thoughtMask('goto the yellow counter', marks, tokenizer);
+    expect(mask).not.toBeNull();
+    const allowed = (v: number): boolean => ((mask![v >>> 5]! >>> (v & 31)) & 1) === 1;
+    const all = markTokens(tokenizer);
+    expect(all.length).toBeGreaterThan(10);
+    for (const m of all) expect(allowed(m), tokenizer.decode([m])).toBe(m === id('#3'));
+    const word = tokenizer.encode(' table', { allowSpecial: false })[0]!;
+    expect(allowed(word)).toBe(true);
+    const logits = new Float32Array(tokenizer.vocabSize).fill(0);
+    logits[id('#4')] = 9;
+    logits[id('#3')] = 1;
+    const masked = maskLogits(logits, mask!);
+    expect(masked[id('#4')]).toBe(Number.NEGATIVE_INFINITY);
+    expect(masked[id('#3')]).toBe(1);
+    expect(thoughtMask('I need the orange mug', marks, tokenizer)).toBeNull();
+  });
+});
