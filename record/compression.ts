@@ -1,8 +1,9 @@
 // Chunk compression of recordings: zstd through @foxglove/wasm-zstd (WebAssembly, loaded once), or none. The
 // writer gets a compressChunk function; the reader gets decompress handlers for every compression it may meet.
 //
-// Also loaded in the browser (record/recording.ts reads bytes there). Two things about @foxglove/wasm-zstd there:
-// its JavaScript copies results out through Node's global `Buffer`, which a page does not have, so decompression
+// Also loaded in the browser (record/recording.ts reads bytes there, record/recorder-core.ts writes them in the world
+// worker). Two things about @foxglove/wasm-zstd there:
+// its JavaScript copies results out through Node's global `Buffer`, which a page does not have, so (de)compression
 // lends it a minimal stand-in for the duration of the (synchronous) call (`withBuffer`); and its glue finds the
 // .wasm file with `require("./wasm-zstd.wasm")`, which a bundler must turn into the file's URL (for Vite, a
 // transform that replaces it with `new URL("./wasm-zstd.wasm", import.meta.url).href`).
@@ -30,7 +31,7 @@ export async function chunkCompressor(compression: Compression): Promise<McapWri
       return undefined;
     case 'zstd':
       await zstdReady();
-      return (chunkData) => ({ compression: 'zstd', compressedData: zstd.compress(chunkData, ZSTD_LEVEL) });
+      return (chunkData) => ({ compression: 'zstd', compressedData: withBuffer(() => zstd.compress(chunkData, ZSTD_LEVEL)) });
   }
 }
 

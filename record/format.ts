@@ -44,10 +44,54 @@ export const TOPICS = {
   transforms: '/foxglove/transforms',
   /** foxglove.Log: thoughts (INFO), actions (INFO) and outcomes (INFO, WARNING when the action failed). */
   log: '/foxglove/log',
-  /** foxglove.CompressedImage: camera frames, when the browser app provides them. */
-  camera: '/foxglove/camera',
+  /**
+   * foxglove.CompressedImage: the agent's camera, rendered by the browser app when it records (never by `umwelt run`):
+   * one frame after reset and one after every step, written after that step's snapshot (so it belongs to that step),
+   * timestamped with the simulated time, frame_id CAMERA_FRAME. `data` is base64 in the JSON encoding; `format` is
+   * 'png' or 'jpeg'. RGB: what the scene looks like (lit as the app draws it).
+   */
+  cameraRgb: '/foxglove/camera/rgb',
+  /**
+   * Depth: z-depth (metres along the camera's view axis) as 8-bit grey (R = G = B): round(255 * min(d, R) / R) with R
+   * DEPTH_RANGE_M (the sensor's range); 255 also where nothing is within R.
+   */
+  cameraDepth: '/foxglove/camera/depth',
+  /**
+   * Segmentation: every mesh of an entity in one flat colour, from a stable hash of the entity's id
+   * (segmentationColor); floors and walls likewise from `floor:<room>` and `wall`; black where nothing is.
+   */
+  cameraSegmentation: '/foxglove/camera/segmentation',
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** The kinds of camera image a recording may hold, each on its own topic. */
+export const CAMERA_KINDS = ['rgb', 'depth', 'segmentation'] as const;
+export type CameraKind = (typeof CAMERA_KINDS)[number];
+export const CAMERA_TOPICS = {
+  rgb: TOPICS.cameraRgb,
+  depth: TOPICS.cameraDepth,
+  segmentation: TOPICS.cameraSegmentation,
+} as const satisfies Record<CameraKind, Topic>;
+/** The image encodings foxglove.CompressedImage allows here. */
+export const IMAGE_FORMATS = ['png', 'jpeg'] as const;
+export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+/**
+ * The frame_id of the camera images: the agent's eye, ROBOT.eyeHeight above the `robot` frame's origin, looking along
+ * the robot's forward axis (pitched by the sensor's pitch). No transform is recorded for it.
+ */
+export const CAMERA_FRAME = 'camera';
+/** Depth images map z-depth 0..DEPTH_RANGE_M metres to grey 0..255 (the default sensor's range). */
+export const DEPTH_RANGE_M = 9;
+
+/** A camera image as the recorder takes it and the reader gives it back (width and height from the image itself). */
+export interface CameraImage {
+  kind: CameraKind;
+  format: ImageFormat;
+  /** The encoded image (PNG or JPEG bytes). */
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
 
 /** Names of the MCAP metadata records. */
 export const METADATA = {
@@ -83,7 +127,8 @@ export interface EpisodeMetadata {
 
 /**
  * Per step: the log times and sequence numbers of its first and last message. Step 0 runs from the episode's first
- * message (after reset) to its snapshot; step k >= 1 from its decision to its snapshot (its last message). The
+ * message (after reset) to its snapshot; step k >= 1 from its decision to its snapshot (its last message), or to the
+ * camera images written after the snapshot when the browser app records (they show the state after the step). The
  * result message comes after the last step and belongs to none. On disk: the keys `steps` and `sequences`, each a
  * JSON array, and `count` (the number of entries, steps + 1).
  */

@@ -6,7 +6,7 @@ import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { FileReadable } from './readable.ts';
 import { Recording as RecordingBase, RecordingError } from './recording.ts';
 
-export { RecordingError, type MessageRange, type RecordingInfo, type RecordingSource } from './recording.ts';
+export { RecordingError, type CameraFrame, type MessageRange, type RecordingInfo, type RecordingSource } from './recording.ts';
 
 export class Recording extends RecordingBase {
   /**

@@ -9,11 +9,16 @@
 // No Node built-ins anywhere in this module's imports (tests/record/browser-safe.test.ts checks it).
 import { hasMcapPrefix, McapIndexedReader, type McapTypes } from '@mcap/core';
 import { BytesReadable } from './bytes.ts';
+import { decodeCompressedImage } from './camera.ts';
 import { decompressHandlers } from './compression.ts';
 import {
+  CAMERA_KINDS,
+  CAMERA_TOPICS,
   METADATA,
   TOPICS,
   type ActionMessage,
+  type CameraImage,
+  type CameraKind,
   type EpisodeMetadata,
   type ResultMessage,
   type SnapshotMessage,
@@ -51,6 +56,16 @@ export interface RecordingInfo {
   simSeconds: number;
   channels: { topic: string; schema: string; messages: number }[];
   result: ResultMessage | null;
+}
+
+/** A camera image read back (RecordingInfo's channels count them per topic). */
+export interface CameraFrame extends CameraImage {
+  /** The step whose state it shows (0: after reset), or null when it lies outside every step. */
+  step: number | null;
+  /** Log time (simulated ns). */
+  logTime: bigint;
+  timestamp: { sec: number; nsec: number };
+  frameId: string;
 }
 
 /** A range of messages: by step (inclusive, 0 = the reset) or by log time (ns, inclusive). */
@@ -486,6 +501,30 @@ export class Recording {
   /** The state messages of steps fromStep..toStep (default: all), in order. */
   states(fromStep = 0, toStep = this.steps): Promise<StateMessage[]> {
     return this.collect<StateMessage>(TOPICS.state, { fromStep, toStep });
+  }
+
+  /**
+   * The camera images of one kind (the browser app records them: one after reset and one after every step), in
+   * order, optionally limited to a range; width and height are read from the images themselves. A message that is
+   * not a CompressedImage holding a PNG or JPEG is a RecordingError.
+   */
+  async cameraFrames(kind: CameraKind, range?: MessageRange): Promise<CameraFrame[]> {
+    if (!(CAMERA_KINDS as readonly string[]).includes(kind)) throw new RecordingError(`${this.path}: no camera kind ${String(kind)} (${CAMERA_KINDS.join(', ')})`);
+    const topic = CAMERA_TOPICS[kind];
+    if (this.closed) throw new RecordingError(`${this.path}: the recording is closed`);
+    const window = this.window(range);
+    if (!window) return [];
+    const frames: CameraFrame[] = [];
+    for await (const m of this.source.read(topic, window.startNs, window.endNs)) {
+      if (m.sequence < window.first || m.sequence > window.last) continue;
+      const step = this.stepOf(m.sequence);
+      const decoded = decodeCompressedImage(this.decode(topic, m));
+      if (typeof decoded === 'string') {
+        throw new RecordingError(`${this.path}: bad ${topic} message (${step === null ? 'after the last step' : `step ${step}`}, at ${m.logTime} ns): ${decoded}`);
+      }
+      frames.push({ kind, ...decoded.image, step, logTime: m.logTime, timestamp: decoded.timestamp, frameId: decoded.frameId });
+    }
+    return frames;
   }
 
   /** The episode's result, or null when the file ends before it. */

@@ -265,7 +265,9 @@ const FOXGLOVE_SCHEMAS = {
   [TOPICS.scene]: { name: 'foxglove.SceneUpdate', jsonSchema: SceneUpdate },
   [TOPICS.transforms]: { name: 'foxglove.FrameTransforms', jsonSchema: FrameTransforms },
   [TOPICS.log]: { name: 'foxglove.Log', jsonSchema: Log },
-  [TOPICS.camera]: { name: 'foxglove.CompressedImage', jsonSchema: CompressedImage },
+  [TOPICS.cameraRgb]: { name: 'foxglove.CompressedImage', jsonSchema: CompressedImage },
+  [TOPICS.cameraDepth]: { name: 'foxglove.CompressedImage', jsonSchema: CompressedImage },
+  [TOPICS.cameraSegmentation]: { name: 'foxglove.CompressedImage', jsonSchema: CompressedImage },
 } as const;
 
 export function isUmweltTopic(topic: string): topic is UmweltTopic {

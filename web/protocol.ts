@@ -3,6 +3,7 @@
 // language-model planner; the page draws and controls. comlink carries the calls; these are their shapes.
 import type { EpisodeResult, LoopEvent } from '../agent/loop.ts';
 import type { Decision, EpisodeInfo, PlannerContext } from '../agent/planner.ts';
+import type { CameraImage } from '../record/format.ts';
 import type { FamilyName } from '../scenes/family-names.ts';
 import type { SceneDescription } from '../sim/description.ts';
 
@@ -26,6 +27,11 @@ export interface EpisodeRequest {
   planner: AppPlanner;
   maxSteps: number;
   memory: MemoryMode;
+  /**
+   * Record the episode (MCAP, in the world worker's memory): the page adds the agent's camera images (`camera`) after
+   * reset and after each step, and takes the file with `recording()` once the episode has ended.
+   */
+  record: boolean;
 }
 
 /** A stored memory as the memory panel lists it. */
@@ -76,6 +82,17 @@ export interface WorldApi {
   searchMemories(query: string, k: number): Promise<MemoryItem[]>;
   /** Deletes every memory; returns how many there were. */
   clearMemories(): Promise<number>;
+  /**
+   * Adds camera images of the state the page shows now to the episode's recording (`record: true`): after reset
+   * (before the first decision) and after each step (before the next decision, or after the episode's end). Their
+   * bytes may be transferred. Rejects (a RecorderError) for a bad image or when nothing is being recorded.
+   */
+  camera(images: CameraImage[]): void;
+  /**
+   * Finishes the recording of the episode that has just ended (its result is written after the last camera images)
+   * and gives its MCAP bytes (transferred); null when the episode was not recorded, or its recording was taken.
+   */
+  recording(): Promise<Uint8Array | null>;
 }
 
 /** The planner's side, as a worker or the page exposes it. */

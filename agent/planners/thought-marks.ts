@@ -11,7 +11,7 @@
 import type { Tokenizer } from '../lm/tokenizer.ts';
 
 /** Words that relate a mark instead of describing it ("on #2", "in #4"). */
-const RELATIONS = new Set(['on', 'in', 'at', 'to', 'of', 'from', 'near', 'under', 'inside', 'the', 'a', 'an', 'and', 'or', 'is', 'goto', 'open', 'close', 'pick', 'place']);
+const RELATIONS = new Set('on in at to of from near under inside the a an and or is goto open close pick place'.split(' '));
 const MAX_WORDS = 3;
 
 export interface ThoughtMarks {

@@ -1,6 +1,7 @@
 // <umwelt-app>: the page. A picker for the episode, the 3D view, the controls, the instruction and the agent's
 // thoughts, live metrics, and which engine the planner runs on. The URL sets the first episode
-// (?family=&seed=&planner=&engine=&speed=, ?autostart=0 to wait for Start); by default it starts at once.
+// (?family=&seed=&planner=&engine=&speed=&memory=, ?record=1 to record it, ?autostart=0 to wait for Start); by
+// default it starts at once. A recorded episode ends with a download link for its MCAP file (and one to replay it).
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
 import { EpisodeController, type EpisodeView } from '../controllers/episode-controller.ts';
@@ -17,7 +18,7 @@ import '../elements/metrics-panel.ts';
 import '../elements/scene-viewport.ts';
 import '../elements/thought-log.ts';
 
-export const DEFAULT_CHOICE: EpisodeChoice = { family: 'goto', seed: 1_000_000, planner: 'lm', engine: 'auto', memory: 'record' };
+export const DEFAULT_CHOICE: EpisodeChoice = { family: 'goto', seed: 1_000_000, planner: 'lm', engine: 'auto', memory: 'record', record: false };
 export const DEFAULT_MAX_STEPS = 40;
 
 function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
@@ -36,6 +37,7 @@ export function choiceFromUrl(params: URLSearchParams): { choice: EpisodeChoice;
       planner: pick<AppPlanner>(params.get('planner'), APP_PLANNERS, DEFAULT_CHOICE.planner),
       engine: pick<AppEngine>(params.get('engine'), APP_ENGINES, DEFAULT_CHOICE.engine),
       memory: pick<MemoryMode>(params.get('memory'), MEMORY_MODES, DEFAULT_CHOICE.memory),
+      record: params.has('record') ? ['1', 'true', 'yes', ''].includes(params.get('record') ?? '') : DEFAULT_CHOICE.record,
     },
     speed: speedText !== null && speed > 0 ? speed : 4,
     autostart: params.get('autostart') !== '0',
@@ -91,7 +93,8 @@ export class UmweltApp extends LitElement {
 
   start(choice: EpisodeChoice): void {
     this.choice = choice;
-    void this.episode.start({ family: choice.family, seed: choice.seed, planner: choice.planner, maxSteps: DEFAULT_MAX_STEPS, memory: choice.memory }, choice.engine);
+    const { family, seed, planner, memory, record } = choice;
+    void this.episode.start({ family, seed, planner, maxSteps: DEFAULT_MAX_STEPS, memory, record }, choice.engine);
   }
 
   private control(action: ControlAction): void {
@@ -123,6 +126,21 @@ export class UmweltApp extends LitElement {
     return html`Planner: language model (${(p.parameters / 1e6).toFixed(2)}M parameters) in a worker on ${where}${p.note ? html` — <span title=${p.note}>${p.note}</span>` : null}`;
   }
 
+  private recordingLine() {
+    const e = this.episode;
+    if (e.recording !== null) {
+      const { url, name, bytes } = e.recording;
+      const replay = `./replay.html?replay=${encodeURIComponent(url)}`;
+      return html`<div class="status" data-recording>
+        <a href=${url} download=${name} data-download>Download recording</a> (${name}, ${(bytes / 1024).toFixed(0)} KiB) ·
+        <a href=${replay} target="_blank" data-open-replay>Open in replay</a>
+      </div>`;
+    }
+    if (e.recordingError !== null) return html`<div class="status error" data-recording>Recording failed: ${e.recordingError}</div>`;
+    if (e.request?.record && e.status !== 'idle' && e.status !== 'error') return html`<div class="status" data-recording>Recording…</div>`;
+    return null;
+  }
+
   private renderStarted = 0;
 
   protected override update(changed: PropertyValues<this>): void {
@@ -152,6 +170,7 @@ export class UmweltApp extends LitElement {
             <div class="instruction" data-instruction>${e.instruction || '—'}</div>
             <div class="status" data-engine-line>${this.engineLine()}</div>
             <div class="status" role="status">Status: <span data-status>${e.status}</span>${e.error ? html` — <span class="error">${e.error}</span>` : null}</div>
+            ${this.recordingLine()}
           </section>
           <umwelt-controls .status=${e.status} .speed=${e.speed}
             @control=${(ev: CustomEvent<ControlAction>) => this.control(ev.detail)}

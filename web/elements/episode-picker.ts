@@ -1,4 +1,5 @@
-// <umwelt-picker>: which episode to run: task family, seed, planner, and the language model's engine.
+// <umwelt-picker>: which episode to run: task family, seed, planner, the language model's engine, the memory, and
+// whether to record it (an MCAP file with the agent's camera images, offered as a download at the end).
 import { css, html, LitElement } from 'lit';
 import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
 import { APP_ENGINES, APP_PLANNERS, MEMORY_MODES, type AppEngine, type AppPlanner, type MemoryMode } from '../protocol.ts';
@@ -9,6 +10,8 @@ export interface EpisodeChoice {
   planner: AppPlanner;
   engine: AppEngine;
   memory: MemoryMode;
+  /** Record the episode (MCAP with the agent's camera), to download when it ends. */
+  record: boolean;
 }
 
 const MEMORY_LABELS: Record<MemoryMode, string> = { off: 'Off', record: 'Record (not in prompt)', prompt: 'In the prompt' };
@@ -26,13 +29,14 @@ export class EpisodePicker extends LitElement {
     label { display: flex; flex-direction: column; font-size: 0.8rem; color: #4a5563; gap: 2px; }
     select, input { font: inherit; font-size: 0.9rem; padding: 3px 4px; }
     input[type='number'] { width: 8rem; }
+    label.check { flex-direction: row; align-items: center; gap: 4px; font-size: 0.9rem; color: inherit; padding-bottom: 4px; }
     button { font: inherit; padding: 4px 14px; border-radius: 4px; border: 1px solid #24527a; background: #24527a; color: white; cursor: pointer; }
     button:disabled { opacity: 0.6; cursor: default; }
   `;
 
   constructor() {
     super();
-    this.choice = { family: 'goto', seed: 1_000_000, planner: 'lm', engine: 'auto', memory: 'record' };
+    this.choice = { family: 'goto', seed: 1_000_000, planner: 'lm', engine: 'auto', memory: 'record', record: false };
     this.busy = false;
   }
 
@@ -50,6 +54,7 @@ export class EpisodePicker extends LitElement {
       planner: text('planner') as AppPlanner,
       engine: text('engine') as AppEngine,
       memory: text('memory') as MemoryMode,
+      record: data.get('record') !== null,
     };
     this.choice = choice;
     this.dispatchEvent(new CustomEvent<EpisodeChoice>('start', { detail: choice, bubbles: true, composed: true }));
@@ -70,6 +75,9 @@ export class EpisodePicker extends LitElement {
       </label>
       <label>Memory
         <select name="memory">${MEMORY_MODES.map((m) => html`<option value=${m} ?selected=${m === c.memory}>${MEMORY_LABELS[m]}</option>`)}</select>
+      </label>
+      <label class="check" title="Record the episode as MCAP, with the agent's camera (RGB, depth, segmentation), to download when it ends">
+        <input name="record" type="checkbox" .checked=${c.record} /> Record
       </label>
       <button type="submit" ?disabled=${this.busy}>Start</button>
     </form>`;

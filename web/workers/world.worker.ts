@@ -1,12 +1,16 @@
 // The world worker: the Env (cannon-es physics, the task) and the perceive-reason-act loop, off the page's thread,
 // so that a long action (a goto is hundreds of physics steps) never blocks drawing. It sends the page the scene at
 // reset, every loop event, and the poses of every control step; before each decision it waits on the page's gate
-// (pause, single step, playback catching up).
+// (pause, single step, playback catching up). When the episode is recorded, the recorder writes MCAP into memory
+// as the episode runs; the page adds the agent's camera images at each gate and after the end, then takes the bytes.
 import * as Comlink from 'comlink';
-import { runEpisode, type EpisodeResult } from '../../agent/loop.ts';
+import { runEpisode, type EpisodeResult, type LoopEvent } from '../../agent/loop.ts';
 import type { Planner } from '../../agent/planner.ts';
 import { OraclePlanner } from '../../agent/planners/oracle.ts';
 import { RandomPlanner } from '../../agent/planners/random.ts';
+import { BytesWritable } from '../../record/bytes-writable.ts';
+import type { CameraImage } from '../../record/format.ts';
+import { EpisodeRecorder, RecorderError } from '../../record/recorder-core.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import type { Env } from '../../sim/env.ts';
 import { capturePoseFrame, poseFrameLayout, poseFrameLength } from '../../sim/pose-frame.ts';
@@ -31,8 +35,16 @@ function plannerFor(request: EpisodeRequest, env: Env, port: MessagePort | undef
   }
 }
 
+/** An episode being recorded: the episode's end is held back until the page's last camera images are in. */
+interface Recording {
+  recorder: EpisodeRecorder;
+  writable: BytesWritable;
+  end: LoopEvent | null;
+}
+
 class World implements WorldApi {
   private controller: AbortController | null = null;
+  private active: Recording | null = null;
 
   async run(request: EpisodeRequest, sink: EpisodeSink, plannerPort?: MessagePort): Promise<EpisodeResult> {
     this.controller?.abort();
@@ -43,6 +55,19 @@ class World implements WorldApi {
     const memory = opened === null ? undefined : loopMemory(opened.memory, request.memory);
     const inner = plannerFor(request, env, plannerPort);
     const planner = new GatedPlanner(inner, (step) => sink.gate(step), () => env.stepCount + 1);
+    this.discardRecording();
+    let recording: Recording | null = null;
+    if (request.record) {
+      const writable = new BytesWritable();
+      const recorder = await EpisodeRecorder.toWritable(writable, {
+        env,
+        name: `umwelt-${request.family}-${request.seed}.mcap`,
+        source: { kind: 'family', family: request.family },
+        planner: { name: request.planner, config: { maxSteps: request.maxSteps, memory: request.memory } },
+      });
+      recording = { recorder, writable, end: null };
+      this.active = recording;
+    }
     // Poses of the action under way, one frame per control step, sent when the action ends.
     let frames: Float32Array[] = [];
     let stride = 0;
@@ -87,9 +112,17 @@ class World implements WorldApi {
             default:
               assertNever(event, 'loop event');
           }
+          if (recording !== null) {
+            // The last step's camera images come after its frames are shown: the result waits for them (recording()).
+            if (event.type === 'episode-end') recording.end = event;
+            else recording.recorder.onEvent(event);
+          }
           sink.event(event);
         },
       });
+    } catch (e) {
+      if (recording !== null && this.active === recording) this.discardRecording();
+      throw e;
     } finally {
       // Memories are durable once flushed: before the page hears that the episode ended (and may reload).
       await opened?.log.flush();
@@ -100,6 +133,28 @@ class World implements WorldApi {
 
   abort(): void {
     this.controller?.abort();
+  }
+
+  camera(images: CameraImage[]): void {
+    const recording = this.active;
+    if (recording === null) throw new RecorderError('camera images, but no episode is being recorded');
+    for (const image of images) recording.recorder.camera(image);
+  }
+
+  async recording(): Promise<Uint8Array | null> {
+    const recording = this.active;
+    if (recording === null) return null;
+    this.active = null;
+    if (recording.end !== null) recording.recorder.onEvent(recording.end);
+    await recording.recorder.close();
+    const bytes = recording.writable.bytes();
+    return Comlink.transfer(bytes, [bytes.buffer]);
+  }
+
+  private discardRecording(): void {
+    const recording = this.active;
+    this.active = null;
+    recording?.recorder.close().catch(() => undefined);
   }
 
   async memories(): Promise<MemoryItem[]> {
