@@ -4,7 +4,9 @@
 // training steps and seconds per stage, data counts) and the loss CSVs. Nothing in the card is typed by hand.
 //
 //   npx tsx scripts/planner-card.ts --test R.json --heldout R.json --int8 R.json --smoke R.json [--scratch R.json]
-//     [--dir models/planner]
+//     [--free-test R.json --free-heldout R.json] [--dir models/planner]
+// --free-*: the same model's reports from decoding with a free thought (no mark rule, agent/planners/thought-marks.ts),
+// for the comparison of the two decodings on the same episodes.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +22,8 @@ const { values } = parseArgs({
     int8: { type: 'string' },
     smoke: { type: 'string' },
     scratch: { type: 'string' },
+    'free-test': { type: 'string' },
+    'free-heldout': { type: 'string' },
     dir: { type: 'string', default: 'models/planner' },
   },
   strict: true,
@@ -36,6 +40,8 @@ const heldout = report(need('heldout'));
 const int8 = report(need('int8'));
 const smoke = report(need('smoke'));
 const scratch = values.scratch === undefined ? null : report(values.scratch);
+const freeTest = values['free-test'] === undefined ? null : report(values['free-test']);
+const freeHeldout = values['free-heldout'] === undefined ? null : report(values['free-heldout']);
 
 const model = decodeCheckpoint(new Uint8Array(readFileSync(join(dir, 'planner.safetensors'))));
 const meta = model.metadata;
@@ -176,6 +182,20 @@ lines.push(
   ...(daggerMeta === null ? ['sft'] : ['sft', 'dagger']).flatMap((stage) =>
     evaluations(stage).map((e) => `| ${stage} | ${e.step} | ${e.val.toFixed(3)} | ${e.success === null ? '-' : pct(e.success)} |`),
   ),
+  '',
+  '## Decoding: the thought\'s marks kept to the prompt',
+  '',
+  'The thought names what it chooses ("So: goto the yellow counter #3.") and the action copies its mark. The model often wrote the right description with a wrong number; decoding now masks, after a description, the marks the prompt does not give it (agent/planners/thought-marks.ts). The same model on the same episodes:',
+  '',
+  ...(freeTest === null
+    ? ['Not measured for this card (no --free-test report).']
+    : [
+        '| | free thought | marks kept to the prompt |',
+        '|---|---|---|',
+        `| test split | ${ci(lm(freeTest))}, SPL ${lm(freeTest).spl.toFixed(2)} | ${ci(t)}, SPL ${t.spl.toFixed(2)} |`,
+        ...(freeHeldout === null ? [] : [`| held-out split | ${ci(lm(freeHeldout))}, SPL ${lm(freeHeldout).spl.toFixed(2)} | ${ci(h)}, SPL ${h.spl.toFixed(2)} |`]),
+        ...test.families.map((f) => `| ${f} (test) | ${pct(family(freeTest, f)?.successRate ?? NaN)} | ${pct(family(test, f)?.successRate ?? NaN)} |`),
+      ]),
   '',
   '## Does pretraining help SFT?',
   '',
