@@ -1,13 +1,14 @@
 // `umwelt memory inspect STORE` and `umwelt memory search STORE "query"`: look into an agent's long-term memory log
 // (a file written by memory/persist/log.ts). Both only read the file: it is scanned with the log's own framing
 // (scanFrames) instead of FileLog.open, which would truncate a torn tail, rewrite around damage and delete a leftover
-// `STORE.tmp`. Search replays the ops into an in-memory MemoryStore, so its touches never reach the file.
+// `STORE.tmp`. Search replays the ops into an in-memory MemoryStore (no backend) and asks AgentMemory.search of
+// agent/memory, so it ranks exactly as the agent recalls, and the touches a retrieval makes never reach the file.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
+import { AgentMemory, defaultIndexFactory } from '../../agent/memory/index.ts';
 import { defaultEmbedder } from '../../memory/embed/index.ts';
-import { createIndex } from '../../memory/index/index.ts';
 import { scanFrames } from '../../memory/persist/frame.ts';
-import { retrieve, type RetrievalWeights } from '../../memory/retrieval.ts';
+import type { RetrievalWeights } from '../../memory/retrieval.ts';
 import type { DroppedRange, LogOp } from '../../memory/store/backend.ts';
 import { MemoryError } from '../../memory/store/errors.ts';
 import { MemoryStore } from '../../memory/store/store.ts';
@@ -18,12 +19,16 @@ import { printJson, type Output } from '../output.ts';
 import type { CliContext } from './context.ts';
 
 export const DEFAULT_INSPECT_LIMIT = 10;
+export const DEFAULT_INSPECT_TOP = 10;
 export const DEFAULT_SEARCH_K = 5;
 /** Characters of a memory's text shown in the human-readable tables. */
 const TEXT_WIDTH = 60;
 
 export interface InspectOptions {
   json?: boolean;
+  /** The most important records to list (default DEFAULT_INSPECT_TOP). */
+  top?: number;
+  /** The first records in log order to list (JSON: default DEFAULT_INSPECT_LIMIT; human output: only when given). */
   limit?: number;
 }
 
@@ -64,6 +69,8 @@ export interface InspectReport {
   /** True when the file is non-empty and holds no intact frame at all: it is not a memory log. */
   notALog: boolean;
   warnings: string[];
+  /** The `top` most important live records: importance descending, then the latest simTime, then log order. */
+  top: RecordSummary[];
   /** The first `limit` live records, in log order. */
   first: RecordSummary[];
 }
@@ -85,8 +92,9 @@ export interface SearchReport {
   mode: 'retrieval' | 'raw';
   embedder: string;
   dim: number;
-  /** Simulated time the recency component is measured at: the latest simTime in the store. */
-  now: number | null;
+  /** Simulated time the recency component is measured at: the memory clock, the latest simTime or lastAccess in the
+   *  store (where the agent's next episode would start, less its episodeGap). */
+  now: number;
   records: number;
   dropped: DroppedRange[];
   results: SearchResult[];
@@ -144,7 +152,14 @@ function notALog(image: LogImage): boolean {
   return image.bytes > 0 && image.ops.length === 0;
 }
 
-export function inspectReport(path: string, limit: number = DEFAULT_INSPECT_LIMIT): InspectReport {
+/** Importance descending, then the latest simTime first, then log order (a stable sort). */
+function byImportance(records: readonly MemoryRecord[]): MemoryRecord[] {
+  return [...records].sort((a, b) => b.importance - a.importance || b.simTime - a.simTime);
+}
+
+export function inspectReport(path: string, options: { top?: number; limit?: number } = {}): InspectReport {
+  const top = options.top ?? DEFAULT_INSPECT_TOP;
+  const limit = options.limit ?? DEFAULT_INSPECT_LIMIT;
   const image = readLog(path);
   const byKind = Object.fromEntries(MEMORY_KINDS.map((k) => [k, 0])) as Record<MemoryKind, number>;
   const episodes = new Map<string, number>();
@@ -175,6 +190,7 @@ export function inspectReport(path: string, limit: number = DEFAULT_INSPECT_LIMI
     dropped: image.dropped,
     notALog: notALog(image),
     warnings,
+    top: byImportance(image.records).slice(0, Math.max(0, top)).map(summary),
     first: image.records.slice(0, Math.max(0, limit)).map(summary),
   };
 }
@@ -201,9 +217,9 @@ function guarded(out: Output, body: () => number): number {
 
 export function memoryInspectCommand(path: string, options: InspectOptions, out: Output): number {
   return guarded(out, () => {
-    const report = inspectReport(path, options.limit ?? DEFAULT_INSPECT_LIMIT);
+    const report = inspectReport(path, options);
     if (options.json) printJson(out, report);
-    else printInspect(report, out);
+    else printInspect(report, out, options.limit !== undefined);
     if (report.notALog) {
       out.error(errorLine(`${path} is not a memory log: no intact frame in ${plural(report.bytes, 'byte')}`));
       return EXIT.usage;
@@ -212,8 +228,11 @@ export function memoryInspectCommand(path: string, options: InspectOptions, out:
   });
 }
 
-function printInspect(report: InspectReport, out: Output): void {
+function printInspect(report: InspectReport, out: Output, listFirst: boolean): void {
   out.line(`${report.path}: ${grouped(report.bytes)} bytes, ${plural(report.ops, 'op')}, ${plural(report.records, 'live record')}`);
+  if (report.records === 0 && !report.notALog) {
+    out.line(report.ops === 0 ? '  empty: no memories written yet' : '  no memories: every record written was deleted');
+  }
   if (report.records > 0) {
     out.line(`  dimension  ${report.dim ?? '-'}`);
     const kinds = MEMORY_KINDS.filter((k) => report.byKind[k] > 0).map((k) => `${k} ${report.byKind[k]}`);
@@ -229,12 +248,15 @@ function printInspect(report: InspectReport, out: Output): void {
     for (const line of table([['offset', 'bytes', 'reason'], ...report.dropped.map((d) => [String(d.offset), String(d.bytes), d.reason])], '  ')) out.line(line);
   }
   for (const w of report.warnings) out.error(`umwelt: warning: ${w}`);
-  if (report.first.length > 0) {
+  const list = (title: string, records: readonly RecordSummary[]): void => {
+    if (records.length === 0) return;
     out.line();
-    out.line(report.first.length < report.records ? `First ${report.first.length} of ${report.records} records` : 'Records');
-    const rows = report.first.map((r) => [r.id, r.kind, fixed(r.importance, 2), seconds(r.simTime), clip(r.text)]);
-    for (const line of table([['id', 'kind', 'importance', 'simTime', 'text'], ...rows], '  ')) out.line(line);
-  }
+    out.line(title);
+    const rows = records.map((r) => [r.kind, fixed(r.importance, 2), r.episode, seconds(r.simTime), clip(r.text)]);
+    for (const line of table([['kind', 'importance', 'episode', 'simTime', 'text'], ...rows], '  ')) out.line(line);
+  };
+  list(report.top.length < report.records ? `Most important ${report.top.length} of ${report.records} records` : 'Records, most important first', report.top);
+  if (listFirst) list(report.first.length < report.records ? `First ${report.first.length} of ${report.records} records, in log order` : 'Records, in log order', report.first);
 }
 
 export function searchReport(path: string, query: string, options: { k?: number; raw?: boolean } = {}): SearchReport {
@@ -242,13 +264,18 @@ export function searchReport(path: string, query: string, options: { k?: number;
   const k = options.k ?? DEFAULT_SEARCH_K;
   const image = readLog(path);
   if (notALog(image)) throw new UsageError(`${path} is not a memory log: no intact frame in ${plural(image.bytes, 'byte')}`);
+  if (image.records.length === 0) {
+    const why = image.ops.length === 0 ? `${plural(image.bytes, 'byte')}, no records` : `its ${plural(image.ops.length, 'op')} leave no live record`;
+    throw new UsageError(`${path} holds no memories to search (${why})`);
+  }
   const embedder = defaultEmbedder();
   const first = image.records[0];
   const dim = first?.embedding.length ?? embedder.dim;
   if (dim !== embedder.dim) {
     throw new UsageError(`${path}: the store's embeddings have ${dim} dimensions but the query embedder (${embedder.name}) makes ${embedder.dim}`);
   }
-  const store = new MemoryStore({ dim, indexFactory: (d) => createIndex({ kind: 'auto', dim: d }) });
+  // No backend: the store lives in this process only.
+  const store = new MemoryStore({ dim, indexFactory: defaultIndexFactory });
   try {
     for (const r of image.records) store.add(r);
   } catch (e) {
@@ -257,13 +284,14 @@ export function searchReport(path: string, query: string, options: { k?: number;
   }
   const vector = embedder.embed(query);
   if (!vector.some((x) => x !== 0)) throw new UsageError(`the query "${query}" has nothing the embedder can use (its embedding is all zeros)`);
-  const now = image.records.length > 0 ? Math.max(...image.records.map((r) => r.simTime)) : null;
+  // The memory clock, as AgentMemory's episodeStart computes it.
+  const now = image.records.reduce((t, r) => Math.max(t, r.simTime, r.lastAccess), -Infinity);
   const base = { path, query, k, embedder: embedder.name, dim, now, records: image.records.length, dropped: image.dropped };
   if (options.raw) {
     const results = store.search(vector, { k }).map((h, i) => ({ rank: i + 1, score: h.similarity, similarity: h.similarity, ...summary(h.record) }));
     return { ...base, mode: 'raw', results };
   }
-  const hits = now === null ? [] : retrieve(store, vector, { k, now });
+  const hits = new AgentMemory({ store, embedder }).search(query, { k, now });
   const results = hits.map((h, i) => ({
     rank: i + 1,
     score: h.score,
@@ -282,7 +310,7 @@ export function memorySearchCommand(path: string, query: string, options: Search
       printJson(out, report);
       return EXIT.ok;
     }
-    const mode = report.now === null ? 'the store is empty' : report.mode === 'raw' ? 'by similarity' : `by retrieval score at now = ${seconds(report.now)} s`;
+    const mode = report.mode === 'raw' ? 'by similarity' : `by retrieval score at now = ${seconds(report.now)} s`;
     out.line(`${report.path}: ${plural(report.results.length, 'result')} of ${plural(report.records, 'record')} for "${report.query}" (${mode})`);
     if (report.dropped.length > 0) out.error(`umwelt: warning: ${plural(report.dropped.length, 'damaged range')} skipped (see 'umwelt memory inspect')`);
     if (report.results.length === 0) return EXIT.ok;
@@ -329,18 +357,21 @@ Examples:
     .summary('summarise a memory log: records, kinds, episodes, damage')
     .description(
       'Summarise a memory log: its size, the live records (after replaying puts, deletes and touches) by kind and ' +
-        'episode, the simulated-time range, the embedding dimension, the damaged byte ranges, and the first records.\n\n' +
+        'episode, the simulated-time range, the embedding dimension, the damaged byte ranges (offset, length, reason), ' +
+        'and the most important records (with --limit, also the first ones in log order).\n\n' +
         `${READ_ONLY_NOTE}\n\nExits 2 when the file is not a memory log (no intact frame), after printing what was found.`,
     )
     .argument('<store>', 'the memory log file')
-    .option('--limit <n>', 'records to list', parseCount('limit', 0), DEFAULT_INSPECT_LIMIT)
-    .option('--json', 'print one JSON object {path, bytes, records, byKind, episodes, simTime, dim, dropped, first, ...}')
+    .option('--top <n>', 'the most important records to list', parseCount('top', 0), DEFAULT_INSPECT_TOP)
+    .option('--limit <n>', `also list the first records in log order (JSON: always, default ${DEFAULT_INSPECT_LIMIT})`, parseCount('limit', 0))
+    .option('--json', 'print one JSON object {path, bytes, records, byKind, episodes, simTime, dim, dropped, top, first, ...}')
     .addHelpText(
       'after',
       `
 Examples:
   $ umwelt memory inspect agent.mem
-  $ umwelt memory inspect agent.mem --limit 50
+  $ umwelt memory inspect agent.mem --top 30
+  $ umwelt memory inspect agent.mem --top 0 --limit 50
   $ umwelt memory inspect agent.mem --json | jq .byKind`,
     )
     .action((store: string, opts: InspectOptions) => cli.exit(memoryInspectCommand(store, opts, cli.out)));
@@ -349,10 +380,11 @@ Examples:
     .summary('the memories a query retrieves')
     .description(
       'Embed the query with the default embedder and list the top-k memories by the retrieval score (recency + ' +
-        'importance + relevance, each min-max normalised over the candidates; "now" is the latest simTime in the store), ' +
+        'importance + relevance, each min-max normalised over the candidates, as AgentMemory.search ranks them; "now" is ' +
+        'the memory clock: the latest simTime or lastAccess in the store), ' +
         'or by cosine similarity alone with --raw.\n\n' +
         `${READ_ONLY_NOTE} The touches a retrieval makes stay in memory.\n\n` +
-        "Exits 2 when the store's embedding dimension is not the embedder's.",
+        "Exits 2 when the store holds no memories or its embedding dimension is not the embedder's.",
     )
     .argument('<store>', 'the memory log file')
     .argument('<query>', 'what to recall, in words')

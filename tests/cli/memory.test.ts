@@ -1,10 +1,15 @@
 // `umwelt memory inspect|search`: a small log written with FileLog + MemoryStore, read back by the command
 // functions in memory and by the real CLI in a child process; damaged and foreign files; the file is never modified.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Then a log written by real oracle episodes through AgentMemory, read back by the CLI in-process and checked against
+// the store itself (counts, recall, what FileLog.open drops from a corrupted copy).
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { umwelt } from './run-cli.ts';
+import { runEpisode } from '../../agent/loop.ts';
+import { AgentMemory, nameOf } from '../../agent/memory/index.ts';
+import { OraclePlanner } from '../../agent/planners/oracle.ts';
 import { memoryInspectCommand, memorySearchCommand, type InspectReport, type SearchReport } from '../../cli/commands/memory.ts';
 import { memoryOutput } from '../../cli/output.ts';
 import { runCli } from '../../cli/program.ts';
@@ -13,7 +18,9 @@ import { createIndex } from '../../memory/index/index.ts';
 import { FileLog } from '../../memory/persist/log.ts';
 import { importanceOf } from '../../memory/retrieval.ts';
 import { MemoryStore } from '../../memory/store/store.ts';
-import type { MemoryKind, MemoryRecord } from '../../memory/types.ts';
+import { MEMORY_KINDS, type MemoryKind, type MemoryRecord } from '../../memory/types.ts';
+import { familyEnv } from '../../scenes/env.ts';
+import { makeEpisode } from '../../scenes/families.ts';
 
 
 const MEMORIES: { text: string; kind: MemoryKind; episode: string; simTime: number; importance: number }[] = [
@@ -192,4 +199,206 @@ describe('umwelt memory search', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim().split('\n')).toEqual([`umwelt: error: no such file: ${join(dir, 'missing.mem')}`]);
   }, 120_000);
+});
+
+describe('umwelt memory on a store written by oracle episodes', () => {
+  const EPISODES = [
+    ['search', 1_000_001],
+    ['fetch', 1_000_000],
+  ] as const;
+  let path = '';
+  let stored: MemoryRecord[] = [];
+  /** Each episode's target: its id and its name in the memories' words (`white candle`). */
+  const targets: { episode: string; id: string; name: string }[] = [];
+
+  beforeAll(async () => {
+    path = join(dir, 'oracle.mem');
+    const { memory } = await AgentMemory.open({ backend: new FileLog(path, { fsync: 'never' }), acrossEpisodes: true });
+    for (const [family, seed] of EPISODES) {
+      const env = familyEnv(family);
+      const result = await runEpisode({ env, planner: new OraclePlanner(env), seed, memory });
+      expect(result.success).toBe(true);
+      const { description, task } = makeEpisode(family, seed);
+      const target = description.objects.find((o) => o.id === task.targets[0]);
+      if (!target || memory.episode === null) throw new Error(`no target in ${family} ${seed}`);
+      targets.push({ episode: memory.episode, id: target.id, name: nameOf(target) });
+    }
+    stored = memory.records();
+    memory.store.close();
+  }, 60_000);
+
+  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const out = memoryOutput();
+    const code = await runCli(['memory', ...args], out);
+    return { code, stdout: out.stdout(), stderr: out.stderr() };
+  }
+
+  async function inspectJson(file: string, ...flags: string[]): Promise<InspectReport> {
+    const res = await cli('inspect', file, '--json', ...flags);
+    expect(res.code, res.stderr).toBe(0);
+    return JSON.parse(res.stdout) as InspectReport;
+  }
+
+  function counts<T>(items: readonly T[], key: (t: T) => string): Record<string, number> {
+    const n: Record<string, number> = {};
+    for (const t of items) n[key(t)] = (n[key(t)] ?? 0) + 1;
+    return n;
+  }
+
+  it('inspect counts what the store holds, and --json carries the same as the summary', async () => {
+    expect(stored.length).toBeGreaterThan(5);
+    const report = await inspectJson(path, '--top', '1000', '--limit', '1000');
+    expect(report.records).toBe(stored.length);
+    expect(report.bytes).toBe(readFileSync(path).length);
+    expect(report.dim).toBe(defaultEmbedder().dim);
+    expect(report.dropped).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.byKind).toEqual({ ...Object.fromEntries(MEMORY_KINDS.map((k) => [k, 0])), ...counts(stored, (r) => r.kind) });
+    expect(Object.fromEntries(report.episodes.map((e) => [e.episode, e.records]))).toEqual(counts(stored, (r) => r.episode));
+    expect(report.episodes.map((e) => e.episode)).toEqual(targets.map((t) => t.episode));
+    const times = stored.map((r) => r.simTime);
+    expect(report.simTime).toEqual({ min: Math.min(...times), max: Math.max(...times) });
+    // Log order, with the touches of the agent's recalls replayed.
+    expect(report.first.map((r) => [r.id, r.lastAccess])).toEqual(stored.map((r) => [r.id, r.lastAccess]));
+    // The most important first (then the latest), every record once.
+    expect(new Set(report.top.map((r) => r.id))).toEqual(new Set(stored.map((r) => r.id)));
+    for (let i = 1; i < report.top.length; i++) {
+      const [a, b] = [report.top[i - 1]!, report.top[i]!];
+      expect(a.importance > b.importance || (a.importance === b.importance && a.simTime >= b.simTime)).toBe(true);
+    }
+    const three = await inspectJson(path, '--top', '3');
+    expect(three.top).toEqual(report.top.slice(0, 3));
+
+    const human = await cli('inspect', path, '--top', '3');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(`${stored.length} live records`);
+    expect(human.stdout).toContain(`Most important 3 of ${stored.length} records`);
+    for (const e of report.episodes) expect(human.stdout).toContain(`${e.episode} (${e.records})`);
+    for (const r of three.top) expect(human.stdout).toContain(r.text.slice(0, 40));
+    expect(human.stdout).not.toMatch(/in log order/);
+  });
+
+  it('search returns the memory of each episode target first, ranked as AgentMemory.search ranks it', async () => {
+    for (const t of targets) {
+      const query = `where is the ${t.name}`;
+      const res = await cli('search', path, query, '--json');
+      expect(res.code, res.stderr).toBe(0);
+      const report = JSON.parse(res.stdout) as SearchReport;
+      expect(report.k).toBe(5);
+      expect(report.results).toHaveLength(5);
+      expect(report.results[0]?.text, query).toContain(`${t.name} (${t.id})`);
+      expect(report.now).toBe(Math.max(...stored.map((r) => Math.max(r.simTime, r.lastAccess))));
+      // The same ranking and scores as the agent's own recall at the same time, on a fresh copy of the file (its
+      // recall touches what it returns, in the copy).
+      const copy = join(dir, `copy-${t.id}.mem`);
+      copyFileSync(path, copy);
+      const { memory } = await AgentMemory.open({ backend: new FileLog(copy, { fsync: 'never' }), acrossEpisodes: true });
+      const agent = memory.search(query, { k: 5, now: report.now });
+      memory.store.close();
+      expect(report.results.map((r) => [r.id, r.score])).toEqual(agent.map((h) => [h.record.id, h.score]));
+      const c = report.results[0]?.components ?? { recency: 0, importance: 0, relevance: 0 };
+      expect(report.results[0]?.score).toBeCloseTo(c.recency + c.importance + c.relevance, 10);
+    }
+
+    const k2 = await cli('search', path, `where is the ${targets[0]?.name ?? ''}`, '--k', '2');
+    expect(k2.code).toBe(0);
+    expect(k2.stdout).toMatch(/2 results of \d+ records .*by retrieval score at now = /);
+    expect(k2.stdout.split('\n')[2]).toContain(`${targets[0]?.name} (${targets[0]?.id})`);
+  });
+
+  it('neither inspect nor search changes a byte of the file', async () => {
+    const before = readFileSync(path);
+    for (const args of [
+      ['inspect', path],
+      ['inspect', path, '--json', '--limit', '5'],
+      ['search', path, `where is the ${targets[1]?.name ?? ''}`, '--k', '10'],
+      ['search', path, 'closed cabinet', '--json'],
+      ['search', path, 'failed', '--raw'],
+    ]) {
+      expect((await cli(...args)).code).toBe(0);
+    }
+    expect(readFileSync(path)).toEqual(before);
+    expect(existsSync(`${path}.tmp`)).toBe(false);
+  });
+
+  it('a file with bytes flipped in the middle: the damage is reported with offsets, the intact records listed', async () => {
+    const bytes = Buffer.from(readFileSync(path));
+    const mid = bytes.length >> 1;
+    for (let i = mid; i < mid + 8; i++) bytes[i] = (bytes[i] ?? 0) ^ 0xff;
+    const corrupt = join(dir, 'corrupt.mem');
+    writeFileSync(corrupt, bytes);
+
+    const report = await inspectJson(corrupt, '--limit', '1000');
+    expect(report.dropped.length).toBeGreaterThan(0);
+    expect(report.dropped.some((d) => d.offset <= mid && mid < d.offset + d.bytes)).toBe(true);
+    expect(report.records).toBeGreaterThan(0);
+    expect(report.warnings.join('\n')).toMatch(/damaged byte/);
+
+    // Exactly what the store loads (and FileLog.open cuts out) from another copy of the damaged file.
+    const repaired = join(dir, 'repaired.mem');
+    writeFileSync(repaired, bytes);
+    const { store, report: load } = await MemoryStore.open({ dim: defaultEmbedder().dim, indexFactory: (d) => createIndex({ kind: 'auto', dim: d }), backend: new FileLog(repaired, { fsync: 'never' }) });
+    expect(report.dropped).toEqual(load.dropped);
+    expect(report.first.map((r) => r.id)).toEqual(store.all().map((r) => r.id));
+    store.close();
+    const intact = new Set(report.first.map((r) => r.id));
+    expect(stored.filter((r) => intact.has(r.id)).length).toBeGreaterThanOrEqual(stored.length - 2);
+
+    const human = await cli('inspect', corrupt);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/Dropped \(\d+\)\n\s+offset\s+bytes\s+reason/);
+    const first = report.dropped[0];
+    expect(human.stdout).toMatch(new RegExp(`\\n\\s+${first?.offset}\\s+${first?.bytes}\\s+${first?.reason}`));
+    expect(human.stderr).toMatch(/^umwelt: warning: .*damaged byte/m);
+
+    const search = await cli('search', corrupt, `where is the ${targets[0]?.name ?? ''}`);
+    expect(search.code).toBe(0);
+    expect(search.stderr).toMatch(/damaged range.* skipped/);
+    expect(readFileSync(corrupt)).toEqual(bytes);
+  });
+
+  it('errors: a missing file, a file that is not a memory log, an empty store, one line each and no stack trace', async () => {
+    const oneLine = (res: { stderr: string }, pattern: RegExp): void => {
+      const lines = res.stderr.trim().split('\n');
+      expect(lines.at(-1)).toMatch(pattern);
+      expect(res.stderr).not.toMatch(/\n\s+at /);
+    };
+    const missing = join(dir, 'absent', 'agent.mem');
+    for (const sub of [['inspect', missing], ['search', missing, 'mug']]) {
+      const res = await cli(...sub);
+      expect(res.code).toBe(2);
+      oneLine(res, /^umwelt: error: no such file: /);
+    }
+    expect(existsSync(missing)).toBe(false);
+
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'red mug on the kitchen table\n'.repeat(20));
+    const inspectText = await cli('inspect', text);
+    expect(inspectText.code).toBe(2);
+    oneLine(inspectText, /^umwelt: error: .*notes\.txt is not a memory log: no intact frame in 580 bytes$/);
+    const searchText = await cli('search', text, 'mug');
+    expect(searchText.code).toBe(2);
+    oneLine(searchText, /not a memory log/);
+
+    const empty = join(dir, 'empty.mem');
+    writeFileSync(empty, new Uint8Array(0));
+    const inspectEmpty = await cli('inspect', empty);
+    expect(inspectEmpty.code).toBe(0);
+    expect(inspectEmpty.stdout).toMatch(/0 bytes, 0 ops, 0 live records\n\s+empty: no memories written yet/);
+    const searchEmpty = await cli('search', empty, 'mug', '--json');
+    expect(searchEmpty).toMatchObject({ code: 2, stdout: '' });
+    oneLine(searchEmpty, /^umwelt: error: .*empty\.mem holds no memories to search \(0 bytes, no records\)$/);
+
+    // A store whose every record was deleted.
+    const cleared = join(dir, 'cleared.mem');
+    const embedder = defaultEmbedder();
+    const { store } = await MemoryStore.open({ dim: embedder.dim, indexFactory: (d) => createIndex({ kind: 'auto', dim: d }), backend: new FileLog(cleared, { fsync: 'never' }) });
+    store.add(record(0, MEMORIES[0]!, (t) => embedder.embed(t)));
+    store.delete('m0');
+    store.close();
+    expect((await cli('inspect', cleared)).stdout).toMatch(/no memories: every record written was deleted/);
+    const searchCleared = await cli('search', cleared, 'mug');
+    expect(searchCleared.code).toBe(2);
+    oneLine(searchCleared, /holds no memories to search \(its 2 ops leave no live record\)$/);
+  });
 });
