@@ -1,6 +1,7 @@
 // Parsers for option values shared by several commands (family, seed, planner, step limit, the remote planner's
 // server). Each throws
 // commander's InvalidArgumentError with a message that says what is allowed, which the CLI turns into exit code 2.
+import { isMemoryMode, MEMORY_MODES, type MemoryMode } from '../agent/memory/modes.ts';
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { BundleError } from '../agent/lm/bundle.ts';
@@ -52,6 +53,11 @@ export function parseRemoteMode(value: string): RemoteMode {
 }
 
 /** The NAME of an environment variable (the key itself never goes on the command line). */
+export function parseMemoryMode(value: string): MemoryMode {
+  if (isMemoryMode(value)) return value;
+  throw new InvalidArgumentError(`unknown memory mode "${value}"; valid modes: ${MEMORY_MODES.join(', ')}`);
+}
+
 /** A commander parser for an integer from min to max, naming the flag (`what`) when the value is not one. */
 export function parseInteger(what: string, min: number, max: number): (value: string) => number {
   return (value) => {

@@ -2,6 +2,7 @@
 // (workers/world.worker.ts) runs the Env and the loop; the planner worker (workers/planner.worker.ts) runs the
 // language-model planner; the page draws and controls. comlink carries the calls; these are their shapes.
 import type { EpisodeResult, LoopEvent } from '../agent/loop.ts';
+import type { MemoryMode } from '../agent/memory/modes.ts';
 import type { Decision, EpisodeInfo, PlannerContext } from '../agent/planner.ts';
 import type { CameraImage } from '../record/format.ts';
 import type { FamilyName } from '../scenes/family-names.ts';
@@ -13,13 +14,8 @@ export type AppPlanner = (typeof APP_PLANNERS)[number];
 export const APP_ENGINES = ['auto', 'cpu', 'webgpu'] as const;
 export type AppEngine = (typeof APP_ENGINES)[number];
 
-/**
- * What the episode does with the long-term memory (kept in IndexedDB across episodes and reloads): nothing; write
- * and recall memories for the panel while the planner's prompt gets none (the shipped planner was trained with an
- * empty memory slot, and memories in its prompt change its decisions); or also hand the recalled ones to the planner.
- */
-export const MEMORY_MODES = ['off', 'record', 'prompt'] as const;
-export type MemoryMode = (typeof MEMORY_MODES)[number];
+/** What the episode does with the long-term memory, kept in IndexedDB across episodes and reloads (agent/memory/modes.ts). */
+export { MEMORY_MODES, type MemoryMode } from '../agent/memory/modes.ts';
 
 export interface EpisodeRequest {
   family: FamilyName;

@@ -6,7 +6,9 @@ import type { Command } from 'commander';
 import { formatAction } from '../../agent/grammar.ts';
 import { runEpisode, type EpisodeResult, type LoopEvent } from '../../agent/loop.ts';
 import type { EpisodeMetrics } from '../../agent/metrics.ts';
+import { AgentMemory, loopMemory, type MemoryMode } from '../../agent/memory/index.ts';
 import type { Planner } from '../../agent/planner.ts';
+import { FileLog } from '../../memory/persist/log.ts';
 import { makePlanner, RUN_PLANNERS, usesCheckpoint, type RemoteSettings, type RunPlannerName } from '../../agent/planners/index.ts';
 import { loadBundleFile } from '../../agent/lm/bundle-file.ts';
 import { LMPlanner, type LMEngineName } from '../../agent/planners/lm.ts';
@@ -31,6 +33,7 @@ import {
   MAX_STEPS_LIMIT,
   parseFamily,
   parseMaxSteps,
+  parseMemoryMode,
   parseRunPlanner,
   parseSeed,
   preloadCheckpoint,
@@ -54,6 +57,10 @@ export interface RunOptions extends CheckpointOptions, RemoteFlags {
   record?: string;
   /** The lm planner's engine (default cpu). */
   engine?: LMEngineName;
+  /** A long-term memory log file: opened (created if absent), written as the episode goes, kept for later runs. */
+  memory?: string;
+  /** What the episode does with it (default record: written and recalled, not in the planner's prompt). */
+  memoryMode?: MemoryMode;
 }
 
 /** The JSON report of `umwelt run --json`. */
@@ -148,6 +155,7 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
     throw new UsageError(`--checkpoint and --int8 are for --planner lm, not ${plannerName}`);
   }
   if (!usesCheckpoint(plannerName) && options.engine !== undefined) throw new UsageError(`--engine is for --planner lm, not ${plannerName}`);
+  if (options.memoryMode !== undefined && options.memory === undefined) throw new UsageError('--memory-mode needs --memory FILE');
   if (usesCheckpoint(plannerName)) {
     const failed = await preloadCheckpoint(checkpoint, out);
     if (failed !== null) return failed;
@@ -181,6 +189,7 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
         throw e;
       }
     }
+    const memory = options.memory === undefined ? null : await openMemoryFile(options.memory, out);
     let thought = '';
     const onEvent = (event: LoopEvent): void => {
       recorder?.onEvent(event);
@@ -198,9 +207,11 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
       }
     };
     try {
-      result = await runEpisode({ env, planner, seed, clock: () => performance.now(), onEvent, referencePathLength: reference, signal });
+      const loop = memory === null ? undefined : loopMemory(memory, options.memoryMode ?? 'record');
+      result = await runEpisode({ env, planner, seed, clock: () => performance.now(), onEvent, referencePathLength: reference, signal, memory: loop });
     } finally {
       display.stop();
+      memory?.store.close();
       // Also when interrupted: the file is finished with the steps recorded so far.
       await recorder?.close();
     }
@@ -212,8 +223,23 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
   else {
     out.line(summaryLine(result));
     if (options.record !== undefined && !options.quiet) out.line(`Recording: ${options.record}`);
+    if (options.memory !== undefined && !options.quiet) out.line(`Memory: ${options.memory} (umwelt memory inspect ${options.memory})`);
   }
   return result.aborted ? EXIT.interrupted : EXIT.ok;
+}
+
+/** A memory log file as the agent's long-term memory, kept across runs; what a damaged file lost is said on stderr. */
+async function openMemoryFile(path: string, out: Output): Promise<AgentMemory> {
+  try {
+    const { memory, report } = await AgentMemory.open({ backend: new FileLog(path, { fsync: 'batch' }), acrossEpisodes: true });
+    if (report.dropped.length > 0) {
+      const bytes = report.dropped.reduce((n, d) => n + d.bytes, 0);
+      out.error(`umwelt: warning: ${path}: ${bytes} damaged bytes in ${report.dropped.length} range(s) dropped; the intact records are kept`);
+    }
+    return memory;
+  } catch (e) {
+    throw new UsageError(`cannot open the memory ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 export function registerRun(program: Command, cli: CliContext): void {
@@ -239,6 +265,8 @@ export function registerRun(program: Command, cli: CliContext): void {
     .option('--json', 'print one JSON object with the result and metrics, nothing else')
     .option('-q, --quiet', 'print only the final summary line')
     .option('-r, --record <file.mcap>', 'also record the episode as an MCAP file (zstd-compressed)')
+    .option('--memory <file>', 'a long-term memory log: the agent writes what it saw and did, recalls before each decision, and the file keeps it for later runs')
+    .option('--memory-mode <mode>', 'with --memory: record (written and recalled, not in the prompt; default) or prompt (the planner gets the recalled memories)', parseMemoryMode)
     .addHelpText(
       'after',
       `
@@ -252,7 +280,8 @@ Examples:
   $ umwelt run --planner lm --engine webgpu      # decode on the GPU (WebGPU), else on the CPU
   $ umwelt run --planner remote --base-url http://127.0.0.1:11434/v1 --model qwen2.5:7b   # Ollama
   $ OPENAI_API_KEY=... umwelt run --planner remote --base-url https://api.openai.com/v1 --model gpt-4o-mini
-  $ umwelt run --family fetch --record fetch.mcap    # then: umwelt replay fetch.mcap, or open it in Foxglove`,
+  $ umwelt run --family fetch --record fetch.mcap    # then: umwelt replay fetch.mcap, or open it in Foxglove
+  $ umwelt run --family search --memory agent.mem    # then: umwelt memory search agent.mem "where is the white candle"`,
     )
     .action(async (opts: RunOptions) => cli.exit(await runCommand(opts, cli.out, cli.signal)));
 }

@@ -38,11 +38,21 @@ export class MetricsPanel extends LitElement {
     this.chart = null;
   }
 
+  private chartPending = false;
+
+  // The chart is redrawn when the page is idle (within half a second): never in the same task as a frame's draw.
   protected override updated(changed: PropertyValues<this>): void {
-    if (!changed.has('steps')) return;
-    const started = performance.now();
-    this.drawChart();
-    performance.measure('umwelt:chart', { start: started });
+    if (!changed.has('steps') || this.chartPending) return;
+    this.chartPending = true;
+    requestIdleCallback(
+      () => {
+        this.chartPending = false;
+        const started = performance.now();
+        this.drawChart();
+        performance.measure('umwelt:chart', { start: started });
+      },
+      { timeout: 500 },
+    );
   }
 
   private drawChart(): void {

@@ -18,7 +18,8 @@ import { assertNever } from '../../sim/types.ts';
 import type { EpisodeRequest, EpisodeSink, MemoryItem, WorldApi } from '../protocol.ts';
 import { GatedPlanner } from './gated-planner.ts';
 import { PortPlanner } from './port-planner.ts';
-import { itemOf, loopMemory, openMemory } from './world-memory.ts';
+import { loopMemory } from '../../agent/memory/index.ts';
+import { itemOf, openMemory } from './world-memory.ts';
 
 function plannerFor(request: EpisodeRequest, env: Env, port: MessagePort | undefined): Planner {
   switch (request.planner) {
