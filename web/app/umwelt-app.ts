@@ -17,6 +17,7 @@ import '../elements/memory-panel.ts';
 import '../elements/metrics-panel.ts';
 import '../elements/scene-viewport.ts';
 import '../elements/thought-log.ts';
+import { markIfSlow } from '../view/slow-mark.ts';
 
 export const DEFAULT_CHOICE: EpisodeChoice = { family: 'goto', seed: 1_000_000, planner: 'lm', engine: 'auto', memory: 'record', record: false };
 export const DEFAULT_MAX_STEPS = 40;
@@ -149,7 +150,7 @@ export class UmweltApp extends LitElement {
   }
 
   protected override updated(): void {
-    performance.measure('umwelt:app-update', { start: this.renderStarted });
+    markIfSlow('app-update', this.renderStarted);
   }
 
   override render() {

@@ -1,19 +1,18 @@
 // The episode's behaviour for the app element: the planner worker (loaded once), a world worker per episode, the
 // sink the world worker reports to, the gate that pauses or single-steps the agent, and the state the elements
-// draw (steps with their thoughts and outcomes, metrics, the planner's engine). A recorded episode (`record`) also
-// has the agent's camera (view/agent-camera.ts): its images go to the world worker's recorder at every gate (the
-// state after reset, then after each step, once its frames have been shown) and after the end, and the finished
-// recording becomes a download (a Blob URL).
+// draw (steps with their thoughts and outcomes, metrics, the planner's engine). A recorded episode (`record`) has a
+// RecordingSession: the agent's camera at every gate, and the finished recording as a download.
 import * as Comlink from 'comlink';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { EpisodeResult, LoopEvent, MemoryRecallView, MemoryWriteView } from '../../agent/loop.ts';
 import { formatAction } from '../../agent/grammar.ts';
 import { assertNever, type Outcome } from '../../sim/types.ts';
 import type { AppEngine, EpisodeRequest, EpisodeSink, MemoryItem, PlannerStatus, PlannerWorkerApi, SceneStart, WorldApi } from '../protocol.ts';
-import { AgentCamera } from '../view/agent-camera.ts';
 import { FramePlayer } from '../view/frame-player.ts';
 import { SceneView } from '../view/scene-view.ts';
 import { KeyboardPlanner } from './keyboard-planner.ts';
+import { RecordingSession, type RecordingLink } from './recording-session.ts';
+import { markIfSlow } from '../view/slow-mark.ts';
 
 export type EpisodeStatus = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'error';
 
@@ -26,17 +25,6 @@ export interface StepRow {
   latencyMs: number;
   tokens: number;
 }
-
-/** A finished recording, for the download link. */
-export interface RecordingLink {
-  /** A Blob URL of the MCAP bytes (revoked when the next episode starts). */
-  url: string;
-  /** The file name offered: umwelt-<family>-<seed>.mcap. */
-  name: string;
-  bytes: number;
-}
-
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export interface EpisodeView {
   view: SceneView;
@@ -66,9 +54,18 @@ export class EpisodeController implements ReactiveController {
   memoryWrites: { step: number; record: MemoryWriteView }[] = [];
   /** Memories handed to the planner, per decision. */
   memoryRecalls: { step: number; memories: MemoryRecallView[] }[] = [];
-  /** The episode's recording once it is finished (episodes with `record`), or why there is none. */
-  recording: RecordingLink | null = null;
-  recordingError: string | null = null;
+  /** The recorded episode's side in the page (episodes with `record`), or null. */
+  private session: RecordingSession | null = null;
+
+  /** The episode's recording once it is finished, or null. */
+  get recording(): RecordingLink | null {
+    return this.session?.link ?? null;
+  }
+
+  /** Why a recorded episode has no recording, or null. */
+  get recordingError(): string | null {
+    return this.session?.error ?? null;
+  }
 
   private plannerWorker: Worker | null = null;
   private plannerApi: Comlink.Remote<PlannerWorkerApi> | null = null;
@@ -84,8 +81,6 @@ export class EpisodeController implements ReactiveController {
   private generation = 0;
   private redrawPending = false;
   private sceneReady: Promise<void> = Promise.resolve();
-  /** The agent's camera of a recorded episode (null when not recording, or when it could not start). */
-  private agentCamera: AgentCamera | null = null;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -140,7 +135,8 @@ export class EpisodeController implements ReactiveController {
     this.reward = 0;
     this.error = null;
     this.instruction = '';
-    this.clearRecording();
+    this.session?.dispose();
+    this.session = null;
     this.host.requestUpdate();
     try {
       let port: MessagePort | undefined;
@@ -154,9 +150,11 @@ export class EpisodeController implements ReactiveController {
       }
       if (generation !== this.generation) return;
       const world = this.world();
+      const session = request.record ? new RecordingSession(request, world, () => generation === this.generation) : null;
+      this.session = session;
       // The status turns 'running' once the scene is built and drawn (sink.scene): building and the first draw
       // are loading work, and the first decision waits for them.
-      const sink = Comlink.proxy(this.sink(generation, request, world));
+      const sink = Comlink.proxy(this.sink(generation, session));
       const result = port === undefined ? await world.run(request, sink) : await world.run(request, sink, Comlink.transfer(port, [port]));
       if (generation !== this.generation) return;
       this.result = result;
@@ -164,7 +162,7 @@ export class EpisodeController implements ReactiveController {
       // The last action's frames may still be playing: the episode is done when they have been shown.
       await this.episode?.player.drained();
       if (generation !== this.generation) return;
-      if (request.record) await this.finishRecording(request, world, generation);
+      await session?.finish();
       if (generation !== this.generation) return;
       this.status = 'done';
     } catch (e) {
@@ -213,56 +211,16 @@ export class EpisodeController implements ReactiveController {
     await this.refreshMemories();
   }
 
-  /** The last step's camera images, then the finished recording from the world worker, as a download link. */
-  private async finishRecording(request: EpisodeRequest, world: Comlink.Remote<WorldApi>, generation: number): Promise<void> {
-    const live = (): boolean => generation === this.generation;
-    await this.sendCamera(world, live);
-    try {
-      const bytes = await world.recording();
-      if (!live() || bytes === null) return;
-      const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
-      this.recording = { url: URL.createObjectURL(blob), name: `umwelt-${request.family}-${request.seed}.mcap`, bytes: bytes.byteLength };
-    } catch (e) {
-      if (!live()) return;
-      this.recordingError = messageOf(e);
-      console.warn(`recording: ${this.recordingError}`);
-    } finally {
-      if (live()) this.disposeCamera();
-    }
-  }
-
-  /** Captures the agent's camera (a recorded episode) and hands the images to the world worker's recorder. */
-  private async sendCamera(world: Comlink.Remote<WorldApi>, live: () => boolean): Promise<void> {
-    const camera = this.agentCamera;
-    if (camera === null) return;
-    try {
-      const images = await camera.capture();
-      if (!live()) return;
-      await world.camera(Comlink.transfer(images, images.map((i) => i.data.buffer as ArrayBuffer)));
-    } catch (e) {
-      if (live()) console.warn(`recording: no camera images this time: ${messageOf(e)}`);
-    }
-  }
-
-  private clearRecording(): void {
-    if (this.recording !== null) URL.revokeObjectURL(this.recording.url);
-    this.recording = null;
-    this.recordingError = null;
-  }
-
-  private disposeCamera(): void {
-    this.agentCamera?.dispose();
-    this.agentCamera = null;
-  }
-
   /** Stops the episode at once: a running episode's world worker is terminated (a new one starts when needed). */
   stop(): void {
     this.generation++;
-    this.disposeCamera();
     if (this.status === 'running' || this.status === 'paused' || this.status === 'loading') {
       this.worldWorker?.terminate();
       this.worldWorker = null;
       this.worldApi = null;
+      // A stopped episode's recording is discarded with its world worker.
+      this.session?.dispose();
+      this.session = null;
     }
     this.episode?.player.clear();
     this.release?.();
@@ -309,7 +267,7 @@ export class EpisodeController implements ReactiveController {
     release?.();
   }
 
-  private sink(generation: number, request: EpisodeRequest, world: Comlink.Remote<WorldApi>): EpisodeSink {
+  private sink(generation: number, session: RecordingSession | null): EpisodeSink {
     const live = (): boolean => generation === this.generation;
     return {
       scene: (start: SceneStart) => {
@@ -324,20 +282,12 @@ export class EpisodeController implements ReactiveController {
           this.fail(e);
           return;
         }
-        performance.measure('umwelt:scene', { start: started });
+        markIfSlow('scene', started);
         const player = new FramePlayer(view.stride, start.controlDt, (frame, offset) => view.show(frame, offset));
         player.speed = this.speed;
         this.episode = { view, player };
-        const camera = request.record ? this.startCamera() : null;
         this.sceneReady = this.onScene(this.episode).then(async () => {
-          if (camera !== null) {
-            try {
-              await camera.setView(view);
-            } catch (e) {
-              console.warn(`recording: the agent camera cannot draw this scene (no camera images): ${messageOf(e)}`);
-              if (this.agentCamera === camera) this.disposeCamera();
-            }
-          }
+          await session?.show(view);
           if (live() && this.status === 'loading') this.status = 'running';
           this.host.requestUpdate();
         });
@@ -355,7 +305,7 @@ export class EpisodeController implements ReactiveController {
         await this.sceneReady;
         await this.episode?.player.drained();
         // What the page shows now is the state before this decision: the agent's camera sees it, for the recording.
-        if (request.record && live()) await this.sendCamera(world, live);
+        if (live()) await session?.capture();
         while (live()) {
           if (this.status === 'running') return;
           if (this.stepTokens > 0) {
@@ -366,17 +316,6 @@ export class EpisodeController implements ReactiveController {
         }
       },
     };
-  }
-
-  /** The agent's camera for a recorded episode (null, with a warning, where WebGL on an OffscreenCanvas is missing). */
-  private startCamera(): AgentCamera | null {
-    this.disposeCamera();
-    try {
-      this.agentCamera = new AgentCamera();
-    } catch (e) {
-      console.warn(`recording: no agent camera (no camera images): ${messageOf(e)}`);
-    }
-    return this.agentCamera;
   }
 
   /**

@@ -9,6 +9,7 @@ import { DEFAULT_SENSOR } from '../../sim/sensor.ts';
 import { assertNever } from '../../sim/types.ts';
 import type { FramePlayer } from '../view/frame-player.ts';
 import type { SceneView } from '../view/scene-view.ts';
+import { markIfSlow } from '../view/slow-mark.ts';
 
 /** Whether WebGL runs on a CPU rasterizer (SwiftShader, llvmpipe), from the unmasked renderer string. */
 export function isSoftwareRenderer(gl: WebGLRenderingContext | WebGL2RenderingContext): boolean {
@@ -75,7 +76,7 @@ export class RenderController implements ReactiveController {
     this.controls?.update();
     const started = performance.now();
     await renderer.compileAsync(view.scene, this.orbitCamera);
-    performance.measure('umwelt:compile', { start: started });
+    markIfSlow('compile', started);
     // The first draw uploads every buffer: done here, while the episode is still loading.
     this.draw();
   }
@@ -168,7 +169,7 @@ export class RenderController implements ReactiveController {
     if (this.renderer === null || this.view === null) return;
     const started = performance.now();
     this.renderer.render(this.view.scene, this.camera());
-    performance.measure('umwelt:draw', { start: started });
+    markIfSlow('draw', started);
     this.drawn++;
   }
 }

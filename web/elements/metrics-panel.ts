@@ -3,6 +3,7 @@ import { CategoryScale, Chart, LinearScale, LineController, LineElement, PointEl
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import type { EpisodeResult } from '../../agent/loop.ts';
 import type { StepRow } from '../controllers/episode-controller.ts';
+import { markIfSlow } from '../view/slow-mark.ts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Tooltip);
 
@@ -49,7 +50,7 @@ export class MetricsPanel extends LitElement {
         this.chartPending = false;
         const started = performance.now();
         this.drawChart();
-        performance.measure('umwelt:chart', { start: started });
+        markIfSlow('chart', started);
       },
       { timeout: 500 },
     );

@@ -17,6 +17,7 @@ import { CAMERA_KINDS, DEPTH_RANGE_M, type CameraImage, type CameraKind } from '
 import { ROBOT } from '../../sim/robot.ts';
 import { DEFAULT_SENSOR } from '../../sim/sensor.ts';
 import type { SceneView } from './scene-view.ts';
+import { markIfSlow } from './slow-mark.ts';
 
 export const AGENT_CAMERA_WIDTH = 160;
 export const AGENT_CAMERA_HEIGHT = 120;
@@ -246,7 +247,7 @@ export class AgentCamera {
     }
     const target = this.targets[kind];
     target.context.drawImage(this.canvas, 0, 0);
-    performance.measure(`umwelt:camera-${kind}`, { start: started });
+    markIfSlow(`camera-${kind}`, started);
   }
 
   private swap(kind: 'depth' | 'segmentation'): void {
