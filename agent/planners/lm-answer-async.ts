@@ -8,7 +8,7 @@ import { Prng } from '../lm/prng.ts';
 import { sampleToken } from '../lm/sampling.ts';
 import type { Tokenizer } from '../lm/tokenizer.ts';
 import { maskLogits, thoughtMask } from './thought-marks.ts';
-import { ACTION_MARKER, DEFAULT_MAX_ACTION_TOKENS, DEFAULT_MAX_THOUGHT_TOKENS, markerOverlap, thoughtOf, type Answer, type AnswerOptions } from './lm-answer.ts';
+import { ACTION_MARKER, actionAllowed, DEFAULT_MAX_ACTION_TOKENS, DEFAULT_MAX_THOUGHT_TOKENS, markerOverlap, thoughtOf, type Answer, type AnswerOptions } from './lm-answer.ts';
 
 /** The answer to the prompt `ids` (already <bos><prompt>PROMPT<response>), on `engine`, as decodeAnswer gives it. */
 export async function decodeAnswerAsync(engine: AsyncPrefixEngine, tokenizer: Tokenizer, ids: readonly number[], options: AnswerOptions): Promise<Answer> {
@@ -62,7 +62,7 @@ export async function decodeAnswerAsync(engine: AsyncPrefixEngine, tokenizer: To
   const markerAt = `\n${text}`.lastIndexOf(ACTION_MARKER);
   const line = await constrainedActionAsync(engine, tokenizer, {
     pending,
-    allowed: options.allowed,
+    allowed: actionAllowed(options, text),
     sampling,
     seed: `${options.seed}:action`,
     maxTokens: options.maxActionTokens ?? DEFAULT_MAX_ACTION_TOKENS,

@@ -11,7 +11,7 @@ import { prefillReusing } from '../lm/engine/types.ts';
 import { Prng } from '../lm/prng.ts';
 import { sampleToken, type SamplingOptions } from '../lm/sampling.ts';
 import type { Tokenizer } from '../lm/tokenizer.ts';
-import { maskLogits, thoughtMask, type ThoughtMarks } from './thought-marks.ts';
+import { maskLogits, statedEntities, thoughtMask, type ThoughtMarks } from './thought-marks.ts';
 
 /** Where the thought ends and the action begins. */
 export const ACTION_MARKER = '\nAction:';
@@ -30,7 +30,8 @@ export interface AnswerOptions {
   /** Tokens the thought must leave free in the context for the marker and the action (default 24). */
   reserve?: number;
   /** The prompt's marks and their descriptions: a mark the thought writes after a description must be one the
-   *  prompt gives it (thought-marks.ts). Absent: the thought is unconstrained. */
+   *  prompt gives it, and the action names what the thought's last "So:" clause names (thought-marks.ts). Absent:
+   *  the thought is unconstrained and the action free among `allowed`. */
   thoughtMarks?: ThoughtMarks;
 }
 
@@ -87,12 +88,19 @@ export function decodeAnswer(engine: CpuEngine, tokenizer: Tokenizer, ids: reado
   const markerAt = `\n${text}`.lastIndexOf(ACTION_MARKER);
   const line = constrainedAction(engine, tokenizer, {
     logits,
-    allowed: options.allowed,
+    allowed: actionAllowed(options, text),
     sampling,
     seed: `${options.seed}:action`,
     maxTokens: options.maxActionTokens ?? DEFAULT_MAX_ACTION_TOKENS,
   });
   return { text: `${text}${line.text}`, thought: thoughtOf(text.slice(0, Math.max(0, markerAt - 1))), line, tokens: thought.length + forced + line.tokens.length };
+}
+
+/** The actions the line may take after `thought`: with thoughtMarks, the entities its last "So:" clause names
+ *  (statedEntities), so that the action does what the thought decided. */
+export function actionAllowed(options: AnswerOptions, thought: string): AllowedActions {
+  if (options.thoughtMarks === undefined) return options.allowed;
+  return { ...options.allowed, entities: statedEntities(thought, options.allowed.entities) };
 }
 
 /** The longest k < marker length such that `text` ends with the first k characters of the marker. */

@@ -114,3 +114,18 @@ export function maskLogits(logits: Float32Array, mask: Uint32Array): Float32Arra
   for (let i = 0; i < out.length; i++) if (((mask[i >>> 5] ?? 0) & (1 << (i & 31))) === 0) out[i] = Number.NEGATIVE_INFINITY;
   return out;
 }
+
+/**
+ * The action follows the thought's decision: the thought ends with what it will do ("So: goto the yellow counter
+ * #3."), and the action's entities are limited to the marks and ids that last clause names, when it names any the
+ * action may use. Otherwise (no "So:", or nothing usable in it) the allowed entities stay as they were.
+ */
+export function statedEntities(thought: string, entities: readonly string[]): readonly string[] {
+  const at = thought.lastIndexOf('So:');
+  if (at < 0) return entities;
+  const clause = thought.slice(at);
+  const named = clause.match(/#\d+(?!\d)|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)*_\d+\b/g) ?? [];
+  const allowed = new Set(entities);
+  const usable = [...new Set(named.filter((e) => allowed.has(e)))];
+  return usable.length > 0 ? usable : entities;
+}

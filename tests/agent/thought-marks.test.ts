@@ -2,7 +2,7 @@
 // description allows, on a real prompt's text and the shipped tokenizer, and the mask the decoders use.
 import { describe, expect, it } from 'vitest';
 import { defaultCheckpointPath, loadBundleFile } from '../../agent/lm/bundle-file.ts';
-import { allowedMarks, markTokens, maskLogits, thoughtMarks, thoughtMask } from '../../agent/planners/thought-marks.ts';
+import { allowedMarks, markTokens, maskLogits, statedEntities, thoughtMarks, thoughtMask } from '../../agent/planners/thought-marks.ts';
 
 const { tokenizer } = await loadBundleFile(defaultCheckpointPath());
 const id = (mark: string): number => {
@@ -57,5 +57,19 @@ describe('thought marks', () => {
     expect(masked[id('#4')]).toBe(Number.NEGATIVE_INFINITY);
     expect(masked[id('#3')]).toBe(1);
     expect(thoughtMask('I need the orange mug', marks, tokenizer)).toBeNull();
+  });
+});
+
+describe('the action follows the thought', () => {
+  const entities = ['#1', '#2', '#3', '#7', '#9', 'apple_1'];
+  it('limits the entities to those the last "So:" clause names', () => {
+    expect(statedEntities('The red fridge #7 is right here. So: pick the red apple #9.', entities)).toEqual(['#9']);
+    expect(statedEntities('So: goto #1. Then more. So: put the yellow apple #3 in the red fridge #7.', entities)).toEqual(['#3', '#7']);
+    expect(statedEntities('I have seen it. So: goto apple_1.', entities)).toEqual(['apple_1']);
+  });
+  it('leaves them as they were without a clause, or when it names nothing the action may use', () => {
+    expect(statedEntities('I need the yellow apple.', entities)).toBe(entities);
+    expect(statedEntities('So: goto the red fridge #12.', entities)).toBe(entities);
+    expect(statedEntities('So: look around.', entities)).toBe(entities);
   });
 });
