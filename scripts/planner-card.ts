@@ -183,14 +183,14 @@ lines.push(
     evaluations(stage).map((e) => `| ${stage} | ${e.step} | ${e.val.toFixed(3)} | ${e.success === null ? '-' : pct(e.success)} |`),
   ),
   '',
-  '## Decoding: the thought\'s marks kept to the prompt',
+  '## Decoding: the thought kept to the prompt, the action to the thought',
   '',
-  'The thought names what it chooses ("So: goto the yellow counter #3.") and the action copies its mark. The model often wrote the right description with a wrong number; decoding now masks, after a description, the marks the prompt does not give it (agent/planners/thought-marks.ts). The same model on the same episodes:',
+  'The thought names what it chooses ("So: goto the yellow counter #3.") and the action copies its mark. The model often wrote the right description with a wrong number, or an action that named something else than its thought. Decoding now masks, after a description, the marks the prompt does not give it, and limits the action\'s entities to those the thought\'s last "So:" clause names (agent/planners/thought-marks.ts). The same model on the same episodes:',
   '',
   ...(freeTest === null
     ? ['Not measured for this card (no --free-test report).']
     : [
-        '| | free thought | marks kept to the prompt |',
+        '| | free thought and action | thought and action kept consistent |',
         '|---|---|---|',
         `| test split | ${ci(lm(freeTest))}, SPL ${lm(freeTest).spl.toFixed(2)} | ${ci(t)}, SPL ${t.spl.toFixed(2)} |`,
         ...(freeHeldout === null ? [] : [`| held-out split | ${ci(lm(freeHeldout))}, SPL ${lm(freeHeldout).spl.toFixed(2)} | ${ci(h)}, SPL ${h.spl.toFixed(2)} |`]),
