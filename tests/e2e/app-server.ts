@@ -121,8 +121,17 @@ export function longTasks(page: Page): Promise<{ start: number; duration: number
   });
 }
 
-/** Variance of the grey levels of a PNG, decoded by the page itself (a blank or single-colour image gives ~0). */
-export function pngVariance(page: Page, png: Buffer): Promise<number> {
+export interface ImageStats {
+  width: number;
+  height: number;
+  /** Variance of the grey levels (a blank or single-colour image gives ~0). */
+  variance: number;
+  /** Distinct colours. */
+  colors: number;
+}
+
+/** Size, grey-level variance and distinct colours of a PNG, decoded by the page itself. */
+export function pngStats(page: Page, png: Uint8Array): Promise<ImageStats> {
   return page.evaluate(async (base64) => {
     const image = await createImageBitmap(await (await fetch(`data:image/png;base64,${base64}`)).blob());
     const canvas = new OffscreenCanvas(image.width, image.height);
@@ -132,13 +141,15 @@ export function pngVariance(page: Page, png: Buffer): Promise<number> {
     const { data } = ctx.getImageData(0, 0, image.width, image.height);
     let sum = 0;
     let sq = 0;
+    const colors = new Set<number>();
     const n = data.length / 4;
     for (let i = 0; i < data.length; i += 4) {
       const g = (data[i]! + data[i + 1]! + data[i + 2]!) / 3;
       sum += g;
       sq += g * g;
+      colors.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
     }
     const mean = sum / n;
-    return sq / n - mean * mean;
-  }, png.toString('base64'));
+    return { width: image.width, height: image.height, variance: sq / n - mean * mean, colors: colors.size };
+  }, Buffer.from(png).toString('base64'));
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../fixtures/chromium.ts';
-import { longTasks, pngVariance, readApp, serveApp, waitForApp, watchLongTasks, type AppServer } from './app-server.ts';
+import { longTasks, pngStats, readApp, serveApp, waitForApp, watchLongTasks, type AppServer } from './app-server.ts';
 
 const available = chromiumAvailable('e2e app');
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-results', 'e2e');
@@ -53,7 +53,7 @@ describe.skipIf(!available)('the browser app', () => {
     expect(running.instruction).toMatch(/\w+/);
     const shot = await page.screenshot();
     writeFileSync(join(ARTIFACTS, 'episode-running.png'), shot);
-    const variance = await pngVariance(page, shot);
+    const { variance } = await pngStats(page, shot);
     // A blank page, or a canvas that drew nothing, is one colour: variance ~0. The drawn house is far above 100.
     expect(variance).toBeGreaterThan(100);
 

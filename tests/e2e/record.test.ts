@@ -7,48 +7,15 @@
 // No console errors. Chromium comes from `npm test`'s pretest (scripts/ensure-chromium.sh); missing and not
 // installable, this is skipped.
 import { readFileSync } from 'node:fs';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser, ConsoleMessage } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAMERA_KINDS, CAMERA_TOPICS, TOPICS, type DecisionMessage } from '../../record/format.ts';
 import { Recording } from '../../record/recording.ts';
 import { chromiumAvailable, launchChromium } from '../fixtures/chromium.ts';
-import { serveApp, waitForApp, type AppServer } from './app-server.ts';
+import { pngStats, serveApp, waitForApp, type AppServer } from './app-server.ts';
 
 const available = chromiumAvailable('e2e record');
 const EPISODE_MS = 150_000;
-
-interface ImageStats {
-  width: number;
-  height: number;
-  /** Variance of the grey levels. */
-  variance: number;
-  /** Distinct colours. */
-  colors: number;
-}
-
-/** Size, grey-level variance and distinct colours of a PNG, decoded by the page itself. */
-function pngStats(page: Page, png: Uint8Array): Promise<ImageStats> {
-  return page.evaluate(async (base64) => {
-    const image = await createImageBitmap(await (await fetch(`data:image/png;base64,${base64}`)).blob());
-    const canvas = new OffscreenCanvas(image.width, image.height);
-    const ctx = canvas.getContext('2d');
-    if (ctx === null) throw new Error('no 2d context');
-    ctx.drawImage(image, 0, 0);
-    const { data } = ctx.getImageData(0, 0, image.width, image.height);
-    let sum = 0;
-    let sq = 0;
-    const colors = new Set<number>();
-    const n = data.length / 4;
-    for (let i = 0; i < data.length; i += 4) {
-      const g = (data[i]! + data[i + 1]! + data[i + 2]!) / 3;
-      sum += g;
-      sq += g * g;
-      colors.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
-    }
-    const mean = sum / n;
-    return { width: image.width, height: image.height, variance: sq / n - mean * mean, colors: colors.size };
-  }, Buffer.from(png).toString('base64'));
-}
 
 describe.skipIf(!available)('recording in the browser app', () => {
   let server: AppServer;

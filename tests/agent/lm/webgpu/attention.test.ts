@@ -6,22 +6,9 @@ import { ropeTables } from '../../../../agent/lm/rope.ts';
 import { attentionDispatch, attentionProgram } from '../../../../agent/lm/webgpu/kernels/attention.ts';
 import { qkvSplitDispatch, qkvSplitProgram } from '../../../../agent/lm/webgpu/kernels/qkv-split.ts';
 import { testRunner } from './gpu.ts';
-import { attentionRef, maxAbs, maxAbsError, randomF32 } from './helpers.ts';
+import { attentionRef, maxAbs, maxAbsError, randomF32, rotateRef } from './helpers.ts';
 
 const runner = await testRunner();
-
-/** cpu.ts's rotation of the head vector at x[off..off+hd) by position p, in float64. */
-function rotateRef(x: Float64Array, off: number, hd: number, p: number, cos: Float32Array, sin: Float32Array): void {
-  const half = hd / 2;
-  for (let j = 0; j < half; j++) {
-    const c = cos[p * half + j]!;
-    const s = sin[p * half + j]!;
-    const x1 = x[off + j]!;
-    const x2 = x[off + half + j]!;
-    x[off + j] = x1 * c - x2 * s;
-    x[off + half + j] = x2 * c + x1 * s;
-  }
-}
 
 describe.skipIf(runner === null)('attention kernels', () => {
   it.each(['rope', 'learned'] as const)('qkv-split (%s): q out, k and v into cache rows p0..p0+T-1, other rows untouched', async (positions) => {

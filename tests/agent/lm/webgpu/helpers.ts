@@ -157,7 +157,7 @@ export function weightArrays(dtype: WeightDtype, rows: number, cols: number, dat
   }
 }
 
-/** cpu.ts's rotation of the head vector at x[off..off+hd) by position p, in float64 (as attention.test.ts). */
+/** cpu.ts's rotation of the head vector at x[off..off+hd) by position p, in float64. */
 export function rotateRef(x: Float64Array, off: number, hd: number, p: number, cos: Float32Array, sin: Float32Array): void {
   const half = hd / 2;
   for (let j = 0; j < half; j++) {
