@@ -1,7 +1,8 @@
-// The episode's behaviour for the app element: the planner worker (loaded once), a world worker per episode, the
-// sink the world worker reports to, the gate that pauses or single-steps the agent, and the state the elements
-// draw (steps with their thoughts and outcomes, metrics, the planner's engine). A recorded episode (`record`) has a
-// RecordingSession: the agent's camera at every gate, and the finished recording as a download.
+// The episode's behaviour for the app element: the planner worker (loaded once per engine); the world worker (kept
+// between episodes, since it holds the memory; a stopped episode's is terminated and replaced); the sink it reports
+// to; the gate that pauses or single-steps the agent; and the state the elements draw (steps with their thoughts
+// and outcomes, memories, metrics, the planner's engine). A recorded episode (`record`) has a RecordingSession: the
+// agent's camera at every gate, and the finished recording as a download.
 import * as Comlink from 'comlink';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { EpisodeResult, LoopEvent, MemoryRecallView, MemoryWriteView } from '../../agent/loop.ts';
