@@ -38,6 +38,16 @@ export async function serveApp(options: ServeOptions = {}): Promise<AppServer> {
   };
 }
 
+/** Console errors and uncaught exceptions of `page` from now on, collected into the returned array. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
 /** What the page tells about itself, read from its DOM (through the open shadow roots). */
 export interface AppState {
   status: string;

@@ -8,10 +8,10 @@
 // Chromium comes from `npm test`'s pretest (scripts/ensure-chromium.sh); missing and not installable, this is skipped.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../fixtures/chromium.ts';
-import { longTasks, pngStats, readApp, serveApp, waitForApp, watchLongTasks, type AppServer } from './app-server.ts';
+import { type AppServer, collectErrors, longTasks, pngStats, readApp, serveApp, waitForApp, watchLongTasks } from './app-server.ts';
 
 const available = chromiumAvailable('e2e app');
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-results', 'e2e');
@@ -20,11 +20,7 @@ const EPISODE_MS = 150_000;
 /** A page that records console errors and uncaught exceptions. */
 async function openPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors: string[] = [];
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = collectErrors(page);
   await watchLongTasks(page);
   return { page, errors };
 }

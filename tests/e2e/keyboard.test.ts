@@ -2,10 +2,10 @@
 // typed action; a line that is not an action reaches the loop as an invalid action (a failed step in the log, the
 // episode goes on); a real action runs; done() ends the episode. The world worker asks the page through the same
 // port a planner worker answers on. Chromium comes from `npm test`'s pretest; missing and not installable, skipped.
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../fixtures/chromium.ts';
-import { readApp, serveApp, waitForApp, type AppServer } from './app-server.ts';
+import { type AppServer, collectErrors, readApp, serveApp, waitForApp } from './app-server.ts';
 
 const available = chromiumAvailable('e2e keyboard');
 
@@ -33,11 +33,7 @@ describe.skipIf(!available)('the keyboard planner', () => {
 
   it('waits for typed actions, reports a bad line as a failed step, and ends on done()', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('console', (m: ConsoleMessage) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const errors = collectErrors(page);
     await page.goto(`${server.url}?planner=keyboard&family=open&seed=1000000&memory=off&speed=max`);
     await waitForApp(page, (s) => s.status === 'running', 60_000);
     // Nothing happens until the person acts.

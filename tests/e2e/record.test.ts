@@ -7,12 +7,12 @@
 // No console errors. Chromium comes from `npm test`'s pretest (scripts/ensure-chromium.sh); missing and not
 // installable, this is skipped.
 import { readFileSync } from 'node:fs';
-import type { Browser, ConsoleMessage } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAMERA_KINDS, CAMERA_TOPICS, TOPICS, type DecisionMessage } from '../../record/format.ts';
 import { Recording } from '../../record/recording.ts';
 import { chromiumAvailable, launchChromium } from '../fixtures/chromium.ts';
-import { pngStats, serveApp, waitForApp, type AppServer } from './app-server.ts';
+import { type AppServer, collectErrors, pngStats, serveApp, waitForApp } from './app-server.ts';
 
 const available = chromiumAvailable('e2e record');
 const EPISODE_MS = 150_000;
@@ -34,11 +34,7 @@ describe.skipIf(!available)('recording in the browser app', () => {
   it('records an oracle episode with the agent camera; the download reads back with the real reader', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m: ConsoleMessage) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const errors = collectErrors(page);
     await page.goto(`${server.url}?planner=oracle&speed=max&record=1`);
     // The Record box reflects the URL.
     expect(await page.locator('umwelt-picker input[name="record"]').isChecked()).toBe(true);

@@ -7,14 +7,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionMessage } from '../../record/format.ts';
 import { TOPICS } from '../../record/format.ts';
 import { Recording } from '../../record/recording.ts';
 import { umwelt } from '../cli/run-cli.ts';
 import { chromiumAvailable, launchChromium } from '../fixtures/chromium.ts';
-import { serveApp, type AppServer } from './app-server.ts';
+import { type AppServer, collectErrors, serveApp } from './app-server.ts';
 
 const available = chromiumAvailable('e2e replay');
 const LOAD_MS = 60_000;
@@ -46,11 +46,7 @@ async function expectedOf(path: string): Promise<Expected> {
 
 async function openPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors: string[] = [];
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = collectErrors(page);
   return { page, errors };
 }
 
