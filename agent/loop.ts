@@ -2,7 +2,7 @@
 // unparsable action, nor one naming an entity that does not exist: those come back to the planner as failed
 // outcomes), and emits typed events that recorders, metrics and the UI subscribe to.
 import type { Env, ResetResult, StepResult } from '../sim/env.ts';
-import { assertNever, type Action, type FailureReason, type Observation, type Outcome } from '../sim/types.ts';
+import { assertNever, type Action, type FailureReason, type Observation, type Outcome, type SeenEntity } from '../sim/types.ts';
 import { formatAction } from './grammar.ts';
 import { latencySummary, spl, type EpisodeMetrics } from './metrics.ts';
 import type { Decision, HistoryEntry, Planner } from './planner.ts';
@@ -135,6 +135,12 @@ function writeEvent(step: number, writes: MemoryWrites): LoopEvent | null {
   return { type: 'memory-write', step, records, superseded: [...writes.superseded] };
 }
 
+/** What was seen before and is not in view now (the held thing included), in the order first seen. */
+function seenBefore(lastSeen: ReadonlyMap<string, SeenEntity>, observation: Observation): SeenEntity[] {
+  const inView = new Set(observation.visible.map((e) => e.id));
+  return [...lastSeen.values()].filter((e) => !inView.has(e.id));
+}
+
 export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
   const { env, planner, seed, memory } = options;
   const emit = options.onEvent ?? (() => undefined);
@@ -149,6 +155,12 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
   planner.reset?.({ seed, family: reset.info.family, instruction: reset.info.instruction });
   emit({ type: 'episode-start', seed, family: reset.info.family, instruction: reset.info.instruction, planner: planner.name, stateHash: reset.info.stateHash });
   let observation = reset.obs;
+  // The agent's own record of what it has seen this episode: each entity as last seen (PlannerContext.seenBefore).
+  const lastSeen = new Map<string, SeenEntity>();
+  const see = (obs: Observation): void => {
+    for (const e of obs.visible) lastSeen.set(e.id, e);
+  };
+  see(observation);
   emit({ type: 'observation', step: 0, observation });
   if (memory) {
     await memory.episodeStart({ seed, family: reset.info.family, instruction: reset.info.instruction, simTime: simTime() });
@@ -178,7 +190,7 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
     const started = clock();
     // The instruction as the agent sees it now: a scripted scenario may change it mid-episode.
     const decision = await planner.decide(
-      { instruction: observation.instruction, observation, history: shownHistory, memories },
+      { instruction: observation.instruction, observation, history: shownHistory, memories, seenBefore: seenBefore(lastSeen, observation) },
       { signal: options.signal },
     );
     const latencyMs = clock() - started;
@@ -206,6 +218,7 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
     emit({ type: 'reward', step, reward: result.reward, total });
     history.push({ step, action: action ? formatAction(action) : null, outcome });
     observation = result.obs;
+    see(observation);
     emit({ type: 'observation', step, observation });
     if (memory) {
       const t = simTime();

@@ -1,7 +1,7 @@
 // The planner interface every planner implements (oracle, random, and the language-model planners to come),
 // and the context the loop hands it: the shared prompt ingredients.
 import type { ActionParseError } from './grammar.ts';
-import type { Action, Observation, Outcome } from '../sim/types.ts';
+import type { Action, Observation, Outcome, SeenEntity } from '../sim/types.ts';
 
 /** One past step as the planner sees it. */
 export interface HistoryEntry {
@@ -18,6 +18,9 @@ export interface PlannerContext {
   history: HistoryEntry[];
   /** Retrieved long-term memories, most relevant first (empty until a memory is attached). */
   memories: string[];
+  /** What the agent saw earlier in this episode and does not see now, each as it was last seen, in the order first
+   *  seen (the loop keeps it from the observations; absent: nothing is known beyond the observation). */
+  seenBefore?: readonly SeenEntity[];
 }
 
 export interface DecisionStats {

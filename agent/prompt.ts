@@ -43,6 +43,14 @@
 // - `Memories:` retrieved memories, one `- text` line each (at most PROMPT_LIMITS.memories), or `none`.
 // - `History:` the last PROMPT_LIMITS.history steps, oldest first: `step. action: ok` or `step. action: failed
 //   reason (detail)`, actions written with marks where the prompt has one, or `none`.
+// - `Named in the task:` (format 2, agent/prompt-format.ts) the entities the instruction names (its colour and
+//   category, or a landmark's bare category: "the table"), in the order it names them, one line each with what
+//   the agent knows of it: `name #n: in reach on #k, 0.8 m` or `in sight[ on|in #k][, open|closed], 4.2 m` (in
+//   view now; in reach when the gripper can take it from where the agent stands), `held`, `not in sight, last
+//   seen on|in #k` (an object seen earlier in the episode: PlannerContext.seenBefore), `not in sight` (a landmark
+//   out of view); or `none`
+//   when none of them has been seen. Finding in the prompt whether the thing asked for is in view, and where it
+//   was seen, is a look-up that a pocket-sized model learns slowly; this line does it, and the model decides.
 // - `Task:` the instruction as the agent sees it now, last: the answer begins by restating what it asks for
 //   ("I need the white bottle."), and a small model copies from a few tokens back far more readily than from the
 //   top of a prompt of ~250 tokens, where rotary positions give it no fixed place to look.
@@ -56,6 +64,8 @@
 // Everything here is a pure function of JSON-safe input: the same context always gives the same bytes.
 import type { HistoryEntry, PlannerContext } from './planner.ts';
 import { formatAction, mapEntities, markOf, parseAction, type MarkTable } from './grammar.ts';
+import { LATEST_PROMPT_FORMAT, type PromptFormat } from './prompt-format.ts';
+import { ROBOT } from '../sim/robot.ts';
 import { assertNever, COLORS, type Action, type Landmark, type Observation, type SeenEntity } from '../sim/types.ts';
 
 export type { MarkTable } from './grammar.ts';
@@ -73,6 +83,7 @@ export interface RenderedPrompt {
 const words = (category: string): string => category.replace(/_/g, ' ');
 const nameOf = (e: { color: string; category: string }): string => `${e.color} ${words(e.category)}`;
 const fixed1 = (n: number): string => (Math.round(n * 10) / 10).toFixed(1);
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
 /** Marks handed out in order of first use. */
@@ -162,6 +173,55 @@ export function unsearchedPlaces(context: Pick<PlannerContext, 'observation' | '
 export interface RenderOptions {
   /** History entries shown, at most PROMPT_LIMITS.history (fewer to shorten a prompt); the Unsearched lines still read all. */
   history?: number;
+  /** The format version (agent/prompt-format.ts); LATEST_PROMPT_FORMAT by default. */
+  format?: PromptFormat;
+}
+
+/** Where in the instruction an entity is named (its colour and category; a landmark also by its bare category), or -1. */
+function namedAt(instruction: string, e: { color: string; category: string }, landmark: boolean): number {
+  const text = instruction.toLowerCase();
+  const full = text.indexOf(nameOf(e));
+  if (full >= 0 || !landmark) return full;
+  const bare = new RegExp(`\\bthe ${escapeRegExp(words(e.category))}\\b`).exec(text);
+  return bare === null ? -1 : bare.index;
+}
+
+/** Whether the gripper can take an object from where the agent stands (the pick skill's test, sim/skills.ts). */
+function inReach(obs: Observation, e: SeenEntity): boolean {
+  const [ax, , az] = obs.agent.position;
+  const [x, , z] = e.position;
+  return e.kind === 'object' && Math.hypot(x - ax, z - az) <= ROBOT.reach && e.height < 1.9;
+}
+
+/** The `Named in the task:` lines (format 2). */
+function namedLines(context: PlannerContext, m: Marker): string[] {
+  const obs = context.observation;
+  const instruction = context.instruction;
+  const support = (e: SeenEntity): string =>
+    e.state.inside !== undefined ? ` in ${m.ref(e.state.inside)}` : e.state.on_top_of !== undefined ? ` on ${m.ref(e.state.on_top_of)}` : '';
+  type Named = { at: number; id: string; name: string; says: () => string };
+  const named: Named[] = [];
+  const add = (id: string, e: { color: string; category: string }, landmark: boolean, says: () => string): void => {
+    const at = namedAt(instruction, e, landmark);
+    if (at >= 0 && !named.some((n) => n.id === id)) named.push({ at, id, name: nameOf(e), says });
+  };
+  for (const e of obs.visible) {
+    if (e.state.held || e.id === obs.holding) continue;
+    const state = stateWords(e);
+    add(e.id, e, e.kind !== 'object', () => `${inReach(obs, e) ? 'in reach' : 'in sight'}${support(e)}${state ? `, ${state}` : ''}, ${fixed1(e.distance)} m`);
+  }
+  const held = obs.holding === null ? undefined : [...obs.visible, ...(context.seenBefore ?? [])].find((e) => e.id === obs.holding);
+  if (held) add(held.id, held, false, () => 'held');
+  for (const e of context.seenBefore ?? []) {
+    add(e.id, e, e.kind !== 'object', () => (e.kind === 'object' ? `not in sight, last seen${support(e)}` : 'not in sight'));
+  }
+  for (const l of obs.landmarks) add(l.id, l, true, () => 'not in sight');
+  named.sort((a, b) => a.at - b.at);
+  // Marks in the order of the lines; says() runs after, so that a support's mark may be new too.
+  return named.map((n) => {
+    const mark = m.mark(n.id, n.name);
+    return `${n.name} ${mark}: ${n.says()}`;
+  });
 }
 
 /** The prompt for one decision. */
@@ -237,6 +297,12 @@ export function renderPrompt(context: PlannerContext, options: RenderOptions = {
       lines.push(`${h.step}. ${action}: ${outcome}`);
     }
   }
+  // Named in the task (format 2): what the agent knows of each thing the instruction names.
+  if ((options.format ?? LATEST_PROMPT_FORMAT) >= 2) {
+    const named = namedLines(context, m);
+    if (named.length === 0) lines.push('Named in the task: none');
+    else lines.push('Named in the task:', ...named);
+  }
   // Task: last, right before the answer, which begins by restating what it asks for.
   lines.push(`Task: ${instruction}`);
   return { text: `${lines.join('\n')}\n`, marks: m.table };
@@ -244,8 +310,6 @@ export function renderPrompt(context: PlannerContext, options: RenderOptions = {
 
 // ---------------------------------------------------------------------------------------------
 // The answer
-
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * A thought rewritten for a mark table: every entity id it names becomes `the <colour> <category> #n`, and every

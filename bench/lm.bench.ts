@@ -25,6 +25,8 @@ import type { Decision, Planner, PlannerContext } from '../agent/planner.ts';
 import { engineFor, LMPlanner } from '../agent/planners/lm.ts';
 import { OraclePlanner } from '../agent/planners/oracle.ts';
 import { renderPrompt, renderResponse } from '../agent/prompt.ts';
+import { LATEST_PROMPT_FORMAT } from '../agent/prompt-format.ts';
+import type { PlannerBundle } from '../agent/lm/bundle.ts';
 import { familyEnv } from '../scenes/env.ts';
 import { FAMILY_NAMES } from '../scenes/family-names.ts';
 import { intOption } from './args.ts';
@@ -284,7 +286,7 @@ async function decisionLatency(thought: number): Promise<Record<string, unknown>
   const weights = initWeights(config, 'bench-lm-decisions');
   const rng = new Prng('bench-lm-decisions');
   for (const w of weights.values()) for (let i = 0; i < w.data.length; i++) w.data[i] = w.data[i]! + DECISION_WEIGHT_NOISE * rng.normal();
-  const bundle = (): { config: ModelConfig; tokenizer: Tokenizer; weights: NamedTensors; metadata: Record<string, string> } => ({ config, tokenizer, weights, metadata: {} });
+  const bundle = (): PlannerBundle => ({ config, tokenizer, weights, metadata: {}, promptFormat: LATEST_PROMPT_FORMAT });
   const withReuse = bundle();
   const without = bundle();
   const reuse = new LMPlanner({ bundle: withReuse, maxThoughtTokens: thought });

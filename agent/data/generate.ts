@@ -6,8 +6,8 @@ import type { FamilyName, Split } from '../../scenes/family-names.ts';
 import { seedOf } from '../../scenes/splits.ts';
 import { episodeData, type EpisodeData, type SftExample, type Student } from './episode.ts';
 
-/** Bumped whenever the prompt format or the data change. */
-export const DATA_VERSION = 4;
+/** Bumped whenever the prompt format or the data change (5: prompt format 2, agent/prompt-format.ts). */
+export const DATA_VERSION = 5;
 
 export interface DataOptions {
   split: Split;

@@ -4,6 +4,7 @@
 //   metadata  `config`     JSON of the ModelConfig (agent/lm/config.ts); mlpRatio, positions and layerNormEps
 //                          take makeConfig's defaults when absent
 //             `tokenizer`  JSON of Tokenizer.toJSON() (agent/lm/tokenizer.ts)
+//             `prompt_format`  the prompt format the model was trained on (agent/prompt-format.ts); absent: 1
 //             anything else is kept as is (training notes, versions)
 //   tensors   exactly the weights of tensors.ts for that config, F32, or I8 with `<name>.scale` (dequantized on load)
 //
@@ -13,6 +14,7 @@ import { makeConfig, ModelConfigError, weightShapes, type ModelConfig } from './
 import { BOS, EOS, PROMPT, RESPONSE } from './sequence.ts';
 import type { NamedTensor, NamedTensors } from './tensors.ts';
 import { Tokenizer, TokenizerError } from './tokenizer.ts';
+import { LATEST_PROMPT_FORMAT, parsePromptFormat, PROMPT_FORMAT_KEY, PROMPT_FORMATS, type PromptFormat } from '../prompt-format.ts';
 
 export const BUNDLE_ERROR_CODES = [
   /** The file is not there (bundle-file.ts only). */
@@ -32,6 +34,8 @@ export const BUNDLE_ERROR_CODES = [
   'unexpected_weight',
   /** A weight with NaN or infinite values. */
   'bad_weight',
+  /** A `prompt_format` this version cannot render. */
+  'bad_prompt_format',
 ] as const;
 export type BundleErrorCode = (typeof BUNDLE_ERROR_CODES)[number];
 
@@ -53,6 +57,8 @@ export interface PlannerBundle {
   weights: NamedTensors;
   /** The checkpoint's metadata, `config` and `tokenizer` included. */
   metadata: Record<string, string>;
+  /** The prompt format the model reads (its `prompt_format` metadata). */
+  promptFormat: PromptFormat;
 }
 
 /** The special tokens the planner's sequence format (sequence.ts) needs. */
@@ -155,7 +161,11 @@ export function bundleFromCheckpoint(decoded: DecodedCheckpoint): PlannerBundle 
     throw new BundleError('vocab_mismatch', `the tokenizer has ${tokenizer.vocabSize} tokens, the config's vocabSize is ${config.vocabSize}`);
   }
   checkBundleWeights(config, tensors);
-  return { config, tokenizer, weights: tensors, metadata };
+  const promptFormat = parsePromptFormat(metadata[PROMPT_FORMAT_KEY]);
+  if (promptFormat === null) {
+    throw new BundleError('bad_prompt_format', `"${PROMPT_FORMAT_KEY}" metadata is ${JSON.stringify(metadata[PROMPT_FORMAT_KEY])}; this version reads prompt formats ${PROMPT_FORMATS.join(', ')}`);
+  }
+  return { config, tokenizer, weights: tensors, metadata, promptFormat };
 }
 
 /** A bundle from the bytes of a checkpoint file (F32 or int8). */
@@ -170,9 +180,9 @@ export function decodeBundle(bytes: Uint8Array): PlannerBundle {
   return bundleFromCheckpoint(decoded);
 }
 
-/** The metadata of a bundle for a config and tokenizer, plus `extra` entries. */
+/** The metadata of a bundle for a config and tokenizer, plus `extra` entries (prompt_format: the latest unless given). */
 export function bundleMetadata(config: ModelConfig, tokenizer: Tokenizer, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...extra, config: JSON.stringify(config), tokenizer: JSON.stringify(tokenizer.toJSON()) };
+  return { [PROMPT_FORMAT_KEY]: String(LATEST_PROMPT_FORMAT), ...extra, config: JSON.stringify(config), tokenizer: JSON.stringify(tokenizer.toJSON()) };
 }
 
 /** The bytes of a bundle (the weights as given: F32 NamedTensors, or StoredTensors from quantizeInt8). */

@@ -1,5 +1,7 @@
 // Choosing the next token from logits (greedy, temperature, top-k, top-p), deterministic per seed, and
-// `generate`, the decode loop over any DecodeEngine.
+// `generate`, the decode loop over any DecodeEngine. sampleToken is a uniform draw from the Prng (only when the
+// distribution has more than one token) and chooseByUniform, the pure choice for a given draw u, which an engine
+// can make where the logits are (engine/async.ts samplePrefill, webgpu/kernels/sample.ts).
 import type { DecodeEngine } from './engine/types.ts';
 import { Prng } from './prng.ts';
 
@@ -19,18 +21,30 @@ export function argmax(logits: ArrayLike<number>): number {
   return best;
 }
 
+/** The options with their defaults, or a RangeError (topK and topP are checked only when sampling). */
+export function checkSampling(options: SamplingOptions): Required<SamplingOptions> {
+  const temperature = options.temperature ?? 0;
+  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`temperature must be >= 0, got ${temperature}`);
+  const topK = options.topK ?? 0;
+  const topP = options.topP ?? 1;
+  if (temperature === 0) return { temperature, topK, topP };
+  if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`topK must be an integer >= 0, got ${topK}`);
+  if (!(topP > 0 && topP <= 1)) throw new RangeError(`topP must be in (0, 1], got ${topP}`);
+  return { temperature, topK, topP };
+}
+
+/** Throws unless u is a uniform draw, in [0, 1). */
+export function checkUniform(u: number): void {
+  if (!(u >= 0 && u < 1)) throw new RangeError(`u must be in [0, 1), got ${u}`);
+}
+
 /**
  * The distribution sampling draws from: softmax(logits / temperature) restricted by top-k then top-p and
  * renormalised, as (token, probability) pairs, most likely first. Greedy (temperature 0) gives one pair.
  */
 export function samplingDistribution(logits: ArrayLike<number>, options: SamplingOptions = {}): { token: number; p: number }[] {
-  const temperature = options.temperature ?? 0;
-  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`temperature must be >= 0, got ${temperature}`);
+  const { temperature, topK, topP } = checkSampling(options);
   if (temperature === 0) return [{ token: argmax(logits), p: 1 }];
-  const topK = options.topK ?? 0;
-  const topP = options.topP ?? 1;
-  if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`topK must be an integer >= 0, got ${topK}`);
-  if (!(topP > 0 && topP <= 1)) throw new RangeError(`topP must be in (0, 1], got ${topP}`);
   const order = Array.from({ length: logits.length }, (_, i) => i).sort((x, y) => logits[y]! - logits[x]! || x - y);
   const kept = topK > 0 ? order.slice(0, topK) : order;
   const max = logits[kept[0]!]!;
@@ -47,17 +61,52 @@ export function samplingDistribution(logits: ArrayLike<number>, options: Samplin
   return out.map(({ token, p }) => ({ token, p: p / mass }));
 }
 
-/** One token from logits; `rng` is consumed only when sampling (temperature > 0). */
+/** One token from logits: chooseByUniform with u = rng.next(), drawn only when the distribution has more than one
+ *  token (so `rng` is consumed only when sampling, and not when top-k, top-p or rounding leave a single token). */
 export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions, rng: Prng): number {
   const dist = samplingDistribution(logits, options);
-  if (dist.length === 1) return dist[0]!.token;
-  const u = rng.next();
+  if (!drawsUniform(dist)) return dist[0]!.token;
+  return tokenAt(dist, rng.next());
+}
+
+/** Whether sampleToken draws u for this distribution (samplingDistribution): when it has more than one token. */
+export const drawsUniform = (dist: readonly { token: number; p: number }[]): boolean => dist.length > 1;
+
+/** The token of `dist` (samplingDistribution) at u in [0, 1): the first, most likely first, whose cumulative
+ *  probability exceeds u; the last when rounding leaves u beyond them all. */
+export function tokenAt(dist: readonly { token: number; p: number }[], u: number): number {
   let cumulative = 0;
   for (const { token, p } of dist) {
     cumulative += p;
     if (u < cumulative) return token;
   }
   return dist[dist.length - 1]!.token;
+}
+
+/** The token sampleToken gives when its draw is u in [0, 1) (any u when the distribution has a single token). */
+export function chooseByUniform(logits: ArrayLike<number>, options: SamplingOptions, u: number): number {
+  checkUniform(u);
+  return tokenAt(samplingDistribution(logits, options), u);
+}
+
+/**
+ * The draws sampleToken makes from `rng`, for a caller that learns only after a choice whether it used its u (an
+ * engine choosing where the logits are: engine/async.ts lastDrew): peek() is the next draw, and stays the next
+ * until take(). Choices that used u taking it, the u of each choice is the one sampleToken would have drawn.
+ */
+export class UniformDraws {
+  private pending: number | null = null;
+
+  constructor(private readonly rng: Prng) {}
+
+  peek(): number {
+    this.pending ??= this.rng.next();
+    return this.pending;
+  }
+
+  take(): void {
+    this.pending = null;
+  }
 }
 
 export interface GenerateOptions {

@@ -1,13 +1,16 @@
 // decodeAnswer (lm-answer.ts) on an AsyncPrefixEngine (the WebGPU engine, or the CPU engine through
 // CpuAsyncEngine): the same answer for the same logits. Greedy decoding reads back only chosen ids (the thought's
-// argmax, then the action's under the grammar's bitmask, constrained-async.ts); sampling reads back the logits.
-// Each choice is made in the call that feeds the token before it, so ids wait in `pending` until the next choice.
+// argmax, then the action's under the grammar's bitmask, constrained-async.ts); so does the thought's sampling
+// (the engine's samplePrefill, given the draw u that sampleToken would make: UniformDraws holds a u until a choice
+// uses it, since sampleToken draws none for a single-token distribution); the action's sampling reads back the
+// logits (constrained-async.ts). Each choice is made in the call that feeds the token before it, so ids wait in
+// `pending` until the next choice.
 import { constrainedActionAsync, isGreedy } from '../constrained-async.ts';
-import { keepPrefix, type AsyncPrefixEngine } from '../lm/engine/async.ts';
+import { keepPrefix, samplePrefillOn, type AsyncPrefixEngine } from '../lm/engine/async.ts';
 import { Prng } from '../lm/prng.ts';
-import { sampleToken } from '../lm/sampling.ts';
+import { UniformDraws } from '../lm/sampling.ts';
 import type { Tokenizer } from '../lm/tokenizer.ts';
-import { maskLogits, thoughtMask } from './thought-marks.ts';
+import { thoughtMask } from './thought-marks.ts';
 import { ACTION_MARKER, actionAllowed, DEFAULT_MAX_ACTION_TOKENS, DEFAULT_MAX_THOUGHT_TOKENS, markerOverlap, thoughtOf, type Answer, type AnswerOptions } from './lm-answer.ts';
 
 /** The answer to the prompt `ids` (already <bos><prompt>PROMPT<response>), on `engine`, as decodeAnswer gives it. */
@@ -15,7 +18,7 @@ export async function decodeAnswerAsync(engine: AsyncPrefixEngine, tokenizer: To
   const C = engine.config.context;
   const sampling = options.sampling ?? {};
   const greedy = isGreedy(sampling);
-  const rng = new Prng(options.seed);
+  const draws = new UniformDraws(new Prng(options.seed));
   const markerIds = Array.from(tokenizer.encode(ACTION_MARKER, { allowSpecial: false }));
   let pending: number[];
   if (options.reusePrefix ?? true) pending = ids.slice(keepPrefix(engine, ids));
@@ -29,8 +32,9 @@ export async function decodeAnswerAsync(engine: AsyncPrefixEngine, tokenizer: To
     pending = [];
     const mask = options.thoughtMarks ? thoughtMask(text, options.thoughtMarks, tokenizer) : null;
     if (greedy) return mask === null ? engine.greedyPrefill(feed) : engine.greedyPrefill(feed, mask);
-    const logits = await engine.prefill(feed);
-    return sampleToken(mask === null ? logits : maskLogits(logits, mask), sampling, rng);
+    const { token, drew } = await samplePrefillOn(engine, feed, sampling, draws.peek(), mask ?? undefined);
+    if (drew) draws.take();
+    return token;
   };
   const room = C - ids.length - markerIds.length - (options.reserve ?? 24);
   const maxThought = Math.max(0, Math.min(options.maxThoughtTokens ?? DEFAULT_MAX_THOUGHT_TOKENS, room));

@@ -33,6 +33,7 @@ import { promptIds } from '../lm/sequence.ts';
 import type { Tokenizer } from '../lm/tokenizer.ts';
 import type { Decision, EpisodeInfo, Planner, PlannerContext } from '../planner.ts';
 import { PROMPT_LIMITS, renderPrompt, type RenderedPrompt } from '../prompt.ts';
+import { LATEST_PROMPT_FORMAT, type PromptFormat } from '../prompt-format.ts';
 import { ACTION_MARKER, decodeAnswer, type Answer, type AnswerOptions } from './lm-answer.ts';
 import { decodeAnswerAsync } from './lm-answer-async.ts';
 import { thoughtMarks } from './thought-marks.ts';
@@ -100,15 +101,15 @@ export interface FittedPrompt {
  * so that the marks are those of the text). Throws LMPlannerError 'prompt_too_long' when even the bare prompt
  * does not fit.
  */
-export function fitPrompt(context: PlannerContext, tokenizer: Tokenizer, maxTokens: number): FittedPrompt {
+export function fitPrompt(context: PlannerContext, tokenizer: Tokenizer, maxTokens: number, format: PromptFormat = LATEST_PROMPT_FORMAT): FittedPrompt {
   const dropped = { history: 0, memories: 0, visible: 0 };
   const encode = (prompt: RenderedPrompt): { prompt: RenderedPrompt; ids: number[] } => ({ prompt, ids: promptIds(tokenizer, prompt.text) });
-  let fitted = encode(renderPrompt(context));
+  let fitted = encode(renderPrompt(context, { format }));
   // History lines introduce no marks, so dropping them keeps every mark of the full prompt.
   const shown = Math.min(PROMPT_LIMITS.history, context.history.length);
   while (fitted.ids.length > maxTokens && dropped.history < shown) {
     dropped.history++;
-    fitted = encode(renderPrompt(context, { history: shown - dropped.history }));
+    fitted = encode(renderPrompt(context, { history: shown - dropped.history, format }));
   }
   let memories = context.memories.slice(0, PROMPT_LIMITS.memories);
   let visible = [...context.observation.visible].sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -125,7 +126,7 @@ export function fitPrompt(context: PlannerContext, tokenizer: Tokenizer, maxToke
         `the prompt takes ${fitted.ids.length} tokens even without history, memories and visible entities; the model reads at most ${maxTokens} before its answer`,
       );
     }
-    fitted = encode(renderPrompt({ ...context, memories, observation: { ...context.observation, visible } }, { history: 0 }));
+    fitted = encode(renderPrompt({ ...context, memories, observation: { ...context.observation, visible } }, { history: 0, format }));
   }
   return { ...fitted, dropped };
 }
@@ -193,7 +194,7 @@ export class LMPlanner implements Planner {
 
   async decide(context: PlannerContext): Promise<Decision> {
     const { bundle, engine } = await this.ready();
-    const prepared = this.prepare(bundle.tokenizer, engine.config.context, context);
+    const prepared = this.prepare(bundle, engine.config.context, context);
     const gpu = await this.gpuEngine(bundle);
     if (gpu !== null) {
       try {
@@ -239,9 +240,11 @@ export class LMPlanner implements Planner {
   }
 
   /** The prompt ids and the answer's options for a context. */
-  private prepare(tokenizer: Tokenizer, C: number, context: PlannerContext): Prepared {
+  private prepare(bundle: PlannerBundle, C: number, context: PlannerContext): Prepared {
+    const tokenizer = bundle.tokenizer;
     const markerIds = Array.from(tokenizer.encode(ACTION_MARKER, { allowSpecial: false }));
-    const { prompt, ids } = fitPrompt(context, tokenizer, C - markerIds.length - ANSWER_RESERVE);
+    // The prompt in the format the model was trained on.
+    const { prompt, ids } = fitPrompt(context, tokenizer, C - markerIds.length - ANSWER_RESERVE, bundle.promptFormat);
     const seed = `lm:${this.options.seed ?? 0}:${this.episode}:${context.observation.step}`;
     const options: AnswerOptions = {
       allowed: { kinds: LM_ACTION_KINDS, entities: allowedEntities(context, prompt), sayCap: this.options.sayCap },

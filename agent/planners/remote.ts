@@ -12,6 +12,7 @@ import { actionEntities } from '../loop.ts';
 import { actionOfToolCall, skillTools, TOOL_KINDS } from '../openai/tools.ts';
 import type { Decision, DecisionFailure, DecisionStats, EpisodeInfo, Planner, PlannerContext } from '../planner.ts';
 import { renderPrompt, type RenderedPrompt } from '../prompt.ts';
+import { LATEST_PROMPT_FORMAT, type PromptFormat } from '../prompt-format.ts';
 import { allowedEntities } from './lm.ts';
 
 export type RemoteMode = 'tools' | 'text';
@@ -57,6 +58,9 @@ export interface RemotePlannerOptions {
   budget?: RemoteBudget;
   /** The planner's name in results (default 'remote'). */
   name?: string;
+  /** The prompt format (agent/prompt-format.ts; default the latest). A model of ours behind `umwelt serve` reads
+   *  the format it was trained on (its bundle's promptFormat). */
+  promptFormat?: PromptFormat;
 }
 
 export type RemotePlannerErrorCode = 'bad_option';
@@ -381,7 +385,7 @@ export class RemotePlanner implements Planner {
   }
 
   async decide(context: PlannerContext, options: { signal?: AbortSignal } = {}): Promise<Decision> {
-    const prompt = renderPrompt(context);
+    const prompt = renderPrompt(context, { format: this.options.promptFormat ?? LATEST_PROMPT_FORMAT });
     const failed = (failure: DecisionFailure, raw = '', stats: DecisionStats = {}): Decision => ({ thought: '', action: null, raw, failure, stats });
     if (options.signal?.aborted) return failed({ code: 'aborted', message: 'the request was cancelled' });
     const exhausted = this.budgetFailure();

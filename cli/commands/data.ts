@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { DATA_VERSION, generateData, type EpisodeSummary } from '../../agent/data/generate.ts';
+import { LATEST_PROMPT_FORMAT, type PromptFormat } from '../../agent/prompt-format.ts';
 import { loadBundleFile } from '../../agent/lm/bundle-file.ts';
 import { LMPlanner } from '../../agent/planners/lm.ts';
 import { FAMILY_NAMES, SPLITS, type FamilyName, type Split } from '../../scenes/family-names.ts';
@@ -37,6 +38,8 @@ export interface DataCommandOptions {
 
 export interface DataManifest {
   version: number;
+  /** The prompt format of the examples' prompts (agent/prompt-format.ts); absent in older data: 1. */
+  promptFormat: PromptFormat;
   split: Split;
   /** The DAgger student's checkpoint file and rate, when there was one. */
   student?: { checkpoint: string; rate: number };
@@ -149,6 +152,7 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
   const count = (s: EpisodeSummary['status']): number => data.episodes.filter((e) => e.status === s).length;
   const manifest: DataManifest = {
     version: DATA_VERSION,
+    promptFormat: LATEST_PROMPT_FORMAT,
     split: options.split,
     ...(student !== undefined && options.student !== undefined ? { student: { checkpoint: options.student, rate: student.rate } } : {}),
     start: options.start,

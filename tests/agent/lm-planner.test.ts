@@ -25,6 +25,7 @@ import { makePlanner } from '../../agent/planners/index.ts';
 import { ANSWER_RESERVE, engineFor, fitPrompt, LM_ACTION_KINDS, LMPlanner, LMPlannerError } from '../../agent/planners/lm.ts';
 import { OraclePlanner } from '../../agent/planners/oracle.ts';
 import { renderPrompt, renderResponse } from '../../agent/prompt.ts';
+import { LATEST_PROMPT_FORMAT, PROMPT_FORMAT_KEY } from '../../agent/prompt-format.ts';
 import { promptIds } from '../../agent/lm/sequence.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { FAMILY_NAMES } from '../../scenes/family-names.ts';
@@ -35,7 +36,7 @@ beforeAll(async () => {
   tiny = await tinyBundle();
 }, 240_000);
 
-const bundleOf = (t: TinyBundle): PlannerBundle => ({ config: t.config, tokenizer: t.tokenizer, weights: t.weights, metadata: {} });
+const bundleOf = (t: TinyBundle): PlannerBundle => ({ config: t.config, tokenizer: t.tokenizer, weights: t.weights, metadata: {}, promptFormat: t.promptFormat });
 
 function codeOf(f: () => unknown): BundleErrorCode | 'none' {
   try {
@@ -111,6 +112,12 @@ describe('planner bundles', () => {
     nan.set('lnf.g', { shape: [config.dModel], data: new Float32Array(config.dModel).fill(Number.NaN) });
     expect(codeOf(() => decodeBundle(encodeCheckpoint(nan, meta)))).toBe('bad_weight');
     expect(codeOf(() => decodeBundle(new Uint8Array([1, 2, 3])))).toBe('bad_checkpoint');
+    // The prompt format: absent meaning 1 (files from before it existed), encodeBundle writing the latest, else unknown.
+    expect(decodeBundle(encodeCheckpoint(weights, meta)).promptFormat).toBe(1);
+    expect(decodeBundle(encodeCheckpoint(weights, { ...meta, [PROMPT_FORMAT_KEY]: '2' })).promptFormat).toBe(2);
+    expect(decodeBundle(encodeBundle(config, tokenizer, weights)).promptFormat).toBe(LATEST_PROMPT_FORMAT);
+    expect(() => decodeBundle(encodeCheckpoint(weights, { ...meta, [PROMPT_FORMAT_KEY]: '7' }))).toThrow(/"prompt_format" metadata is "7"/);
+    expect(codeOf(() => decodeBundle(encodeCheckpoint(weights, { ...meta, [PROMPT_FORMAT_KEY]: 'two' })))).toBe('bad_prompt_format');
   });
 
   it('load from files once per path, and say which file is missing', async () => {
@@ -224,16 +231,18 @@ describe('the lm planner', () => {
     const full = fitPrompt(context, tiny.tokenizer, 10_000);
     expect(full.dropped).toEqual({ history: 0, memories: 0, visible: 0 });
     expect(full.prompt).toEqual(renderPrompt(context));
+    // A model trained on format 1 reads format 1.
+    expect(fitPrompt(context, tiny.tokenizer, 10_000, 1).prompt).toEqual(renderPrompt(context, { format: 1 }));
     const n = full.ids.length;
     const lessHistory = fitPrompt(context, tiny.tokenizer, n - 1);
     expect(lessHistory.dropped).toEqual({ history: 1, memories: 0, visible: 0 });
     expect(lessHistory.ids.length).toBeLessThanOrEqual(n - 1);
-    // Only a History line went: everything before the History section, and the Task after it, are as rendered.
+    // Only a History line went: everything before the History section, and what follows it (Named, Task), are as rendered.
     const before = (text: string): string => text.slice(0, text.lastIndexOf('History:'));
-    const task = (text: string): string => text.slice(text.lastIndexOf('\nTask: ') + 1);
+    const task = (text: string): string => text.slice(text.lastIndexOf('\nNamed in the task:') + 1);
     expect(before(lessHistory.prompt.text)).toBe(before(full.prompt.text));
     expect(task(lessHistory.prompt.text)).toBe(task(full.prompt.text));
-    const historyLines = full.prompt.text.slice(full.prompt.text.lastIndexOf('History:'), full.prompt.text.lastIndexOf('\nTask: ')).trim().split('\n').slice(1);
+    const historyLines = full.prompt.text.slice(full.prompt.text.lastIndexOf('History:'), full.prompt.text.lastIndexOf('\nNamed in the task:')).trim().split('\n').slice(1);
     expect(lessHistory.prompt.text.endsWith(`History:\n${historyLines.slice(1).join('\n')}\n${task(full.prompt.text)}`)).toBe(true);
     const shown = historyLines.length;
     const withoutHistory = (c: PlannerContext): number => {

@@ -5,6 +5,7 @@ import { runEpisode, type LoopEvent } from '../../agent/loop.ts';
 import type { Decision, Planner, PlannerContext } from '../../agent/planner.ts';
 import { OraclePlanner } from '../../agent/planners/oracle.ts';
 import { familyEnv } from '../../scenes/env.ts';
+import type { Observation } from '../../sim/types.ts';
 
 /** A planner that replays fixed raw outputs, as a language model would produce them. */
 class ScriptedPlanner implements Planner {
@@ -61,6 +62,39 @@ describe('the agent loop', () => {
     expect(result.metrics.reward).toBeCloseTo(1);
     expect(result.metrics.custom).toEqual({}); // a family's task has no metrics of its own
     expect(result.stateHash).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('hands the planner what it saw earlier and does not see now, as it last saw it, and what the oracle knows', async () => {
+    const env = familyEnv('rearrange');
+    const oracle = new OraclePlanner(env);
+    const contexts: PlannerContext[] = [];
+    const known: string[][] = [];
+    const planner: Planner = {
+      name: 'spy',
+      decide: async (context) => {
+        contexts.push(structuredClone(context));
+        known.push([...env.skills.known].sort());
+        return oracle.decide(context);
+      },
+    };
+    const observations: Observation[] = [];
+    await runEpisode({ env, planner, seed: 1_000_001, onEvent: (e) => e.type === 'observation' && observations.push(structuredClone(e.observation)) });
+    expect(contexts.length).toBeGreaterThan(3);
+    let withMemory = 0;
+    contexts.forEach((context, i) => {
+      const inView = new Set(context.observation.visible.map((e) => e.id));
+      const before = context.seenBefore ?? [];
+      // Disjoint from the view, and each entity as the latest earlier observation that showed it.
+      for (const e of before) {
+        expect(inView.has(e.id)).toBe(false);
+        const last = observations.slice(0, i + 1).findLast((o) => o.visible.some((v) => v.id === e.id));
+        expect(last?.visible.find((v) => v.id === e.id)).toEqual(e);
+      }
+      // Together with the view: exactly what the skills know (the oracle's privileged set is the agent's own sight).
+      expect([...new Set([...inView, ...before.map((e) => e.id)])].sort()).toEqual(known[i]);
+      if (before.some((e) => e.kind === 'object')) withMemory++;
+    });
+    expect(withMemory).toBeGreaterThan(0);
   });
 
   it('stops when aborted', async () => {

@@ -25,6 +25,8 @@ Memories: none
 History:
 1. goto(#2): ok
 2. open(#2): ok
+Named in the task:
+white bottle #8: in reach in #2, 1.1 m
 Task: Look for the white bottle in the cupboards and pick it up.
 `;
 const GOLDEN_RESPONSE = `Thought: The white bottle #8 is right here within reach. I pick it up. So: pick the white bottle #8.
@@ -165,6 +167,35 @@ describe('renderPrompt / renderResponse', () => {
     expect(unsearched.surfaces.map((l) => l.id)).toEqual(['shelf_1']);
     expect(unsearched.containers.map((l) => l.id)).toEqual(['cabinet_1']);
     expect(unsearchedPlaces({ instruction: 'Find the red ball.', observation, history: [] }).surfaces.map((l) => l.id)).toEqual(['sofa_1', 'shelf_1', 'table_1']);
+  });
+
+  it('says what the agent knows of each thing the task names (format 2), in the order the task names them', () => {
+    const at = (x: number): [number, number, number] => [x, 0.5, 0];
+    const landmarks = [
+      { id: 'table_1', category: 'table', color: 'white' as const, room: 'kitchen_1', openable: false, holds: true },
+      { id: 'fridge_1', category: 'fridge', color: 'red' as const, room: 'kitchen_1', openable: true, holds: true },
+      { id: 'shelf_1', category: 'shelf', color: 'green' as const, room: 'kitchen_1', openable: false, holds: true },
+    ];
+    const seen = (id: string, category: string, color: 'red' | 'blue' | 'green', x: number, state: object) =>
+      ({ id, kind: 'object' as const, category, color, room: 'kitchen_1', distance: x, bearing: 0, height: 0.5, position: at(x), state });
+    const mug = seen('mug_1', 'mug', 'red', 0.9, { on_top_of: 'table_1' });
+    const ball = seen('ball_1', 'ball', 'blue', 4.2, { on_top_of: 'shelf_1' });
+    const cup = seen('cup_1', 'cup', 'green', 3, { inside: 'fridge_1' });
+    const instruction = 'Put the green cup, the blue ball and the red mug on the table.';
+    const observation = { step: 4, instruction, agent: { position: at(0), yaw: 0, room: 'kitchen_1' }, holding: null, visible: [mug, ball], landmarks, lastAction: null, lastOutcome: null };
+    const context: PlannerContext = { instruction, observation, history: [], memories: [], seenBefore: [cup] };
+    const { text, marks } = renderPrompt(context);
+    const named = text.slice(text.indexOf('Named in the task:'), text.indexOf('Task:'));
+    // The cup was seen before (a new mark), the ball is in sight but beyond reach, the mug within reach, the table
+    // (named by its bare category) out of view.
+    expect(named).toBe('Named in the task:\ngreen cup #6: not in sight, last seen in #2\nblue ball #5: in sight on #3, 4.2 m\nred mug #4: in reach on #1, 0.9 m\nwhite table #1: not in sight\n');
+    expect(marks.ids[5]).toBe('cup_1');
+    // Holding the mug: held; format 1 has no such section.
+    const holding = renderPrompt({ ...context, observation: { ...observation, holding: 'mug_1', visible: [ball] }, seenBefore: [cup, mug] }).text;
+    expect(holding).toMatch(/red mug #\d+: held\n/);
+    expect(renderPrompt(context, { format: 1 }).text).not.toContain('Named in the task');
+    const nothing = renderPrompt({ ...context, instruction: 'Find the purple can.', seenBefore: [] }).text;
+    expect(nothing).toContain('Named in the task: none\nTask: Find the purple can.\n');
   });
 
   it('restates entities by mark and name', () => {

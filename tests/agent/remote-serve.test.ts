@@ -49,7 +49,11 @@ describe('RemotePlanner against umwelt serve', () => {
     for (const family of FAMILY_NAMES) {
       const seed = seedOf('test', 0);
       const a = await play(new LMPlanner({ bundle }), family, seed);
-      const b = await play(new RemotePlanner({ baseUrl: `${server.url}/v1`, model: 'umwelt-planner', mode: 'tools', temperature: 0, env: {} }), family, seed);
+      const b = await play(
+        new RemotePlanner({ baseUrl: `${server.url}/v1`, model: 'umwelt-planner', mode: 'tools', temperature: 0, env: {}, promptFormat: bundle.promptFormat }),
+        family,
+        seed,
+      );
       local += a.success ? 1 : 0;
       remote += b.success ? 1 : 0;
       const n = Math.min(a.actions.length, b.actions.length);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SftExample } from '../../agent/data/episode.ts';
 import { extractAction } from '../../agent/grammar.ts';
 import { DATA_VERSION } from '../../agent/data/generate.ts';
+import { LATEST_PROMPT_FORMAT } from '../../agent/prompt-format.ts';
 import { dataCommand, type DataManifest } from '../../cli/commands/data.ts';
 import { memoryOutput } from '../../cli/output.ts';
 import { runCli } from '../../cli/program.ts';
@@ -45,7 +46,7 @@ describe('umwelt data', () => {
     const a = join(dir, 'a');
     expect(await runCli(['data', '--episodes', '1', '--start', '3', '--out', a], memoryOutput())).toBe(0);
     const manifest = JSON.parse(read(a, 'manifest.json')) as DataManifest;
-    expect(manifest).toMatchObject({ version: DATA_VERSION, split: 'train', start: 3, episodesPerFamily: 1, families: [...FAMILY_NAMES] });
+    expect(manifest).toMatchObject({ version: DATA_VERSION, promptFormat: LATEST_PROMPT_FORMAT, split: 'train', start: 3, episodesPerFamily: 1, families: [...FAMILY_NAMES] });
     expect(manifest.episodes.map((e) => [e.family, e.seed])).toEqual(FAMILY_NAMES.map((f) => [f, 3]));
     for (const f of ['corpus.txt', 'sft.jsonl'] as const) {
       const text = read(a, f);

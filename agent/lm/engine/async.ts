@@ -1,8 +1,9 @@
-// A decoder whose results come back asynchronously (WebGPU reads back through mapAsync), with greedy choices made
-// where the logits are, so that only the chosen id comes back: `AsyncPrefixEngine`. `CpuAsyncEngine` makes any
-// synchronous PrefixEngine (the CPU engine) one, choosing greedily on the CPU by the same rule, so that one decode
-// path (planners/lm-answer-async.ts) serves both.
+// A decoder whose results come back asynchronously (WebGPU reads back through mapAsync), with greedy and sampled
+// choices made where the logits are, so that only the chosen id comes back: `AsyncPrefixEngine`. `CpuAsyncEngine`
+// makes any synchronous PrefixEngine (the CPU engine) one, choosing on the CPU by the same rules (maskedArgmax,
+// sampling.ts chooseByUniform), so that one decode path (planners/lm-answer-async.ts) serves both.
 import type { ModelConfig } from '../config.ts';
+import { checkSampling, checkUniform, drawsUniform, samplingDistribution, tokenAt, type SamplingOptions } from '../sampling.ts';
 import { commonPrefix, type PrefixEngine } from './types.ts';
 
 export interface AsyncPrefixEngine {
@@ -22,6 +23,16 @@ export interface AsyncPrefixEngine {
   greedyPrefill(ids: readonly number[], mask?: Uint32Array): Promise<number>;
   /** As step, then the greedy id among those the mask allows. */
   greedyStep(id: number, mask?: Uint32Array): Promise<number>;
+  /** Whether the last sample call used its u: false when its distribution had a single token (temperature 0, top-k
+   *  1, the most likely token reaching top-p alone), where sampling.ts sampleToken draws nothing. */
+  readonly lastDrew?: boolean;
+  /** As prefill, then sampling.ts chooseByUniform(logits, sampling, u) over the logits with the ids the mask does
+   *  not allow at -infinity (as thought-marks.ts maskLogits). A mask that allows no id, bad sampling options or a u
+   *  outside [0, 1) are a RangeError, before anything is consumed. Optional (as sampleStep) for engines that only
+   *  give logits (bench's tfjs decoder): samplePrefillOn samples those on the CPU. */
+  samplePrefill?(ids: readonly number[], sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number>;
+  /** As step, then the sampled id as samplePrefill chooses it. */
+  sampleStep?(id: number, sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number>;
   /** Forgets every consumed token. */
   reset(): void;
   /** Forgets every consumed token after the first n (0 <= n <= position). */
@@ -46,6 +57,43 @@ export function checkMask(mask: Uint32Array | undefined, vocab: number): void {
   if (!mask.some((w) => w !== 0)) throw new RangeError('the mask allows no token');
 }
 
+/** The logits with the ids the mask does not allow at -infinity (thought-marks.ts maskLogits; no mask: themselves). */
+function maskedLogits(logits: Float32Array, mask: Uint32Array | undefined): Float32Array {
+  if (mask === undefined) return logits;
+  const out = Float32Array.from(logits);
+  for (let i = 0; i < out.length; i++) if (((mask[i >>> 5] ?? 0) & (1 << (i & 31))) === 0) out[i] = Number.NEGATIVE_INFINITY;
+  return out;
+}
+
+/** Throws what samplePrefill throws on its arguments (before it consumes anything). */
+export function checkSample(sampling: SamplingOptions, u: number, mask: Uint32Array | undefined, vocab: number): void {
+  checkSampling(sampling);
+  checkUniform(u);
+  checkMask(mask, vocab);
+}
+
+/** chooseByUniform over the masked logits, and whether it used u (sampleToken would have drawn it). */
+function chooseMasked(logits: Float32Array, sampling: SamplingOptions, u: number, mask: Uint32Array | undefined): { token: number; drew: boolean } {
+  const dist = samplingDistribution(maskedLogits(logits, mask), sampling);
+  return { token: tokenAt(dist, u), drew: drawsUniform(dist) };
+}
+
+/** engine.samplePrefill (the id and engine.lastDrew), or on an engine without it, its logits sampled on the CPU. */
+export async function samplePrefillOn(
+  engine: AsyncPrefixEngine,
+  ids: readonly number[],
+  sampling: SamplingOptions,
+  u: number,
+  mask?: Uint32Array,
+): Promise<{ token: number; drew: boolean }> {
+  if (engine.samplePrefill !== undefined) {
+    const token = await engine.samplePrefill(ids, sampling, u, mask);
+    return { token, drew: engine.lastDrew ?? true };
+  }
+  checkSample(sampling, u, mask, engine.config.vocabSize);
+  return chooseMasked(await engine.prefill(ids), sampling, u, mask);
+}
+
 /**
  * Truncates the engine to the longest prefix of `ids` it holds (at most ids.length - 1, so that at least the last
  * id is read again and gives logits); returns how many ids were kept. What prefillReusing does before prefilling.
@@ -57,9 +105,11 @@ export function keepPrefix(engine: { readonly tokens: readonly number[]; truncat
   return reused;
 }
 
-/** A synchronous PrefixEngine as an AsyncPrefixEngine: the same logits, greedy ids by maskedArgmax. */
+/** A synchronous PrefixEngine as an AsyncPrefixEngine: the same logits, greedy ids by maskedArgmax, sampled ids by
+ *  chooseByUniform over the masked logits. */
 export class CpuAsyncEngine implements AsyncPrefixEngine {
   private best = -1;
+  private drew = false;
 
   constructor(readonly engine: PrefixEngine) {}
 
@@ -77,6 +127,10 @@ export class CpuAsyncEngine implements AsyncPrefixEngine {
 
   get lastBest(): number {
     return this.best;
+  }
+
+  get lastDrew(): boolean {
+    return this.drew;
   }
 
   prefill(ids: readonly number[]): Promise<Float32Array> {
@@ -97,12 +151,28 @@ export class CpuAsyncEngine implements AsyncPrefixEngine {
     return Promise.resolve(this.choose(this.engine.step(id), mask));
   }
 
+  samplePrefill(ids: readonly number[], sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> {
+    checkSample(sampling, u, mask, this.config.vocabSize);
+    return Promise.resolve(this.sample(this.engine.prefill(ids), sampling, u, mask));
+  }
+
+  sampleStep(id: number, sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> {
+    checkSample(sampling, u, mask, this.config.vocabSize);
+    return Promise.resolve(this.sample(this.engine.step(id), sampling, u, mask));
+  }
+
   reset(): void {
     this.engine.reset();
   }
 
   truncate(n: number): void {
     this.engine.truncate(n);
+  }
+
+  private sample(logits: Float32Array, sampling: SamplingOptions, u: number, mask: Uint32Array | undefined): number {
+    const { token, drew } = chooseMasked(logits, sampling, u, mask);
+    this.drew = drew;
+    return token;
   }
 
   private choose(logits: Float32Array, mask: Uint32Array | undefined): number {

@@ -11,6 +11,7 @@ import { encodeExample, encodePassage, type EncodedSequence } from '../sequence.
 import { Prng } from '../prng.ts';
 import type { Tokenizer } from '../tokenizer.ts';
 import type { Stage } from './config.ts';
+import { parsePromptFormat, PROMPT_FORMATS, type PromptFormat } from '../../prompt-format.ts';
 
 export interface SftRecord {
   prompt: string;
@@ -24,6 +25,8 @@ export interface DataDir {
   /** Corpus passages with their episode key ("family:seed"). */
   passages: { text: string; episode: string }[];
   examples: SftRecord[];
+  /** The prompt format of the examples (the manifest's `promptFormat`; absent: 1). */
+  promptFormat: PromptFormat;
 }
 
 export class TrainDataError extends Error {
@@ -72,7 +75,26 @@ export function readDataDir(dir: string): DataDir {
   }
   const keys = passageEpisodes(corpus, manifest);
   const passages = corpus.map((text, i) => ({ text, episode: keys[i] ?? `line:${i}` }));
-  return { passages, examples: readSftExamples(dir) };
+  return { passages, examples: readSftExamples(dir), promptFormat: manifestPromptFormat(dir, manifest) };
+}
+
+/** The prompt format a data directory's manifest names. */
+export function manifestPromptFormat(dir: string, manifest: unknown): PromptFormat {
+  const format = parsePromptFormat(isRecord(manifest) ? manifest.promptFormat : undefined);
+  if (format === null) throw new TrainDataError(`${join(dir, 'manifest.json')}: promptFormat ${JSON.stringify(isRecord(manifest) ? manifest.promptFormat : null)} is not one this version reads (${PROMPT_FORMATS.join(', ')})`);
+  return format;
+}
+
+/** The prompt format of a data directory (its manifest's `promptFormat`). */
+export function readPromptFormat(dir: string): PromptFormat {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readText(join(dir, 'manifest.json')));
+  } catch (e) {
+    if (e instanceof TrainDataError) throw e;
+    throw new TrainDataError(`${join(dir, 'manifest.json')}: not JSON`);
+  }
+  return manifestPromptFormat(dir, manifest);
 }
 
 /** DIR/sft.jsonl's instruction examples. */

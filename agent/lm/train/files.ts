@@ -11,6 +11,7 @@ import { validateConfig, weightShapes, type ModelConfig } from '../config.ts';
 import { Tokenizer } from '../tokenizer.ts';
 import type { NamedTensors } from '../tensors.ts';
 import type { Stage } from './config.ts';
+import { PROMPT_FORMAT_KEY } from '../../prompt-format.ts';
 
 export const tokenizerPath = (out: string): string => join(out, 'tokenizer.json');
 export const statePath = (out: string, stage: Stage): string => join(out, `${stage}.state.safetensors`);
@@ -32,6 +33,8 @@ export const META = {
   data: 'data',
   /** The whole training config, JSON. */
   trainConfig: 'train_config',
+  /** The prompt format of the training data (agent/prompt-format.ts). */
+  promptFormat: PROMPT_FORMAT_KEY,
 } as const;
 
 export interface PlannerModelFile {

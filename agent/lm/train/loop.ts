@@ -12,7 +12,7 @@ import { GptModel, initWeights } from '../model.ts';
 import type { NamedTensors } from '../tensors.ts';
 import type { Tokenizer } from '../tokenizer.ts';
 import { stageConfigOf, type Stage, type TrainConfig } from './config.ts';
-import { readDataDir, readSftExamples, StageData, type DataCounts } from './data.ts';
+import { readDataDir, readPromptFormat, readSftExamples, StageData, TrainDataError, type DataCounts } from './data.ts';
 import { evalModelPath, lossCsvPath, lossSvgPath, META, modelPath, statePath, loadPlannerModel } from './files.ts';
 import { lossCsv, lossSvg, type LogRow } from './report.ts';
 import { learningRate } from './schedule.ts';
@@ -104,7 +104,11 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
   const clock = options.clock;
   const base = readDataDir(config.dataDir);
   // The tokenizer learns from the base data only, so the student's examples never change it.
-  const data = config.dagger !== undefined && stage === 'dagger' ? { ...base, examples: [...base.examples, ...readSftExamples(config.dagger.student.dir)] } : base;
+  const student = config.dagger !== undefined && stage === 'dagger' ? config.dagger.student.dir : null;
+  if (student !== null && readPromptFormat(student) !== base.promptFormat) {
+    throw new TrainDataError(`${student}: its prompts are in format ${readPromptFormat(student)}, those of ${config.dataDir} in format ${base.promptFormat}; make both with the same version`);
+  }
+  const data = student !== null ? { ...base, examples: [...base.examples, ...readSftExamples(student)] } : base;
   const { tokenizer, trained: tokenizerTrained } = await ensureTokenizer(config, base);
   const modelConfig = modelConfigOf(config, tokenizer);
   const padId = tokenizer.id('<pad>');
@@ -163,6 +167,7 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
       [META.trainSeconds]: state.trainSeconds.toFixed(1),
       [META.data]: JSON.stringify(stageData.counts),
       [META.trainConfig]: JSON.stringify(config),
+      [META.promptFormat]: String(base.promptFormat),
     });
     const writeLog = async (): Promise<void> => {
       await writeText(lossCsvPath(config.out, stage), lossCsv(state.log));

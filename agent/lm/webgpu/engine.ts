@@ -1,18 +1,21 @@
 // The GPT's inference on WebGPU, as engine/cpu.ts computes it on the CPU: the kernels of kernels/ chained over
 // buffers made once (weights F32 or int8 as stored, engine-weights.ts; the KV cache; the activations), with
 // pipelines and bind groups made at construction (planned.ts). Each call is ONE command submission: the embedding,
-// every layer, the final LayerNorm, the logits, the optional grammar mask and the argmax, then one copy of what is
-// read back (the logits [V], or only the chosen id and the unconstrained one); no readback between layers.
+// every layer, the final LayerNorm, the logits, the optional grammar mask and the argmax or the sampling, then one
+// copy of what is read back (the logits [V], or only the chosen id and the unconstrained one, or only the sampled
+// id and whether it used its draw u); no readback between layers.
 // A prompt of several ids goes through the prefill kernels (matmul), one id through the decode kernels (matvec).
 //
 //   ids [C] u32   x, a, q, att [C, d]   qkv [C, 3d]   hidden [C, m]   kCache[l], vCache[l] [C, d]
 //   hf [d] (the last row after the final LayerNorm)   logits [V]   mask [ceil(V / 32)] u32   choice, best [1] u32
+//   sampled [2] u32 (the id, 1 if u was used)
 // Per layer (rows T at positions p0..): a = LN1(x); qkv = a Wqkv + b; q, k, v -> q, caches (rotary positions
 // applied); att = attention(q, caches); x += att Wproj + b; a = LN2(x); hidden = GELU(a Wfc + b); x += hidden Wp + b.
 import { headDim, mlpWidth, type ModelConfig } from '../config.ts';
-import { checkMask, type AsyncPrefixEngine } from '../engine/async.ts';
+import { checkMask, checkSample, type AsyncPrefixEngine } from '../engine/async.ts';
 import { checkIds, checkTruncate } from '../engine/types.ts';
 import { ropeTables } from '../rope.ts';
+import { checkSampling, type SamplingOptions } from '../sampling.ts';
 import { argmaxDispatch, argmaxProgram, NO_TOKEN } from './kernels/argmax.ts';
 import { argmaxScalarDispatch, argmaxScalarProgram } from './kernels/argmax-scalar.ts';
 import { attentionDispatch, attentionProgram } from './kernels/attention.ts';
@@ -27,6 +30,8 @@ import { matvecDispatch, matvecProgram } from './kernels/matvec.ts';
 import { qkvSplitDispatch, qkvSplitProgram } from './kernels/qkv-split.ts';
 import { rowdotDispatch, rowdotProgram } from './kernels/rowdot.ts';
 import { layerNormScalarDispatch, layerNormScalarProgram, rowdotScalarDispatch, rowdotScalarProgram } from './kernels/rows-scalar.ts';
+import { sampleDispatch, sampleProgram, type SampleShape } from './kernels/sample.ts';
+import { sampleScalarProgram } from './kernels/sample-scalar.ts';
 import type { GpuHandle } from './device.ts';
 import { GpuWeights, type EngineWeights, type GpuMatrix } from './engine-weights.ts';
 import { PlannedDispatch } from './planned.ts';
@@ -77,7 +82,17 @@ export class WebGpuEngine implements AsyncPrefixEngine {
   private readonly planned: PlannedDispatch[] = [];
   private decodePlan!: Plan;
   private prefillPlan!: Plan;
-  private head!: { rowdot: PlannedDispatch; argmax: PlannedDispatch; masked: PlannedDispatch; best: PlannedDispatch };
+  private head!: {
+    rowdot: PlannedDispatch;
+    argmax: PlannedDispatch;
+    masked: PlannedDispatch;
+    best: PlannedDispatch;
+    sample: PlannedDispatch;
+    sampleMasked: PlannedDispatch;
+  };
+  /** The choice the sample dispatches make next (their params are written when they are encoded). */
+  private sampling: SampleShape;
+  private drew = false;
   private readonly weights: GpuWeights;
   private readonly device: GPUDevice;
   private best = -1;
@@ -92,6 +107,7 @@ export class WebGpuEngine implements AsyncPrefixEngine {
   private readonly mask: GPUBuffer;
   private readonly choice: GPUBuffer;
   private readonly bestId: GPUBuffer;
+  private readonly sampled: GPUBuffer;
   private readonly logitsRead: GPUBuffer;
   private readonly choiceRead: GPUBuffer;
 
@@ -112,6 +128,8 @@ export class WebGpuEngine implements AsyncPrefixEngine {
     this.mask = this.make(Math.ceil(V / 32) * 4, 'mask');
     this.choice = this.make(4, 'choice');
     this.bestId = this.make(4, 'best');
+    this.sampled = this.make(8, 'sampled');
+    this.sampling = { vocab: V, temperature: 1, topK: 0, topP: 1, u: 0 };
     this.logitsRead = this.device.createBuffer({ label: 'logits readback', size: V * 4, usage: MAP_READ_USAGE });
     this.choiceRead = this.device.createBuffer({ label: 'choice readback', size: 8, usage: MAP_READ_USAGE });
     this.buffers.push(this.logitsRead, this.choiceRead);
@@ -148,6 +166,10 @@ export class WebGpuEngine implements AsyncPrefixEngine {
     return this.best;
   }
 
+  get lastDrew(): boolean {
+    return this.drew;
+  }
+
   /** The adapter's name. */
   get adapterName(): string {
     return this.runner.handle.adapterName;
@@ -176,6 +198,18 @@ export class WebGpuEngine implements AsyncPrefixEngine {
   async greedyStep(id: number, mask?: Uint32Array): Promise<number> {
     checkMask(mask, this.config.vocabSize);
     return this.run([id], () => this.greedyAfter([id], mask));
+  }
+
+  /** Temperature 0 is greedyPrefill (u unused). */
+  async samplePrefill(ids: readonly number[], sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> {
+    if (ids.length === 0) throw new RangeError('prefill needs at least one token');
+    checkSample(sampling, u, mask, this.config.vocabSize);
+    return this.run(ids, () => this.sampleAfter(ids, sampling, u, mask));
+  }
+
+  async sampleStep(id: number, sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> {
+    checkSample(sampling, u, mask, this.config.vocabSize);
+    return this.run([id], () => this.sampleAfter([id], sampling, u, mask));
   }
 
   reset(): void {
@@ -292,6 +326,8 @@ export class WebGpuEngine implements AsyncPrefixEngine {
     const plain = scalar ? argmaxScalarProgram(false) : argmaxProgram(false, limits);
     const masked = scalar ? argmaxScalarProgram(true) : argmaxProgram(true, limits);
     const choose = (): Dispatch => (scalar ? argmaxScalarDispatch({ vocab: V }) : argmaxDispatch({ vocab: V }));
+    const sample = scalar ? sampleScalarProgram(false) : sampleProgram(false, limits);
+    const sampleMasked = scalar ? sampleScalarProgram(true) : sampleProgram(true, limits);
     this.head = {
       rowdot: await this.plan(rowdot, [this.hf, ...wte.buffers, this.logits], () =>
         scalar ? rowdotScalarDispatch(rowdot, logitsShape, limits) : rowdotDispatch(logitsShape, limits),
@@ -299,6 +335,8 @@ export class WebGpuEngine implements AsyncPrefixEngine {
       argmax: await this.plan(plain, [this.logits, this.choice], choose),
       masked: await this.plan(masked, [this.logits, this.mask, this.choice], choose),
       best: await this.plan(plain, [this.logits, this.bestId], choose),
+      sample: await this.plan(sample, [this.logits, this.sampled], () => sampleDispatch(this.sampling)),
+      sampleMasked: await this.plan(sampleMasked, [this.logits, this.mask, this.sampled], () => sampleDispatch(this.sampling)),
     };
   }
 
@@ -381,5 +419,35 @@ export class WebGpuEngine implements AsyncPrefixEngine {
     }
     this.best = best;
     return choice;
+  }
+
+  /** The id sampled (sample.ts) from the logits under the mask into sampled, with whether it used u; temperature 0
+   *  is greedyAfter, which uses no u. */
+  private async sampleAfter(ids: readonly number[], sampling: SamplingOptions, u: number, mask: Uint32Array | undefined): Promise<number> {
+    const { temperature, topK, topP } = checkSampling(sampling);
+    if (temperature === 0) {
+      const id = await this.greedyAfter(ids, mask);
+      this.drew = false;
+      return id;
+    }
+    const { encoder, head } = this.forward(ids);
+    const p0 = this.position;
+    this.sampling = { vocab: this.config.vocabSize, temperature, topK, topP, u };
+    if (mask === undefined) this.head.sample.encode(head, 1, p0);
+    else {
+      this.device.queue.writeBuffer(this.mask, 0, Uint32Array.from(mask));
+      this.head.sampleMasked.encode(head, 1, p0);
+    }
+    head.end();
+    encoder.copyBufferToBuffer(this.sampled, 0, this.choiceRead, 0, 8);
+    this.device.queue.submit([encoder.finish()]);
+    await this.choiceRead.mapAsync(MAP_READ);
+    const [id, drew] = new Uint32Array(this.choiceRead.getMappedRange().slice(0));
+    this.choiceRead.unmap();
+    if (id === undefined || drew === undefined || id >= this.config.vocabSize) {
+      throw new WebGpuEngineError('failed', `the sample kernel gave no token (${String(id)})`);
+    }
+    this.drew = drew !== 0;
+    return id;
   }
 }

@@ -155,6 +155,10 @@ describe('training', () => {
     writeFileSync(join(studentDir, 'sft.jsonl'), student.map((l) => `${l}\n`).join(''));
     const base = tinyTrainConfig(dataDir, out);
     const config = tinyTrainConfig(dataDir, out, { dagger: { ...base.sft, steps: 2, student: { dir: studentDir, episodes: 2, start: 100, rate: 0.5 } } });
+    // Student prompts in another format than the base data's are refused.
+    writeFileSync(join(studentDir, 'manifest.json'), JSON.stringify({ version: 5, promptFormat: 2 }));
+    await expect(trainStage({ config, stage: 'dagger' })).rejects.toThrow(/student: its prompts are in format 2, those of .* in format 1/);
+    writeFileSync(join(studentDir, 'manifest.json'), JSON.stringify({ version: 1 }));
     await expect(trainStage({ config, stage: 'dagger' })).rejects.toThrow(/train the sft stage first/);
     await trainStage({ config, stage: 'sft', steps: 2 });
     const inits: string[] = [];
@@ -171,6 +175,8 @@ describe('training', () => {
     await exportPlanner(config, dest);
     const shipped = await loadPlannerModel(join(dest, 'planner.safetensors'));
     expect(shipped.metadata[META.stage]).toBe('dagger');
+    // The model says which prompt format it reads: that of its data (this directory's manifest names none: 1).
+    expect(shipped.metadata[META.promptFormat]).toBe('1');
     for (const [name, t] of daggerModel.weights) expect(shipped.weights.get(name)!.data).toEqual(t.data);
     for (const f of ['sft-loss.csv', 'dagger-loss.csv', 'dagger-loss.svg']) expect(readFileSync(join(dest, f), 'utf8').length).toBeGreaterThan(0);
   });

@@ -1,0 +1,18 @@
+// Which version of the shared prompt format (agent/prompt.ts) a text was rendered in. A trained model reads the
+// format it was trained on, so the version travels with the data (`umwelt data`'s manifest) and with every model
+// file (the `prompt_format` metadata), as a chat model carries its chat template:
+//   1  the sections Places, See, You, Unsearched, Memories, History, Task
+//   2  format 1 plus `Named in the task:` before Task, and what the agent saw earlier in the episode there
+// A file that says nothing is format 1 (everything written before the version existed).
+export const PROMPT_FORMATS = [1, 2] as const;
+export type PromptFormat = (typeof PROMPT_FORMATS)[number];
+export const LATEST_PROMPT_FORMAT: PromptFormat = 2;
+/** The metadata key of a model file (a data manifest's field is `promptFormat`). */
+export const PROMPT_FORMAT_KEY = 'prompt_format';
+
+/** The format a stored value names ('2', 2), undefined (absent) meaning 1; null when it names none. */
+export function parsePromptFormat(value: unknown): PromptFormat | null {
+  if (value === undefined) return 1;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return PROMPT_FORMATS.find((f) => f === n) ?? null;
+}
