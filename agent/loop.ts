@@ -158,7 +158,7 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
   // The agent's own record of what it has seen this episode: each entity as last seen (PlannerContext.seenBefore).
   const lastSeen = new Map<string, SeenEntity>();
   const see = (obs: Observation): void => {
-    for (const e of obs.visible) lastSeen.set(e.id, e);
+    for (const e of [...(obs.glimpsed ?? []), ...obs.visible]) lastSeen.set(e.id, e);
   };
   see(observation);
   emit({ type: 'observation', step: 0, observation });

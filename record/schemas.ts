@@ -81,6 +81,7 @@ export const ObservationSchema = z.strictObject({
   agent: z.strictObject({ position: Vec3, yaw: num, room: z.string() }),
   holding: Id.nullable(),
   visible: z.array(SeenEntitySchema),
+  glimpsed: z.array(SeenEntitySchema).optional(),
   landmarks: z.array(LandmarkSchema),
   lastAction: ActionSchema.nullable(),
   lastOutcome: OutcomeSchema.nullable(),

@@ -238,6 +238,8 @@ export class Env {
     const world = ep.world;
     const robot = world.robot;
     const sightings = ep.skills.look();
+    const inView = new Set(sightings.map((s) => s.entity.id));
+    const glimpsed = ep.skills.takeGlimpses().filter((s) => !inView.has(s.entity.id));
     const pos = robot.position;
     const landmarks: Landmark[] = [];
     for (const e of world.entityList) {
@@ -250,6 +252,7 @@ export class Env {
       agent: { position: roundVec(pos), yaw: round(robot.yaw), room: world.roomAt(pos[0], pos[2]) },
       holding: robot.held?.id ?? null,
       visible: sightings.map((s) => this.describe(s)),
+      glimpsed: glimpsed.map((s) => this.describe(s)),
       landmarks,
       lastAction: ep.lastAction,
       lastOutcome: ep.lastOutcome,
@@ -298,6 +301,7 @@ export class Env {
     ep.ended = s.ended;
     ep.skills.known.clear();
     for (const id of s.known) ep.skills.known.add(id);
+    ep.skills.takeGlimpses();
     ep.skills.pathLength = s.pathLength;
     ep.lastAction = s.lastAction;
     ep.lastOutcome = s.lastOutcome;

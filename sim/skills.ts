@@ -9,7 +9,7 @@ import { buildGrid, planPath, type Waypoint } from './nav.ts';
 import { findSpots } from './placement.ts';
 import { goalRegion, sweepBoxes } from './regions.ts';
 import { centerOf, closedContainerAround, isOpen, relationOf } from './relations.ts';
-import type { Sensor } from './sensor.ts';
+import type { Sensor, Sighting } from './sensor.ts';
 import { assertNever, type Action, type FailureReason, type Outcome, type Vec3 } from './types.ts';
 import { World } from './world.ts';
 
@@ -32,6 +32,8 @@ export class SkillExecutor {
   readonly limits: SkillLimits;
   /** Entities the agent has seen this episode: objects must be seen before one can go to them. */
   readonly known = new Set<string>();
+  /** The latest sighting of each entity seen since the last takeGlimpses (looks during an action included). */
+  private readonly glimpses = new Map<string, Sighting>();
   /** Metres the base travelled, for path-length metrics. */
   pathLength = 0;
   /** Called after every control step (recorders sample the world here); must not change the world. */
@@ -111,8 +113,19 @@ export class SkillExecutor {
   /** Look around: everything currently visible becomes known. */
   look(): ReturnType<Sensor['sense']> {
     const seen = this.sensor.sense();
-    for (const s of seen) this.known.add(s.entity.id);
+    for (const s of seen) {
+      this.known.add(s.entity.id);
+      this.glimpses.set(s.entity.id, s);
+    }
     return seen;
+  }
+
+  /** What was seen since the last call (the looks an action takes on its way: a scan along a shelf, say), each as
+   *  last seen, in the order first seen; forgets them. */
+  takeGlimpses(): Sighting[] {
+    const out = [...this.glimpses.values()];
+    this.glimpses.clear();
+    return out;
   }
 
   private lookup(id: string): Entity | Outcome {

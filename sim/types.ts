@@ -107,6 +107,9 @@ export interface Observation {
   agent: AgentPose;
   holding: EntityId | null;
   visible: SeenEntity[];
+  /** Entities seen during the last action (its looks on the way) and not in view at its end, as last seen then.
+   *  Absent in observations recorded before it existed. */
+  glimpsed?: SeenEntity[];
   landmarks: Landmark[];
   lastAction: Action | null;
   lastOutcome: Outcome | null;

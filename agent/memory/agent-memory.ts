@@ -207,7 +207,8 @@ export class AgentMemory implements LoopMemory {
     const ep = this.current();
     const writes: MemoryWrites = { records: [], superseded: [] };
     this.learn(ep, observation);
-    for (const e of observation.visible) {
+    // What the action glimpsed on its way counts as seen, as what is in view at its end does.
+    for (const e of [...(observation.glimpsed ?? []), ...observation.visible]) {
       const signature = sightingSignature(e);
       const previous = ep.signatures.get(e.id);
       ep.signatures.set(e.id, signature);
@@ -314,7 +315,7 @@ export class AgentMemory implements LoopMemory {
       if (ep.known.has(l.id)) continue;
       ep.known.set(l.id, { id: l.id, kind: 'furniture', category: l.category, color: l.color, room: l.room, position: null, openable: l.openable });
     }
-    for (const e of obs.visible) {
+    for (const e of [...(obs.glimpsed ?? []), ...obs.visible]) {
       const openable = e.state.open !== undefined || (ep.known.get(e.id)?.openable ?? false);
       ep.known.set(e.id, { id: e.id, kind: e.kind, category: e.category, color: e.color, room: e.room, position: [...e.position], openable });
     }

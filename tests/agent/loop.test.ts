@@ -84,17 +84,19 @@ describe('the agent loop', () => {
     contexts.forEach((context, i) => {
       const inView = new Set(context.observation.visible.map((e) => e.id));
       const before = context.seenBefore ?? [];
-      // Disjoint from the view, and each entity as the latest earlier observation that showed it.
+      // Disjoint from the view, and each entity as last seen: in view at the end of an action, or glimpsed during it.
+      const sightings = observations.slice(0, i + 1).flatMap((o) => [...(o.glimpsed ?? []), ...o.visible]);
       for (const e of before) {
         expect(inView.has(e.id)).toBe(false);
-        const last = observations.slice(0, i + 1).findLast((o) => o.visible.some((v) => v.id === e.id));
-        expect(last?.visible.find((v) => v.id === e.id)).toEqual(e);
+        expect(sightings.findLast((v) => v.id === e.id)).toEqual(e);
       }
       // Together with the view: exactly what the skills know (the oracle's privileged set is the agent's own sight).
       expect([...new Set([...inView, ...before.map((e) => e.id)])].sort()).toEqual(known[i]);
       if (before.some((e) => e.kind === 'object')) withMemory++;
     });
     expect(withMemory).toBeGreaterThan(0);
+    // This episode's scans along furniture glimpse things that are out of view when the action ends.
+    expect(observations.some((o) => (o.glimpsed ?? []).some((g) => g.kind === 'object'))).toBe(true);
   });
 
   it('stops when aborted', async () => {
