@@ -151,14 +151,14 @@ export class CpuAsyncEngine implements AsyncPrefixEngine {
     return Promise.resolve(this.choose(this.engine.step(id), mask));
   }
 
-  samplePrefill(ids: readonly number[], sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> {
+  async samplePrefill(ids: readonly number[], sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> {
     checkSample(sampling, u, mask, this.config.vocabSize);
-    return Promise.resolve(this.sample(this.engine.prefill(ids), sampling, u, mask));
+    return this.sample(this.engine.prefill(ids), sampling, u, mask);
   }
 
-  sampleStep(id: number, sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> {
+  async sampleStep(id: number, sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> {
     checkSample(sampling, u, mask, this.config.vocabSize);
-    return Promise.resolve(this.sample(this.engine.step(id), sampling, u, mask));
+    return this.sample(this.engine.step(id), sampling, u, mask);
   }
 
   reset(): void {

@@ -75,8 +75,8 @@ describe('sampleToken = a draw + chooseByUniform', () => {
     // p: 4/10 (id 3), 3/10 (id 1), 2/10 (id 2), 1/10 (id 0).
     const pick = (u: number, options: SamplingOptions = { temperature: 1 }): number => chooseByUniform(logits, options, u);
     expect([0, 0.39, 0.41, 0.69, 0.71, 0.89, 0.91, 0.999].map((u) => pick(u))).toEqual([3, 3, 1, 1, 2, 2, 0, 0]);
-    expect([0.1, 0.5, 0.9].map((u) => pick(u, { temperature: 1, topK: 2 }))).toEqual([3, 1, 1]);
-    expect([0.1, 0.5, 0.9].map((u) => pick(u, { temperature: 1, topP: 0.65 }))).toEqual([3, 1, 1]);
+    expect([0.1, 0.5, 0.6, 0.9].map((u) => pick(u, { temperature: 1, topK: 2 }))).toEqual([3, 3, 1, 1]); // 4/7, 3/7
+    expect([0.1, 0.5, 0.9].map((u) => pick(u, { temperature: 1, topP: 0.65 }))).toEqual([3, 3, 1]); // 0.4 + 0.3 reaches 0.65
     expect(pick(0.99, {})).toBe(3);
     for (const u of [1, -0.01, Number.NaN]) expect(() => pick(u)).toThrow(RangeError);
   });
@@ -148,6 +148,19 @@ const logitsOnly = (engine: CpuAsyncEngine): AsyncPrefixEngine => ({
   truncate: (n) => engine.truncate(n),
 });
 
+/** Counts the sample calls that used u and those that drew nothing, so that the test shows both happening. */
+class CountingEngine extends CpuAsyncEngine {
+  drawn = 0;
+  single = 0;
+
+  override async samplePrefill(ids: readonly number[], sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> {
+    const id = await super.samplePrefill(ids, sampling, u, mask);
+    if (this.lastDrew) this.drawn++;
+    else this.single++;
+    return id;
+  }
+}
+
 describe('decodeAnswerAsync sampling on the engine', async () => {
   const bundle = await loadBundleFile(defaultCheckpointPath());
   const prompts = await episodePrompts(bundle, 6);
@@ -159,21 +172,7 @@ describe('decodeAnswerAsync sampling on the engine', async () => {
 
   it.each(variants)('$name: the answers of decodeAnswer, through the sample calls and without them', async ({ sampling, marks }) => {
     const sync = new CpuEngine(bundle.config, bundle.weights);
-    const inner = new CpuAsyncEngine(new CpuEngine(bundle.config, bundle.weights));
-    let single = 0;
-    let drawn = 0;
-    // Counts the choices that drew nothing, so that the test shows them happening.
-    const counted: AsyncPrefixEngine = Object.assign(logitsOnly(inner), {
-      get lastDrew() {
-        return inner.lastDrew;
-      },
-      samplePrefill: async (ids: readonly number[], s: SamplingOptions, u: number, mask?: Uint32Array) => {
-        const id = await inner.samplePrefill(ids, s, u, mask);
-        if (inner.lastDrew) drawn++;
-        else single++;
-        return id;
-      },
-    });
+    const counted = new CountingEngine(new CpuEngine(bundle.config, bundle.weights));
     const plain = logitsOnly(new CpuAsyncEngine(new CpuEngine(bundle.config, bundle.weights)));
     for (const [i, prompt] of prompts.entries()) {
       const options: AnswerOptions = { sampling, allowed: prompt.allowed, seed: `u${i}` };
@@ -182,8 +181,8 @@ describe('decodeAnswerAsync sampling on the engine', async () => {
       expect(await decodeAnswerAsync(counted, bundle.tokenizer, prompt.ids, options), prompt.name).toEqual(want);
       expect(await decodeAnswerAsync(plain, bundle.tokenizer, prompt.ids, options), `${prompt.name}, logits only`).toEqual(want);
     }
-    expect(drawn, 'choices that used u').toBeGreaterThan(0);
-    if (sampling.temperature! < 0.6) expect(single, 'choices that drew nothing').toBeGreaterThan(0);
+    expect(counted.drawn, 'choices that used u').toBeGreaterThan(0);
+    if (sampling.temperature! < 0.6) expect(counted.single, 'choices that drew nothing').toBeGreaterThan(0);
   });
 
   it('samplePrefillOn samples the logits of an engine without sample calls as the engine would', async () => {

@@ -10,15 +10,16 @@
 //      nucleus when rounding leaves none (as sampling.ts tokenAt).
 // The kernel also says whether u was used: not when the distribution has a single token, where sampleToken draws
 // nothing, so that the caller keeps u for the next choice (sampling.ts UniformDraws).
-// Float differences from the CPU (float64 there, f32 here; sums in another order; exp within a few ulp): a
-// cumulative probability differs by ~1e-6 of the total, so the choice can differ when u (or top-p, for the nucleus)
-// lies that close to a boundary. Whether the distribution has one token is decided as the CPU's float64 rounding
+// Float differences from the CPU (float64 there, f32 here: sums in another order, exp within a few ulp, u and p
+// rounded to f32): a cumulative probability differs by ~1e-6 of the total, so the choice can differ when u (or
+// top-p, for the nucleus) lies that close to a boundary; the ranking itself is exact (the same f32 logits). Whether the distribution has one token is decided as the CPU's float64 rounding
 // decides it: with top-p < 1, 1 / (1 + rest) >= p, i.e. the weights besides the top one sum to <= 1/p - 1; with
 // top-p = 1, the CPU's 1 + w rounds to 1 exactly when w <= 2^-53, i.e. (l2 - m) / T <= -53 ln 2 for the second
 // token l2 (its weight the largest of the rest, so the sum stays 1); both differ only within f32 rounding of the
 // boundary. Logits are finite (no NaN).
 // One workgroup (<= 256 invocations, SwiftShader's limit): each reduction strides over the ids, then a tree.
-// Every reduction is in uniform control flow (fixed bisection steps, conditions only on params).
+// Every reduction is in uniform control flow: the bisections take a fixed number of steps (32 over keys,
+// ceil(log2 V) over ids) and the branches test only params.
 //   logits [V]   mask [ceil(V / 32)] u32   out [2] u32 (the id, 1 if u was used)
 import type { GpuLimits } from '../device.ts';
 import { NO_TOKEN } from './argmax.ts';
@@ -40,12 +41,13 @@ export interface SampleShape {
 const BELOW_ONE = 1 - 2 ** -24;
 
 /**
- * WGSL shared by the kernel and its scalar form (sample-scalar.ts), which supply the two reductions over the ids:
+ * WGSL shared by the kernel and its scalar form (sample-scalar.ts), which supply the reductions over the ids,
  * `fn reduceU(op: u32, a: u32, b: u32) -> u32` (combineU of termU) and `fn reduceF(op, a, b) -> f32` (the sum of
- * termF), and call sample(). `exitEarly`: the bisections may stop once converged (no barriers in them).
+ * termF), and `fn search(op: u32, goal: f32, strict: bool, top: u32) -> vec2<u32>`: the earliest cut in rank order
+ * whose candidates at or before it measure (op: COUNT or WEIGHT) >= goal (> when strict), or the last candidate's
+ * cut when none does (the whole set, its sum maybe short of the goal by rounding); then call sample().
  */
-export function sampleCommonWgsl(masked: boolean, exitEarly: boolean): string {
-  const done = exitEarly ? 'if (gap == 0u) { break; }' : '';
+export function sampleCommonWgsl(masked: boolean): string {
   return `
 struct Params { vocab: u32, topK: u32, indexSteps: u32, nucleus: u32, temperature: f32, topP: f32, restMax: f32, u: f32 }
 @group(0) @binding(0) var<uniform> params: Params;
@@ -129,49 +131,26 @@ fn termU(op: u32, i: u32, a: u32, b: u32) -> u32 {
   }
 }
 
+// (Branches, not select: most tokens take no part, and their exp is the cost.)
 fn termF(op: u32, i: u32, a: u32, b: u32) -> f32 {
   let v = logits[i];
   let key = keyOf(v);
-  let c = candidate(i, key);
+  if (!candidate(i, key)) { return 0.0; }
   switch op {
-    case COUNT: { return select(0.0, 1.0, c && atOrBefore(key, i, a, b)); }
-    case WEIGHT: { return select(0.0, weight(v), c && atOrBefore(key, i, a, b)); }
-    default: { return select(0.0, weight(v), c && i != a); }
+    case COUNT: { return select(0.0, 1.0, atOrBefore(key, i, a, b)); }
+    case WEIGHT: {
+      if (atOrBefore(key, i, a, b)) { return weight(v); }
+      return 0.0;
+    }
+    default: {
+      if (i != a) { return weight(v); }
+      return 0.0;
+    }
   }
 }
 
 fn reaches(f: f32, goal: f32, strict: bool) -> bool {
   return select(f >= goal, f > goal, strict);
-}
-
-// The earliest cut in rank order whose candidates at or before it measure (op: COUNT or WEIGHT) >= goal (> when
-// strict); the last candidate's cut when none does (the whole set, its sum maybe short of the goal by rounding).
-fn search(op: u32, goal: f32, strict: bool, top: u32) -> vec2<u32> {
-  // The largest key whose cut (key, ALL) reaches the goal: lo always does (or is the last).
-  var lo = reduceU(MIN_KEY, 0u, 0u);
-  var hi = top;
-  for (var s = 0u; s < 32u; s = s + 1u) {
-    let gap = hi - lo;
-    ${done}
-    let mid = lo + gap / 2u + (gap & 1u);
-    let f = reduceF(op, mid, ALL);
-    if (gap > 0u) {
-      if (reaches(f, goal, strict)) { lo = mid; } else { hi = mid - 1u; }
-    }
-  }
-  // Among the ties at lo, the lowest id whose cut reaches it: last always does (or is the last).
-  var first = 0u;
-  var last = params.vocab - 1u;
-  for (var s = 0u; s < params.indexSteps; s = s + 1u) {
-    let gap = last - first;
-    ${done}
-    let mid = first + gap / 2u;
-    let f = reduceF(op, lo, mid);
-    if (gap > 0u) {
-      if (reaches(f, goal, strict)) { last = mid; } else { first = mid + 1u; }
-    }
-  }
-  return vec2<u32>(lo, last);
 }
 
 // The sampled id (NONE when the mask allows none) and 1 if u was used.
@@ -207,7 +186,34 @@ fn sample() -> vec2<u32> {
 }
 
 function wgsl(masked: boolean): string {
-  return `${sampleCommonWgsl(masked, false)}
+  return `${sampleCommonWgsl(masked)}
+
+// search by bisection in a fixed number of steps (each a reduction, so in uniform control flow).
+fn search(op: u32, goal: f32, strict: bool, top: u32) -> vec2<u32> {
+  // The largest key whose cut (key, ALL) reaches the goal: lo always does (or is the last).
+  var lo = reduceU(MIN_KEY, 0u, 0u);
+  var hi = top;
+  for (var s = 0u; s < 32u; s = s + 1u) {
+    let gap = hi - lo;
+    let mid = lo + gap / 2u + (gap & 1u);
+    let f = reduceF(op, mid, ALL);
+    if (gap > 0u) {
+      if (reaches(f, goal, strict)) { lo = mid; } else { hi = mid - 1u; }
+    }
+  }
+  // Among the ties at lo, the lowest id whose cut reaches it: last always does (or is the last).
+  var first = 0u;
+  var last = params.vocab - 1u;
+  for (var s = 0u; s < params.indexSteps; s = s + 1u) {
+    let gap = last - first;
+    let mid = first + gap / 2u;
+    let f = reduceF(op, lo, mid);
+    if (gap > 0u) {
+      if (reaches(f, goal, strict)) { last = mid; } else { first = mid + 1u; }
+    }
+  }
+  return vec2<u32>(lo, last);
+}
 
 var<private> tid: u32;
 var<workgroup> redU: array<u32, WG_X>;
