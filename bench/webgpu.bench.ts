@@ -19,7 +19,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadBundleFile } from '../agent/lm/bundle-file.ts';
 import { headDim, makeConfig, mlpWidth, parameterCount, weightShapes, type ModelConfig } from '../agent/lm/config.ts';
-import { CpuAsyncEngine, type AsyncPrefixEngine } from '../agent/lm/engine/async.ts';
+import { checkSample, chooseMasked, CpuAsyncEngine, type AsyncPrefixEngine } from '../agent/lm/engine/async.ts';
+import type { SamplingOptions } from '../agent/lm/sampling.ts';
 import { CpuEngine } from '../agent/lm/engine/cpu.ts';
 import { Prng } from '../agent/lm/prng.ts';
 import { ropeTables } from '../agent/lm/rope.ts';
@@ -158,6 +159,7 @@ class TfjsKvDecoder implements AsyncPrefixEngine {
   private values: tf.Tensor3D[] = [];
   private readonly held: number[] = [];
   private best = -1;
+  private drew = false;
   /** Time spent in decode steps: building the ops in tf.tidy (tfjs encodes, and submits every
    *  WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE, dispatches there), and waiting for data() (the rest of the execution and
    *  the readback). */
@@ -321,6 +323,22 @@ class TfjsKvDecoder implements AsyncPrefixEngine {
 
   greedyStep(id: number): Promise<number> {
     return this.greedyPrefill([id]);
+  }
+
+  /** Sampling reads the logits back and chooses on the CPU (the engine under test chooses on the GPU). */
+  async samplePrefill(ids: readonly number[], sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> {
+    checkSample(sampling, u, mask, this.config.vocabSize);
+    const { token, drew } = chooseMasked(await this.prefill(ids), sampling, u, mask);
+    this.drew = drew;
+    return token;
+  }
+
+  sampleStep(id: number, sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> {
+    return this.samplePrefill([id], sampling, u, mask);
+  }
+
+  get lastDrew(): boolean {
+    return this.drew;
   }
 
   dispose(): void {

@@ -25,14 +25,14 @@ export interface AsyncPrefixEngine {
   greedyStep(id: number, mask?: Uint32Array): Promise<number>;
   /** Whether the last sample call used its u: false when its distribution had a single token (temperature 0, top-k
    *  1, the most likely token reaching top-p alone), where sampling.ts sampleToken draws nothing. */
-  readonly lastDrew?: boolean;
+  readonly lastDrew: boolean;
   /** As prefill, then sampling.ts chooseByUniform(logits, sampling, u) over the logits with the ids the mask does
    *  not allow at -infinity (as thought-marks.ts maskLogits). A mask that allows no id, bad sampling options or a u
-   *  outside [0, 1) are a RangeError, before anything is consumed. Optional (as sampleStep) for engines that only
-   *  give logits (bench's tfjs decoder): samplePrefillOn samples those on the CPU. */
-  samplePrefill?(ids: readonly number[], sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number>;
+   *  outside [0, 1) are a RangeError, before anything is consumed. An engine that only gives logits samples them
+   *  on the CPU with chooseMasked. */
+  samplePrefill(ids: readonly number[], sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number>;
   /** As step, then the sampled id as samplePrefill chooses it. */
-  sampleStep?(id: number, sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number>;
+  sampleStep(id: number, sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number>;
   /** Forgets every consumed token. */
   reset(): void;
   /** Forgets every consumed token after the first n (0 <= n <= position). */
@@ -73,12 +73,12 @@ export function checkSample(sampling: SamplingOptions, u: number, mask: Uint32Ar
 }
 
 /** chooseByUniform over the masked logits, and whether it used u (sampleToken would have drawn it). */
-function chooseMasked(logits: Float32Array, sampling: SamplingOptions, u: number, mask: Uint32Array | undefined): { token: number; drew: boolean } {
+export function chooseMasked(logits: Float32Array, sampling: SamplingOptions, u: number, mask: Uint32Array | undefined): { token: number; drew: boolean } {
   const dist = samplingDistribution(maskedLogits(logits, mask), sampling);
   return { token: tokenAt(dist, u), drew: drawsUniform(dist) };
 }
 
-/** engine.samplePrefill (the id and engine.lastDrew), or on an engine without it, its logits sampled on the CPU. */
+/** engine.samplePrefill: the id, and whether it used u (engine.lastDrew). */
 export async function samplePrefillOn(
   engine: AsyncPrefixEngine,
   ids: readonly number[],
@@ -86,12 +86,8 @@ export async function samplePrefillOn(
   u: number,
   mask?: Uint32Array,
 ): Promise<{ token: number; drew: boolean }> {
-  if (engine.samplePrefill !== undefined) {
-    const token = await engine.samplePrefill(ids, sampling, u, mask);
-    return { token, drew: engine.lastDrew ?? true };
-  }
-  checkSample(sampling, u, mask, engine.config.vocabSize);
-  return chooseMasked(await engine.prefill(ids), sampling, u, mask);
+  const token = await engine.samplePrefill(ids, sampling, u, mask);
+  return { token, drew: engine.lastDrew };
 }
 
 /**

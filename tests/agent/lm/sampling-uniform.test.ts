@@ -6,7 +6,7 @@
 // choices have a single token and draw nothing.
 import { describe, expect, it } from 'vitest';
 import { defaultCheckpointPath, loadBundleFile } from '../../../agent/lm/bundle-file.ts';
-import { CpuAsyncEngine, samplePrefillOn, type AsyncPrefixEngine } from '../../../agent/lm/engine/async.ts';
+import { chooseMasked, CpuAsyncEngine, samplePrefillOn, type AsyncPrefixEngine } from '../../../agent/lm/engine/async.ts';
 import { CpuEngine } from '../../../agent/lm/engine/cpu.ts';
 import { Prng } from '../../../agent/lm/prng.ts';
 import { chooseByUniform, drawsUniform, sampleToken, samplingDistribution, UniformDraws, type SamplingOptions } from '../../../agent/lm/sampling.ts';
@@ -126,8 +126,20 @@ describe('CpuAsyncEngine sampling', () => {
   });
 });
 
-/** `engine` with only the logits calls: samplePrefillOn samples on the CPU. */
-const logitsOnly = (engine: CpuAsyncEngine): AsyncPrefixEngine => ({
+/** `engine` sampling as an engine that only gives logits does (bench's tfjs decoder): chooseMasked over them. */
+const logitsOnly = (engine: CpuAsyncEngine): AsyncPrefixEngine => {
+  let drew = false;
+  const sample = async (logits: Promise<Float32Array>, sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> => {
+    const chosen = chooseMasked(await logits, sampling, u, mask);
+    drew = chosen.drew;
+    return chosen.token;
+  };
+  return {
+  get lastDrew() {
+    return drew;
+  },
+  samplePrefill: (ids, sampling, u, mask) => sample(engine.prefill(ids), sampling, u, mask),
+  sampleStep: (id, sampling, u, mask) => sample(engine.step(id), sampling, u, mask),
   get config() {
     return engine.config;
   },
@@ -146,7 +158,8 @@ const logitsOnly = (engine: CpuAsyncEngine): AsyncPrefixEngine => ({
   greedyStep: (id, mask) => engine.greedyStep(id, mask),
   reset: () => engine.reset(),
   truncate: (n) => engine.truncate(n),
-});
+  };
+};
 
 /** Counts the sample calls that used u and those that drew nothing, so that the test shows both happening. */
 class CountingEngine extends CpuAsyncEngine {
