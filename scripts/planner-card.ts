@@ -4,9 +4,10 @@
 // training steps and seconds per stage, data counts) and the loss CSVs. Nothing in the card is typed by hand.
 //
 //   npx tsx scripts/planner-card.ts --test R.json --heldout R.json --int8 R.json --smoke R.json [--scratch R.json]
-//     [--free-test R.json --free-heldout R.json] [--dir models/planner]
+//     [--free-test R.json --free-heldout R.json] [--agreement A.json [--previous-agreement A.json]] [--dir models/planner]
 // --free-*: the same model's reports from decoding with a free thought (no mark rule, agent/planners/thought-marks.ts),
-// for the comparison of the two decodings on the same episodes.
+// for the comparison of the two decodings on the same episodes. --agreement: scripts/planner-agreement.ts --json of
+// this model (and of the model it replaces), where each parts from the oracle.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     scratch: { type: 'string' },
     'free-test': { type: 'string' },
     'free-heldout': { type: 'string' },
+    agreement: { type: 'string' },
+    'previous-agreement': { type: 'string' },
     dir: { type: 'string', default: 'models/planner' },
   },
   strict: true,
@@ -42,10 +45,20 @@ const smoke = report(need('smoke'));
 const scratch = values.scratch === undefined ? null : report(values.scratch);
 const freeTest = values['free-test'] === undefined ? null : report(values['free-test']);
 const freeHeldout = values['free-heldout'] === undefined ? null : report(values['free-heldout']);
+interface Agreement {
+  checkpoint: string;
+  episodes: number;
+  successes: number;
+  kinds: Record<string, { states: number; agree: number; firstDisagreement: number }>;
+}
+const agreementOf = (path: string | undefined): Agreement | null => (path === undefined ? null : (JSON.parse(readFileSync(path, 'utf8')) as Agreement));
+const agreement = agreementOf(values.agreement);
+const previousAgreement = agreementOf(values['previous-agreement']);
 
 const model = decodeCheckpoint(new Uint8Array(readFileSync(join(dir, 'planner.safetensors'))));
 const meta = model.metadata;
 const config = JSON.parse(meta[META.config] ?? '{}') as ModelConfig;
+const promptFormat = meta[META.promptFormat] ?? '1';
 // The pretraining stage's file stays in the run directory (relative to the repository root, where this runs).
 const trainConfig = JSON.parse(meta[META.trainConfig] ?? '{}') as { out?: string; dataDir?: string };
 const trainOut = trainConfig.out;
@@ -130,7 +143,7 @@ const lines: string[] = [
     ? '**Status: meets its targets.**'
     : `**Status: below its targets** (success ${pct(testMean)} averaged over families on test seeds, against 95%); see the learning curves below.`,
   '',
-  `A GPT trained in this project (\`npm run train:planner\`), run by \`--planner lm\`. ${parameterCount(config).toLocaleString('en')} parameters: d ${config.dModel}, ${config.heads} heads, ${config.layers} layers, ${config.positions} positions, context ${config.context}, a ${config.vocabSize}-token word-level vocabulary with byte fallback.`,
+  `A GPT trained in this project (\`npm run train:planner\`), run by \`--planner lm\`. ${parameterCount(config).toLocaleString('en')} parameters: d ${config.dModel}, ${config.heads} heads, ${config.layers} layers, ${config.positions} positions, context ${config.context}, a ${config.vocabSize}-token word-level vocabulary with byte fallback. It reads prompt format ${promptFormat} (agent/prompt-format.ts).`,
   '',
   `Files: \`planner.safetensors\` (F32, ${mb('planner.safetensors')}), \`planner.int8.safetensors\` (int8 weights with per-row scales, ${mb('planner.int8.safetensors')}); both carry the config and tokenizer in their metadata. \`train.json\` is the training config; \`*-loss.csv\` and \`*-loss.svg\` are the loss curves.`,
   '',
@@ -197,6 +210,10 @@ lines.push(
         ...test.families.map((f) => `| ${f} (test) | ${pct(family(freeTest, f)?.successRate ?? NaN)} | ${pct(family(test, f)?.successRate ?? NaN)} |`),
       ]),
   '',
+  '## Where it parts from the oracle',
+  '',
+  ...agreementLines(),
+  '',
   '## Does pretraining help SFT?',
   '',
   scratch === null
@@ -209,6 +226,24 @@ lines.push(
   '',
 );
 writeFileSync(join(dir, 'README.md'), `${lines.join('\n')}\n`);
+
+/** The agreement table: per kind of oracle decision, how often the planner chose the same action. */
+function agreementLines(): string[] {
+  if (agreement === null) return ['Not measured for this card (no --agreement file).'];
+  const share = (a: Agreement | null, kind: string): string => {
+    const k = a?.kinds[kind];
+    return k === undefined ? '-' : `${((100 * k.agree) / k.states).toFixed(0)}% of ${k.states}`;
+  };
+  const kinds = Object.keys(agreement.kinds).sort((a, b) => (agreement.kinds[b]?.states ?? 0) - (agreement.kinds[a]?.states ?? 0));
+  const head = previousAgreement === null ? '| oracle decision | this model agrees |' : '| oracle decision | this model agrees | the model it replaces agrees |';
+  return [
+    `\`scripts/planner-agreement.ts\`: the planner plays ${agreement.episodes} test episodes (${agreement.successes} succeeded${previousAgreement === null ? '' : `; the model it replaces, ${previousAgreement.successes}`}) and the oracle says at every state what it would do; states grouped by the oracle's kind of decision, and how often the planner chose the same action there.`,
+    '',
+    head,
+    previousAgreement === null ? '|---|---|' : '|---|---|---|',
+    ...kinds.map((kind) => (previousAgreement === null ? `| ${kind} | ${share(agreement, kind)} |` : `| ${kind} | ${share(agreement, kind)} | ${share(previousAgreement, kind)} |`)),
+  ];
+}
 const seedsPerFamily = smoke.episodes / Math.max(1, smoke.families.length);
 const maxSteps = smoke.source.scenarios[0]?.maxSteps ?? 40;
 writeFileSync(
