@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Trains the shipped planner model end to end (npm run train:planner). Every step is resumable: run it again
 # after an interruption and it continues where it stopped.
-#   (a) training data: umwelt data --split train --episodes 160 --workers 2 --out data/train   (when data/train/manifest.json is missing)
+#   (a) training data: umwelt data --split train --episodes 160 --workers 2 --out data/train   (when data/train/manifest.json is
+#       missing or names another data version)
 #   (b) umwelt train --stage pretrain --resume
 #   (c) umwelt train --stage sft --resume
 #   (d) when the config has a dagger stage: the student data (umwelt data --student OUT/sft.safetensors, when its
-#       manifest is missing), then umwelt train --stage dagger --resume
+#       manifest is missing or stale), then umwelt train --stage dagger --resume
 #   (e) models/planner/: planner.safetensors (F32), planner.int8.safetensors, loss CSVs and SVGs
 # CONFIG (default models/planner/train.json) and EPISODES (default 160) may be set in the environment.
 set -euo pipefail
@@ -15,7 +16,13 @@ EPISODES="${EPISODES:-160}"
 umwelt() { node --import tsx cli/main.ts "$@"; }
 
 DATA_DIR="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).dataDir)' "$CONFIG")"
-if [ ! -f "$DATA_DIR/manifest.json" ]; then
+# Data made by another version (another prompt format, say) is made again.
+DATA_VERSION="$(node --import tsx -e 'import("./agent/data/generate.ts").then((m) => process.stdout.write(String(m.DATA_VERSION)))')"
+stale() {
+  node -e 'const f = process.argv[1]; const fs = require("fs");
+    process.exit(fs.existsSync(f) && JSON.parse(fs.readFileSync(f, "utf8")).version === Number(process.argv[2]) ? 1 : 0)' "$1/manifest.json" "$DATA_VERSION"
+}
+if stale "$DATA_DIR"; then
   # The data command writes its files only when done (manifest last), so a partial directory is safe to overwrite.
   umwelt data --split train --episodes "$EPISODES" --workers "$(nproc)" --out "$DATA_DIR" --force
 fi
@@ -27,7 +34,7 @@ STUDENT="$(node -e '
 ' "$CONFIG")"
 if [ -n "$STUDENT" ]; then
   read -r STUDENT_DIR STUDENT_EPISODES STUDENT_START STUDENT_RATE OUT_DIR <<<"$STUDENT"
-  if [ ! -f "$STUDENT_DIR/manifest.json" ]; then
+  if stale "$STUDENT_DIR"; then
     umwelt data --split train --episodes "$STUDENT_EPISODES" --start "$STUDENT_START" --student "$OUT_DIR/sft.safetensors" \
       --student-rate "$STUDENT_RATE" --workers "$(nproc)" --out "$STUDENT_DIR" --force
   fi
