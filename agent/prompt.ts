@@ -48,8 +48,7 @@
 //   the agent knows of it: `name #n: in reach on #k, 0.8 m` or `in sight[ on|in #k][, open|closed], 4.2 m` (in
 //   view now; in reach when the gripper can take it from where the agent stands), `held`, `not in sight, last
 //   seen on|in #k` (an object seen earlier in the episode: PlannerContext.seenBefore), `not in sight` (a landmark
-//   out of view); or `none`
-//   when none of them has been seen. Finding in the prompt whether the thing asked for is in view, and where it
+//   out of view); or `none` when none of them has been seen. Finding in the prompt whether the thing asked for is in view, and where it
 //   was seen, is a look-up that a pocket-sized model learns slowly; this line does it, and the model decides.
 // - `Task:` the instruction as the agent sees it now, last: the answer begins by restating what it asks for
 //   ("I need the white bottle."), and a small model copies from a few tokens back far more readily than from the
@@ -190,7 +189,7 @@ function namedAt(instruction: string, e: { color: string; category: string }, la
 function inReach(obs: Observation, e: SeenEntity): boolean {
   const [ax, , az] = obs.agent.position;
   const [x, , z] = e.position;
-  return e.kind === 'object' && Math.hypot(x - ax, z - az) <= ROBOT.reach && e.height < 1.9;
+  return e.kind === 'object' && Math.hypot(x - ax, z - az) <= ROBOT.reach && e.height <= ROBOT.reachHeight;
 }
 
 /** The `Named in the task:` lines (format 2). */
@@ -217,7 +216,7 @@ function namedLines(context: PlannerContext, m: Marker): string[] {
   }
   for (const l of obs.landmarks) add(l.id, l, true, () => 'not in sight');
   named.sort((a, b) => a.at - b.at);
-  // Marks in the order of the lines; says() runs after, so that a support's mark may be new too.
+  // Marks in the order of the lines; a support is written by its mark (landmarks have theirs from Places), else its id.
   return named.map((n) => {
     const mark = m.mark(n.id, n.name);
     return `${n.name} ${mark}: ${n.says()}`;

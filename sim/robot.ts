@@ -16,6 +16,8 @@ export const ROBOT = {
   eyeHeight: 1.25,
   /** Horizontal reach from the base's centre to an object's centre, metres. */
   reach: 1.15,
+  /** The highest an object's centre may be for the gripper to take it, metres above the floor. */
+  reachHeight: 1.9,
   maxSpeed: 1.0,
   maxTurnRate: 2.0,
   /** Height of the carry tray (top of the base). */

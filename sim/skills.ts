@@ -274,7 +274,7 @@ export class SkillExecutor {
     if (container && !this.isVisibleNow(id)) return fail('container_closed', `${id} is inside ${container.id}, which is closed`);
     if (!this.isVisibleNow(id)) return fail('not_visible', `${id} is not in view`);
     const c = centerOf(e);
-    if (robot.horizontalDistance(c) > ROBOT.reach || c[1] > 1.9) return fail('out_of_reach', `${id} is ${robot.horizontalDistance(c).toFixed(2)} m away; reach is ${ROBOT.reach} m`);
+    if (robot.horizontalDistance(c) > ROBOT.reach || c[1] > ROBOT.reachHeight) return fail('out_of_reach', `${id} is ${robot.horizontalDistance(c).toFixed(2)} m away; reach is ${ROBOT.reach} m`);
     return this.grab(e);
   }
 
@@ -392,7 +392,7 @@ export class SkillExecutor {
     if (robot.held) return fail('hands_full', `already holding ${robot.held.id}`);
     const seen = this.look().filter((s) => s.entity.kind === 'object' && Math.abs(s.bearing) < Math.PI / 4);
     if (seen.length === 0) return fail('not_visible', 'no object in front');
-    const inReach = seen.find((s) => robot.horizontalDistance(s.center) <= ROBOT.reach && s.center[1] < 1.9);
+    const inReach = seen.find((s) => robot.horizontalDistance(s.center) <= ROBOT.reach && s.center[1] < ROBOT.reachHeight);
     if (!inReach || inReach.entity.kind !== 'object') return fail('out_of_reach', `nearest object in front is ${seen[0]?.entity.id}, out of reach`);
     return this.grab(inReach.entity);
   }
