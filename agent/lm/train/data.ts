@@ -64,22 +64,26 @@ function passageEpisodes(lines: readonly string[], manifest: unknown): string[] 
   return keys.length === lines.length ? keys : lines.map((_, i) => `line:${i}`);
 }
 
-export function readDataDir(dir: string): DataDir {
-  const corpus = readText(join(dir, 'corpus.txt')).split('\n').filter((l) => l.length > 0);
-  let manifest: unknown = null;
+/** DIR/manifest.json, parsed. */
+function readManifest(dir: string): unknown {
   try {
-    manifest = JSON.parse(readText(join(dir, 'manifest.json')));
+    return JSON.parse(readText(join(dir, 'manifest.json')));
   } catch (e) {
     if (e instanceof TrainDataError) throw e;
     throw new TrainDataError(`${join(dir, 'manifest.json')}: not JSON`);
   }
+}
+
+export function readDataDir(dir: string): DataDir {
+  const corpus = readText(join(dir, 'corpus.txt')).split('\n').filter((l) => l.length > 0);
+  const manifest = readManifest(dir);
   const keys = passageEpisodes(corpus, manifest);
   const passages = corpus.map((text, i) => ({ text, episode: keys[i] ?? `line:${i}` }));
   return { passages, examples: readSftExamples(dir), promptFormat: manifestPromptFormat(dir, manifest) };
 }
 
 /** The prompt format a data directory's manifest names. */
-export function manifestPromptFormat(dir: string, manifest: unknown): PromptFormat {
+function manifestPromptFormat(dir: string, manifest: unknown): PromptFormat {
   const format = parsePromptFormat(isRecord(manifest) ? manifest.promptFormat : undefined);
   if (format === null) throw new TrainDataError(`${join(dir, 'manifest.json')}: promptFormat ${JSON.stringify(isRecord(manifest) ? manifest.promptFormat : null)} is not one this version reads (${PROMPT_FORMATS.join(', ')})`);
   return format;
@@ -87,14 +91,7 @@ export function manifestPromptFormat(dir: string, manifest: unknown): PromptForm
 
 /** The prompt format of a data directory (its manifest's `promptFormat`). */
 export function readPromptFormat(dir: string): PromptFormat {
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(readText(join(dir, 'manifest.json')));
-  } catch (e) {
-    if (e instanceof TrainDataError) throw e;
-    throw new TrainDataError(`${join(dir, 'manifest.json')}: not JSON`);
-  }
-  return manifestPromptFormat(dir, manifest);
+  return manifestPromptFormat(dir, readManifest(dir));
 }
 
 /** DIR/sft.jsonl's instruction examples. */
