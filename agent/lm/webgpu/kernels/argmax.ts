@@ -5,7 +5,7 @@
 // pairs. No allowed id gives NO_TOKEN (0xffffffff).
 //   logits [V]   mask [ceil(V / 32)] u32   out [1] u32
 import type { GpuLimits } from '../device.ts';
-import { floorPow2, packParams, programKey, type Dispatch, type KernelProgram } from './program.ts';
+import { rowWorkgroup, packParams, programKey, type Dispatch, type KernelProgram } from './program.ts';
 
 export const NO_TOKEN = 0xffffffff;
 
@@ -62,7 +62,7 @@ fn main(@builtin(local_invocation_index) tid: u32) {
 
 /** One workgroup of 256 invocations (the adapter's limit if lower). */
 export function argmaxProgram(masked: boolean, limits: GpuLimits): KernelProgram {
-  const wg = floorPow2(Math.min(256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX));
+  const wg = rowWorkgroup(limits);
   return {
     key: programKey('argmax', { masked, wg }),
     wgsl: wgsl(masked),

@@ -3,7 +3,7 @@
 // a strided share of the row, then a tree reduction (reduce.ts).
 //   x [rows, d]   g, b [d]   y [rows, d] (another buffer than x)
 import type { GpuLimits } from '../device.ts';
-import { floorPow2, LINEAR_WORKGROUP, packParams, programKey, spread, type Dispatch, type KernelProgram } from './program.ts';
+import { rowWorkgroup, LINEAR_WORKGROUP, packParams, programKey, spread, type Dispatch, type KernelProgram } from './program.ts';
 import { REDUCE_WGSL } from './reduce.ts';
 
 export interface LayerNormShape {
@@ -44,7 +44,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
 
 /** Invocations per row: a power of two up to 256 (and the adapter's limit), no more than the row needs. */
 export function layerNormProgram(d: number, limits: GpuLimits): KernelProgram {
-  const wg = Math.max(1, floorPow2(Math.min(256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX, 2 ** Math.ceil(Math.log2(d)))));
+  const wg = rowWorkgroup(limits, 2 ** Math.ceil(Math.log2(d)));
   return { key: programKey('layernorm', { wg }), wgsl: WGSL, workgroupSize: [wg, 1], constants: {}, bindings: ['uniform', 'read', 'read', 'read', 'read_write'] };
 }
 

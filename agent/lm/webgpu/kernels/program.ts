@@ -4,6 +4,7 @@
 // Programs are values: the same key means the same WGSL and constants, so a pipeline can be cached by key.
 
 /** How the shader sees a binding: the `params` uniform, read-only storage, or read-write storage. */
+import type { GpuLimits } from '../device.ts';
 export type BindingKind = 'uniform' | 'read' | 'read_write';
 
 export interface KernelProgram {
@@ -83,6 +84,10 @@ export const int8Fn = (name: string, binding: string, words: string): string => 
 
 /** The largest power of two <= n. */
 export const floorPow2 = (n: number): number => 2 ** Math.floor(Math.log2(n));
+
+/** Invocations of a one-row workgroup: a power of two up to 256 (SwiftShader's limit), the adapter's limits and `cap`. */
+export const rowWorkgroup = (limits: GpuLimits, cap = 256): number =>
+  Math.max(1, floorPow2(Math.min(256, cap, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX)));
 
 /** A program key: name and every choice that changes the WGSL or its constants. */
 export const programKey = (name: string, parts: Readonly<Record<string, string | number | boolean>>): string =>

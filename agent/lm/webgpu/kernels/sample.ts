@@ -23,7 +23,7 @@
 //   logits [V]   mask [ceil(V / 32)] u32   out [2] u32 (the id, 1 if u was used)
 import type { GpuLimits } from '../device.ts';
 import { NO_TOKEN } from './argmax.ts';
-import { floorPow2, packParams, programKey, type Dispatch, type KernelProgram } from './program.ts';
+import { rowWorkgroup, packParams, programKey, type Dispatch, type KernelProgram } from './program.ts';
 
 export interface SampleShape {
   vocab: number;
@@ -260,7 +260,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
 
 /** One workgroup of 256 invocations (the adapter's limit if lower). */
 export function sampleProgram(masked: boolean, limits: GpuLimits): KernelProgram {
-  const wg = floorPow2(Math.min(256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX));
+  const wg = rowWorkgroup(limits);
   return {
     key: programKey('sample', { masked, wg }),
     wgsl: wgsl(masked),
