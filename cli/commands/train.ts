@@ -108,7 +108,7 @@ export async function trainCommand(options: TrainCommandOptions, out: Output, si
   if (options.json) printJson(out, result);
   else if (result.status === 'interrupted') out.error(`interrupted at step ${result.step}/${result.steps}; state saved, continue with --resume`);
   else {
-    out.line(`${result.stage}: ${result.step} steps, loss ${fixed(result.loss, 4)}, validation ${fixed(result.valLoss, 4)}, ${Math.round(result.tokensPerSec)} tok/s, ${result.trainSeconds.toFixed(0)} s`);
+    out.line(`${result.stage}: ${result.step} steps, loss ${fixed(result.loss, 4)}, validation ${fixed(result.valLoss, 4)}, ${Number.isFinite(result.tokensPerSec) ? `${Math.round(result.tokensPerSec)} tok/s` : 'no step run by this call'}, ${result.trainSeconds.toFixed(0)} s`);
     out.line(`Files: ${result.files.join(', ')}`);
   }
   return result.status === 'interrupted' ? EXIT.interrupted : EXIT.ok;
