@@ -328,8 +328,9 @@ class TfjsKvDecoder implements AsyncPrefixEngine {
   /** Sampling reads the logits back and chooses on the CPU (the engine under test chooses on the GPU). */
   async samplePrefill(ids: readonly number[], sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> {
     checkSample(sampling, u, mask, this.config.vocabSize);
-    const { token, drew } = chooseMasked(await this.prefill(ids), sampling, u, mask);
+    const { token, drew, best } = chooseMasked(await this.prefill(ids), sampling, u, mask);
     this.drew = drew;
+    this.best = best;
     return token;
   }
 

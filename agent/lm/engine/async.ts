@@ -1,7 +1,8 @@
 // A decoder whose results come back asynchronously (WebGPU reads back through mapAsync), with greedy and sampled
-// choices made where the logits are, so that only the chosen id comes back: `AsyncPrefixEngine`. `CpuAsyncEngine`
-// makes any synchronous PrefixEngine (the CPU engine) one, choosing on the CPU by the same rules (maskedArgmax,
-// sampling.ts chooseByUniform), so that one decode path (planners/lm-answer-async.ts) serves both.
+// choices made where the logits are, so that only the chosen id (and the unconstrained best) comes back:
+// `AsyncPrefixEngine`. `CpuAsyncEngine` makes any synchronous PrefixEngine (the CPU engine) one, choosing on the
+// CPU by the same rules (maskedArgmax, sampling.ts chooseByUniform over the masked logits: chooseMasked), so that
+// one decode path (planners/lm-answer-async.ts, constrained-async.ts) serves both.
 import type { ModelConfig } from '../config.ts';
 import { checkSampling, checkUniform, drawsUniform, samplingDistribution, tokenAt, type SamplingOptions } from '../sampling.ts';
 import { commonPrefix, type PrefixEngine } from './types.ts';
@@ -12,7 +13,8 @@ export interface AsyncPrefixEngine {
   readonly position: number;
   /** The ids consumed since the last reset, in order; a live view that later calls change. */
   readonly tokens: readonly number[];
-  /** The unconstrained greedy id of the logits the last greedy call chose from (its choice when it had no mask). */
+  /** The unconstrained greedy id (sampling.ts argmax) of the logits the last greedy or sample call chose from (a
+   *  greedy call's choice when it had no mask): what constrained.ts counts as `masked` when the mask excludes it. */
   readonly lastBest: number;
   /** Consumes ids after what is already consumed; the logits [V] of the last of them. */
   prefill(ids: readonly number[]): Promise<Float32Array>;
@@ -27,9 +29,11 @@ export interface AsyncPrefixEngine {
    *  1, the most likely token reaching top-p alone), where sampling.ts sampleToken draws nothing. */
   readonly lastDrew: boolean;
   /** As prefill, then sampling.ts chooseByUniform(logits, sampling, u) over the logits with the ids the mask does
-   *  not allow at -infinity (as thought-marks.ts maskLogits). A mask that allows no id, bad sampling options or a u
+   *  not allow at -infinity (as thought-marks.ts maskLogits), which is the choice among the allowed ids' logits
+   *  alone in ascending id order (samplingDistribution), as constrained.ts samples the grammar's allowed ids: the
+   *  mask comes before top-k, top-p and the cumulative step. A mask that allows no id, bad sampling options or a u
    *  outside [0, 1) are a RangeError, before anything is consumed. An engine that only gives logits samples them
-   *  on the CPU with chooseMasked. */
+   *  on the CPU with chooseMasked. Sets lastDrew and lastBest. */
   samplePrefill(ids: readonly number[], sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number>;
   /** As step, then the sampled id as samplePrefill chooses it. */
   sampleStep(id: number, sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number>;
@@ -72,10 +76,11 @@ export function checkSample(sampling: SamplingOptions, u: number, mask: Uint32Ar
   checkMask(mask, vocab);
 }
 
-/** chooseByUniform over the masked logits, and whether it used u (sampleToken would have drawn it). */
-export function chooseMasked(logits: Float32Array, sampling: SamplingOptions, u: number, mask: Uint32Array | undefined): { token: number; drew: boolean } {
+/** chooseByUniform over the masked logits, whether it used u (sampleToken would have drawn it: engine.lastDrew),
+ *  and the unconstrained best id (engine.lastBest). */
+export function chooseMasked(logits: Float32Array, sampling: SamplingOptions, u: number, mask: Uint32Array | undefined): { token: number; drew: boolean; best: number } {
   const dist = samplingDistribution(maskedLogits(logits, mask), sampling);
-  return { token: tokenAt(dist, u), drew: drawsUniform(dist) };
+  return { token: tokenAt(dist, u), drew: drawsUniform(dist), best: maskedArgmax(logits) };
 }
 
 /** engine.samplePrefill: the id, and whether it used u (engine.lastDrew). */
@@ -102,7 +107,7 @@ export function keepPrefix(engine: { readonly tokens: readonly number[]; truncat
 }
 
 /** A synchronous PrefixEngine as an AsyncPrefixEngine: the same logits, greedy ids by maskedArgmax, sampled ids by
- *  chooseByUniform over the masked logits. */
+ *  chooseByUniform over the masked logits (chooseMasked). */
 export class CpuAsyncEngine implements AsyncPrefixEngine {
   private best = -1;
   private drew = false;
@@ -166,8 +171,9 @@ export class CpuAsyncEngine implements AsyncPrefixEngine {
   }
 
   private sample(logits: Float32Array, sampling: SamplingOptions, u: number, mask: Uint32Array | undefined): number {
-    const { token, drew } = chooseMasked(logits, sampling, u, mask);
+    const { token, drew, best } = chooseMasked(logits, sampling, u, mask);
     this.drew = drew;
+    this.best = best;
     return token;
   }
 

@@ -3,12 +3,13 @@
 // pipelines and bind groups made at construction (planned.ts). Each call is ONE command submission: the embedding,
 // every layer, the final LayerNorm, the logits, the optional grammar mask and the argmax or the sampling, then one
 // copy of what is read back (the logits [V], or only the chosen id and the unconstrained one, or only the sampled
-// id and whether it used its draw u); no readback between layers.
+// id, whether it used its draw u and the unconstrained one); no readback between layers.
 // A prompt of several ids goes through the prefill kernels (matmul), one id through the decode kernels (matvec).
 //
 //   ids [C] u32   x, a, q, att [C, d]   qkv [C, 3d]   hidden [C, m]   kCache[l], vCache[l] [C, d]
 //   hf [d] (the last row after the final LayerNorm)   logits [V]   mask [ceil(V / 32)] u32   choice, best [1] u32
-//   sampled [2] u32 (the id, 1 if u was used)
+//   sampled [2] u32 (the id, 1 if u was used)   choice readback [3] u32 (greedy: the id, the unconstrained best;
+//   sampled: the id, 1 if u was used, the unconstrained best)
 // Per layer (rows T at positions p0..): a = LN1(x); qkv = a Wqkv + b; q, k, v -> q, caches (rotary positions
 // applied); att = attention(q, caches); x += att Wproj + b; a = LN2(x); hidden = GELU(a Wfc + b); x += hidden Wp + b.
 import { headDim, mlpWidth, type ModelConfig } from '../config.ts';
@@ -131,7 +132,8 @@ export class WebGpuEngine implements AsyncPrefixEngine {
     this.sampled = this.make(8, 'sampled');
     this.sampling = { vocab: V, temperature: 1, topK: 0, topP: 1, u: 0 };
     this.logitsRead = this.device.createBuffer({ label: 'logits readback', size: V * 4, usage: MAP_READ_USAGE });
-    this.choiceRead = this.device.createBuffer({ label: 'choice readback', size: 8, usage: MAP_READ_USAGE });
+    // [3] u32: greedy [the id, the unconstrained best]; sampled [the id, 1 if u was used, the unconstrained best].
+    this.choiceRead = this.device.createBuffer({ label: 'choice readback', size: 12, usage: MAP_READ_USAGE });
     this.buffers.push(this.logitsRead, this.choiceRead);
     void this.device.lost.then((info) => {
       this.broken ??= new WebGpuEngineError('device_lost', `the WebGPU device was lost (${info.reason}): ${info.message}`);
@@ -411,9 +413,7 @@ export class WebGpuEngine implements AsyncPrefixEngine {
     encoder.copyBufferToBuffer(this.choice, 0, this.choiceRead, 0, 4);
     encoder.copyBufferToBuffer(mask === undefined ? this.choice : this.bestId, 0, this.choiceRead, 4, 4);
     this.device.queue.submit([encoder.finish()]);
-    await this.choiceRead.mapAsync(MAP_READ);
-    const [choice, best] = new Uint32Array(this.choiceRead.getMappedRange().slice(0));
-    this.choiceRead.unmap();
+    const [choice, best] = await this.readChoice(2);
     if (choice === undefined || best === undefined || choice === NO_TOKEN || choice >= this.config.vocabSize) {
       throw new WebGpuEngineError('failed', `the argmax kernel gave no token (${String(choice)})`);
     }
@@ -421,8 +421,9 @@ export class WebGpuEngine implements AsyncPrefixEngine {
     return choice;
   }
 
-  /** The id sampled (sample.ts) from the logits under the mask into sampled, with whether it used u; temperature 0
-   *  is greedyAfter, which uses no u. */
+  /** The id sampled (sample.ts) from the logits under the mask into sampled, with whether it used u, and the
+   *  unconstrained argmax into best (constrained-async.ts counts the steps whose best the grammar excludes);
+   *  temperature 0 is greedyAfter, which uses no u. */
   private async sampleAfter(ids: readonly number[], sampling: SamplingOptions, u: number, mask: Uint32Array | undefined): Promise<number> {
     const { temperature, topK, topP } = checkSampling(sampling);
     if (temperature === 0) {
@@ -438,16 +439,25 @@ export class WebGpuEngine implements AsyncPrefixEngine {
       this.device.queue.writeBuffer(this.mask, 0, Uint32Array.from(mask));
       this.head.sampleMasked.encode(head, 1, p0);
     }
+    this.head.best.encode(head, 1, p0);
     head.end();
     encoder.copyBufferToBuffer(this.sampled, 0, this.choiceRead, 0, 8);
+    encoder.copyBufferToBuffer(this.bestId, 0, this.choiceRead, 8, 4);
     this.device.queue.submit([encoder.finish()]);
-    await this.choiceRead.mapAsync(MAP_READ);
-    const [id, drew] = new Uint32Array(this.choiceRead.getMappedRange().slice(0));
-    this.choiceRead.unmap();
-    if (id === undefined || drew === undefined || id >= this.config.vocabSize) {
+    const [id, drew, best] = await this.readChoice(3);
+    if (id === undefined || drew === undefined || best === undefined || id >= this.config.vocabSize) {
       throw new WebGpuEngineError('failed', `the sample kernel gave no token (${String(id)})`);
     }
     this.drew = drew !== 0;
+    this.best = best;
     return id;
+  }
+
+  /** The first `words` u32 of the choice readback, once the submission that fills them is done. */
+  private async readChoice(words: 2 | 3): Promise<Uint32Array> {
+    await this.choiceRead.mapAsync(MAP_READ, 0, 4 * words);
+    const out = new Uint32Array(this.choiceRead.getMappedRange(0, 4 * words).slice(0));
+    this.choiceRead.unmap();
+    return out;
   }
 }

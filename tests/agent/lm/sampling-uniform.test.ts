@@ -129,10 +129,17 @@ describe('CpuAsyncEngine sampling', () => {
 /** `engine` sampling as an engine that only gives logits does (bench's tfjs decoder): chooseMasked over them. */
 const logitsOnly = (engine: CpuAsyncEngine): AsyncPrefixEngine => {
   let drew = false;
+  let best = -1;
   const sample = async (logits: Promise<Float32Array>, sampling: SamplingOptions, u: number, mask?: Uint32Array): Promise<number> => {
     const chosen = chooseMasked(await logits, sampling, u, mask);
     drew = chosen.drew;
+    best = chosen.best;
     return chosen.token;
+  };
+  const greedy = async (id: Promise<number>): Promise<number> => {
+    const chosen = await id;
+    best = engine.lastBest;
+    return chosen;
   };
   return {
   get lastDrew() {
@@ -150,12 +157,12 @@ const logitsOnly = (engine: CpuAsyncEngine): AsyncPrefixEngine => {
     return engine.tokens;
   },
   get lastBest() {
-    return engine.lastBest;
+    return best;
   },
   prefill: (ids) => engine.prefill(ids),
   step: (id) => engine.step(id),
-  greedyPrefill: (ids, mask) => engine.greedyPrefill(ids, mask),
-  greedyStep: (id, mask) => engine.greedyStep(id, mask),
+  greedyPrefill: (ids, mask) => greedy(engine.greedyPrefill(ids, mask)),
+  greedyStep: (id, mask) => greedy(engine.greedyStep(id, mask)),
   reset: () => engine.reset(),
   truncate: (n) => engine.truncate(n),
   };
