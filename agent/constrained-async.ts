@@ -1,12 +1,18 @@
 // constrainedAction (constrained.ts) on an AsyncPrefixEngine, producing exactly what it produces on the same
 // logits. The engine has not yet read the ids before the first choice (`pending`), so that each choice is made in
-// the same call that feeds the previous token: greedy decoding asks the engine for the best allowed id under the
-// grammar's bitmask (on the GPU, only that id and the unconstrained best come back); sampling reads the logits
-// back and samples among the allowed ids as constrainedAction does.
+// the same call that feeds the previous token, under the grammar's bitmask of the allowed ids: greedy decoding asks
+// the engine for the best allowed id, sampling for the id chooseByUniform gives over the logits with the ids the
+// mask forbids at -infinity, given the draw u that constrainedAction's sampleToken would make (UniformDraws: none
+// for a single-token distribution, engine.lastDrew). That is constrainedAction's choice: it samples the allowed
+// ids' logits listed in ascending id order (`allowed.order`), and sampling.ts's samplingDistribution leaves the
+// -infinity logits out, so both rank the same ids the same way (logit descending, the lower id first on ties) and
+// apply top-k, top-p and u to the same numbers (CpuAsyncEngine: exactly; the GPU's f32 kernel, webgpu/kernels/
+// sample.ts: unless u lies within f32 rounding of a cumulative probability). On the GPU only the chosen id, whether
+// u was used and the unconstrained best (engine.lastBest, for `masked`) come back.
 import { ActionAutomaton, actionTokenText, allowedTokens, finishAction, type AllowedActions, type ConstrainedAction } from './constrained.ts';
 import type { AsyncPrefixEngine } from './lm/engine/async.ts';
 import { Prng } from './lm/prng.ts';
-import { sampleToken, type SamplingOptions } from './lm/sampling.ts';
+import { UniformDraws, type SamplingOptions } from './lm/sampling.ts';
 import type { Tokenizer } from './lm/tokenizer.ts';
 
 export interface AsyncActionOptions {
@@ -32,7 +38,7 @@ export function idMask(ids: readonly number[], vocab: number): Uint32Array {
 export async function constrainedActionAsync(engine: AsyncPrefixEngine, tokenizer: Tokenizer, options: AsyncActionOptions): Promise<ConstrainedAction> {
   if (options.pending.length === 0) throw new RangeError('constrainedActionAsync: nothing pending to read');
   const automaton = new ActionAutomaton(options.allowed);
-  const rng = new Prng(options.seed ?? 0);
+  const draws = new UniformDraws(new Prng(options.seed ?? 0));
   const sampling = options.sampling ?? {};
   const greedy = isGreedy(sampling);
   const { context, vocabSize } = engine.config;
@@ -46,23 +52,17 @@ export async function constrainedActionAsync(engine: AsyncPrefixEngine, tokenize
     const budget = Math.min(options.maxTokens - tokens.length, context - position + 1);
     if (budget <= 0) break;
     const allowed = allowedTokens(automaton, tokenizer, state, budget);
-    let pick: number;
-    let best: number;
-    if (greedy) {
-      const id = await engine.greedyPrefill(pending, idMask(allowed.ids, vocabSize));
-      best = engine.lastBest;
-      pick = allowed.ids.indexOf(id);
-      if (pick < 0) throw new Error(`constrained: the engine chose ${id}, which the mask does not allow`);
-    } else {
-      const logits = await engine.prefill(pending);
-      const sub = Float32Array.from(allowed.order, (k) => logits[allowed.ids[k]!]!);
-      best = 0;
-      for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
-      pick = allowed.order[sampleToken(sub, sampling, rng)]!;
+    const mask = idMask(allowed.ids, vocabSize);
+    let id: number;
+    if (greedy) id = await engine.greedyPrefill(pending, mask);
+    else {
+      id = await engine.samplePrefill(pending, sampling, draws.peek(), mask);
+      if (engine.lastDrew) draws.take();
     }
+    const pick = allowed.ids.indexOf(id);
+    if (pick < 0) throw new Error(`constrained: the engine chose ${id}, which the mask does not allow`);
     pending = [];
-    const id = allowed.ids[pick]!;
-    if (!allowed.ids.includes(best)) masked++;
+    if (!allowed.ids.includes(engine.lastBest)) masked++;
     tokens.push(id);
     text += actionTokenText(tokenizer, id)!;
     state = allowed.states[pick]!;

@@ -40,12 +40,21 @@ export function checkUniform(u: number): void {
 
 /**
  * The distribution sampling draws from: softmax(logits / temperature) restricted by top-k then top-p and
- * renormalised, as (token, probability) pairs, most likely first. Greedy (temperature 0) gives one pair.
+ * renormalised, as (token, probability) pairs, most likely first (the lower id first on ties). Greedy (temperature
+ * 0) gives one pair. A logit of -infinity (an id a mask forbids: engine/async.ts, thought-marks.ts) takes no part,
+ * unless every logit is -infinity: sampling masked logits is then, step for step, sampling the allowed ids' logits
+ * alone listed in ascending id order (constrained.ts's sub-vector), top-k counting allowed ids only; without that
+ * rule, rounding that leaves u past the allowed ids' cumulative probability would choose a forbidden id.
  */
 export function samplingDistribution(logits: ArrayLike<number>, options: SamplingOptions = {}): { token: number; p: number }[] {
   const { temperature, topK, topP } = checkSampling(options);
   if (temperature === 0) return [{ token: argmax(logits), p: 1 }];
-  const order = Array.from({ length: logits.length }, (_, i) => i).sort((x, y) => logits[y]! - logits[x]! || x - y);
+  const ranked = Array.from({ length: logits.length }, (_, i) => i).sort((x, y) => logits[y]! - logits[x]! || x - y);
+  // -infinity ranks last (the comparator's NaN between two of them falls to the ids).
+  let finite = ranked.length;
+  while (finite > 1 && logits[ranked[finite - 1]!] === Number.NEGATIVE_INFINITY) finite--;
+  const order = ranked.slice(0, finite);
+  if (order.length === 1) return [{ token: order[0]!, p: 1 }];
   const kept = topK > 0 ? order.slice(0, topK) : order;
   const max = logits[kept[0]!]!;
   const weights = kept.map((i) => Math.exp((logits[i]! - max) / temperature));
