@@ -1,8 +1,11 @@
 // Sampling on the GPU, so that only a token id comes back: sampling.ts chooseByUniform (temperature, top-k, top-p)
 // for a draw u made on the CPU, optionally among the ids a grammar allows (bit v % 32 of word v / 32, as
-// argmax.ts). With no sort on the GPU, each cut of the ranking (logit descending, the lower id first on ties, as
-// samplingDistribution sorts) is found by bisection: over the logits' order-preserving u32 keys, then over the ids
-// of the tied logits, each step a reduction over the vocabulary of the tokens at or before a candidate cut:
+// argmax.ts). The mask comes before every cut: a forbidden id is never a candidate, so the choice is that of the
+// allowed ids' logits alone in ascending id order, as constrained.ts samples them (CPU reference: engine/async.ts
+// chooseMasked, the forbidden logits at -infinity, which samplingDistribution leaves out). With no sort on the GPU,
+// each cut of the ranking (logit descending, the lower id first on ties, as samplingDistribution sorts) is found by
+// bisection: over the logits' order-preserving u32 keys, then over the ids of the tied logits, each step a
+// reduction over the vocabulary of the tokens at or before a candidate cut:
 //   1. the top token (largest key, lowest id): the max logit m of samplingDistribution;
 //   2. top-k: the earliest cut holding k tokens (k >= the allowed count: no cut);
 //   3. top-p: the earliest cut whose weights exp((l - m) / T) sum to >= p times those within top-k;

@@ -1,6 +1,8 @@
 // The shipped planner on the WebGPU engine: (1) the same greedy answers as the CPU engine for 20 real prompts
 // (thoughts capped at 8 tokens to keep SwiftShader's time down; then the marker and the whole action, chosen on the
-// GPU under the grammar's bitmask); (2) LMPlanner with engine 'webgpu' plays a short episode with the decisions of
+// GPU under the grammar's bitmask), and the same sampled answers for 6 of them and two seeds (the thought sampled
+// on the GPU, under the thought-marks mask for one seed, the action under the grammar's: only ids come back;
+// sampling's f32 boundaries, sample.test.ts, are not met by these); (2) LMPlanner with engine 'webgpu' plays a short episode with the decisions of
 // engine 'cpu'; (3) no adapter, and a device lost mid-episode, fall back to the CPU engine with one logged line.
 // Near-ties: none of these prompts has a greedy choice within the engines' logit error (~1e-6 of max|logit|,
 // engine.test.ts) of the runner-up, so the answers must be equal token for token.
@@ -9,10 +11,11 @@ import { defaultCheckpointPath, loadBundleFile } from '../../../../agent/lm/bund
 import { CpuEngine } from '../../../../agent/lm/engine/cpu.ts';
 import { runEpisode } from '../../../../agent/loop.ts';
 import type { Decision } from '../../../../agent/planner.ts';
-import { decodeAnswer } from '../../../../agent/planners/lm-answer.ts';
+import { decodeAnswer, type AnswerOptions } from '../../../../agent/planners/lm-answer.ts';
 import { decodeAnswerAsync } from '../../../../agent/planners/lm-answer-async.ts';
 import type { GpuSource } from '../../../../agent/planners/lm-gpu.ts';
 import { LMPlanner, type LMPlannerOptions } from '../../../../agent/planners/lm.ts';
+import { thoughtMarks } from '../../../../agent/planners/thought-marks.ts';
 import { acquireDevice, type GpuResult } from '../../../../agent/lm/webgpu/device.ts';
 import { nodeDevice } from '../../../../agent/lm/webgpu/device-node.ts';
 import { isCpuAdapter, WebGpuEngine } from '../../../../agent/lm/webgpu/engine.ts';
@@ -56,6 +59,25 @@ describe.skipIf(runner === null)('the shipped planner on the WebGPU engine', () 
       tokens += got.tokens;
     }
     console.info(`20 prompts on ${gpu.adapterName} (${gpu.kernels} kernels): ${tokens} answer tokens equal to the CPU engine's`);
+    gpu.destroy();
+  });
+
+  it('gives the CPU engine sampled answers for 6 real prompts, two seeds', async () => {
+    const gpu = await WebGpuEngine.create(runner!, bundle.config, bundle.weights);
+    const cpu = new CpuEngine(bundle.config, bundle.weights);
+    const prompts = await episodePrompts(bundle, 6);
+    let tokens = 0;
+    for (const prompt of prompts) {
+      for (const seed of ['a', 'b']) {
+        const options: AnswerOptions = { allowed: prompt.allowed, seed, maxThoughtTokens: 8, sampling: { temperature: 1.1, topK: 40, topP: 0.95 } };
+        if (seed === 'b') options.thoughtMarks = thoughtMarks(prompt.text, bundle.tokenizer);
+        const want = decodeAnswer(cpu, bundle.tokenizer, prompt.ids, options);
+        const got = await decodeAnswerAsync(gpu, bundle.tokenizer, prompt.ids, options);
+        expect(got, `${prompt.name}, seed ${seed}`).toEqual(want);
+        tokens += got.tokens;
+      }
+    }
+    console.info(`6 prompts x 2 seeds on ${gpu.adapterName} (${gpu.kernels} kernels): ${tokens} sampled answer tokens equal to the CPU engine's`);
     gpu.destroy();
   });
 

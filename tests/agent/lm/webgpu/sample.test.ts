@@ -1,15 +1,18 @@
 // Sampling on WebGPU (sample.ts, and sample-scalar.ts for CPU adapters; only the id and whether u was used read
 // back) against sampling.ts chooseByUniform, on random logits and on logits full of ties (-0 among them), odd
-// vocabulary sizes, temperatures, top-k, top-p, grammar masks, and many u, some just either side of a cumulative
-// probability. The tolerance rule: the kernel computes in f32 (the CPU in float64, summing in another order), so
+// vocabulary sizes, temperatures, top-k, top-p, and many u, some just either side of a cumulative probability.
+// Under a grammar mask (random ids, one id, every id but the unconstrained best, a few ids without it) the
+// reference is constrained.ts's: chooseByUniform over the allowed ids' logits alone in ascending id order
+// (masked-reference.ts; sampling-masked.test.ts shows it equal to sampling the logits with the others at
+// -infinity). The tolerance rule: the kernel computes in f32 (the CPU in float64, summing in another order), so
 // its choice must be the CPU's exactly, unless the CPU's choice changes when u, top-p or the temperature move by
 // EPS (relative for the temperature): then it must be one of the choices the CPU makes under those moves (the
-// choice sits on a boundary). Such cases must stay rare. Then the WebGPU engine's sampleStep against chooseByUniform
-// on its own logits, both kernel sets.
+// choice sits on a boundary). Such cases must stay rare. Then the WebGPU engine's sampleStep against the same
+// references on its own logits, both kernel sets, with the unconstrained best (lastBest) beside each choice.
 import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../../../../agent/lm/config.ts';
 import { Prng } from '../../../../agent/lm/prng.ts';
-import { chooseByUniform, drawsUniform, samplingDistribution, type SamplingOptions } from '../../../../agent/lm/sampling.ts';
+import { argmax, chooseByUniform, drawsUniform, samplingDistribution, type SamplingOptions } from '../../../../agent/lm/sampling.ts';
 import { WebGpuEngine } from '../../../../agent/lm/webgpu/engine.ts';
 import type { GpuLimits } from '../../../../agent/lm/webgpu/device.ts';
 import { allowedMask, NO_TOKEN } from '../../../../agent/lm/webgpu/kernels/argmax.ts';
@@ -18,6 +21,7 @@ import { sampleDispatch, sampleProgram } from '../../../../agent/lm/webgpu/kerne
 import { sampleScalarProgram } from '../../../../agent/lm/webgpu/kernels/sample-scalar.ts';
 import type { KernelRunner } from '../../../../agent/lm/webgpu/run-kernel.ts';
 import { noisyWeights, randomIds } from '../helpers.ts';
+import { allowedChoice, allowedDistribution, maskIds, type Choice } from '../masked-reference.ts';
 import { testRunner } from './gpu.ts';
 import { randomF32 } from './helpers.ts';
 
@@ -28,26 +32,24 @@ const EPS = 2e-5;
 
 type Options = SamplingOptions & { temperature: number };
 
-interface Choice {
-  id: number;
-  drew: boolean;
-}
-
-const maskOut = (logits: Float32Array, mask: Uint32Array | null): Float32Array =>
-  mask === null ? logits : logits.map((v, i) => (((mask[i >>> 5] ?? 0) & (1 << (i & 31))) === 0 ? Number.NEGATIVE_INFINITY : v));
-
-function cpuChoice(logits: Float32Array, options: Options, u: number): Choice {
+/** The CPU's choice: chooseByUniform over the logits, or constrained.ts's over the ids the mask allows. */
+function cpuChoice(logits: Float32Array, options: Options, u: number, mask: Uint32Array | null = null): Choice {
+  if (mask !== null) return allowedChoice(logits, maskIds(mask, logits.length), options, u);
   return { id: chooseByUniform(logits, options, u), drew: drawsUniform(samplingDistribution(logits, options)) };
 }
 
+/** The distribution the CPU's choice draws from (its tokens ids). */
+const cpuDistribution = (logits: Float32Array, options: Options, mask: Uint32Array | null): { p: number }[] =>
+  mask === null ? samplingDistribution(logits, options) : allowedDistribution(logits, maskIds(mask, logits.length), options);
+
 /** The CPU's choices with u, top-p and the temperature moved by up to EPS, as `id/drew`. */
-function boundaryChoices(logits: Float32Array, options: Options, u: number): Set<string> {
+function boundaryChoices(logits: Float32Array, options: Options, u: number, mask: Uint32Array | null): Set<string> {
   const out = new Set<string>();
   const topP = options.topP ?? 1;
   for (const t of [options.temperature * (1 - EPS), options.temperature, options.temperature * (1 + EPS)]) {
     for (const p of [topP - EPS, topP, Math.min(1, topP + EPS)]) {
       for (const v of [u - EPS, u, u + EPS]) {
-        const c = cpuChoice(logits, { ...options, temperature: t, topP: p }, Math.min(Math.max(v, 0), 1 - 1e-12));
+        const c = cpuChoice(logits, { ...options, temperature: t, topP: p }, Math.min(Math.max(v, 0), 1 - 1e-12), mask);
         out.add(`${c.id}/${c.drew}`);
       }
     }
@@ -77,12 +79,12 @@ interface Tally {
   boundary: number;
 }
 
-/** Checks a GPU choice by the tolerance rule. */
-function check(got: Choice, logits: Float32Array, options: Options, u: number, label: string, tally: Tally): void {
+/** Checks a GPU choice by the tolerance rule (under the mask, if any). */
+function check(got: Choice, logits: Float32Array, mask: Uint32Array | null, options: Options, u: number, label: string, tally: Tally): void {
   tally.total++;
-  const want = cpuChoice(logits, options, u);
+  const want = cpuChoice(logits, options, u, mask);
   if (got.id === want.id && got.drew === want.drew) return;
-  const near = boundaryChoices(logits, options, u);
+  const near = boundaryChoices(logits, options, u, mask);
   expect(near.has(`${got.id}/${got.drew}`), `${label} u ${u}: GPU ${got.id}/${got.drew}, CPU ${want.id}/${want.drew}, on a boundary: ${[...near].join(' ')}`).toBe(true);
   tally.boundary++;
 }
@@ -118,13 +120,24 @@ function logitsOf(kind: 'random' | 'ties', vocab: number, rng: Prng): Float32Arr
   });
 }
 
-function masksFor(vocab: number, rng: Prng): { name: string; mask: Uint32Array | null }[] {
-  const some = Array.from({ length: vocab }, (_, i) => i).filter(() => rng.next() < 0.3);
+/** No mask, random ids, one id, and (V > 1) every id but the unconstrained best, and three ids without it. */
+function masksFor(logits: Float32Array, rng: Prng): { name: string; mask: Uint32Array | null }[] {
+  const vocab = logits.length;
+  const all = Array.from({ length: vocab }, (_, i) => i);
+  const some = all.filter(() => rng.next() < 0.3);
   if (some.length === 0) some.push(vocab - 1);
-  return [
+  const masks = [
     { name: 'no mask', mask: null },
     { name: `${some.length} allowed`, mask: allowedMask(some, vocab) },
     { name: '1 allowed', mask: allowedMask([Math.floor(rng.next() * vocab)], vocab) },
+  ];
+  if (vocab === 1) return masks;
+  const rest = all.filter((i) => i !== argmax(logits));
+  const few = Array.from({ length: Math.min(3, rest.length) }, () => rest.splice(Math.floor(rng.next() * rest.length), 1)[0]!);
+  return [
+    ...masks,
+    { name: 'all but the best', mask: allowedMask(all.filter((i) => i !== argmax(logits)), vocab) },
+    { name: `${few.length} allowed, not the best`, mask: allowedMask(few, vocab) },
   ];
 }
 
@@ -145,13 +158,12 @@ describe.skipIf(runner === null)('sample kernels', () => {
     for (const vocab of vocabs) {
       for (const kind of ['random', 'ties'] as const) {
         const logits = logitsOf(kind, vocab, rng);
-        for (const { name: maskName, mask } of masksFor(vocab, rng)) {
-          const masked = maskOut(logits, mask);
+        for (const { name: maskName, mask } of masksFor(logits, rng)) {
           for (const options of OPTIONS) {
-            const us = drawsFor(samplingDistribution(masked, options), rng, random);
+            const us = drawsFor(cpuDistribution(logits, options, mask), rng, random);
             const got = await gpuChoices(gpu, program(mask !== null, gpu), logits, mask, options, us);
             const label = `V ${vocab} ${kind} ${maskName} ${JSON.stringify(options)}`;
-            got.forEach((choice, j) => check(choice, masked, options, us[j]!, label, tally));
+            got.forEach((choice, j) => check(choice, logits, mask, options, us[j]!, label, tally));
           }
         }
       }
@@ -168,7 +180,7 @@ describe.skipIf(runner === null)('sample kernels', () => {
       for (const options of [{ temperature: 1 }, { temperature: 1, topK: 2 }, { temperature: 1, topK: 4 }, { temperature: 0.5, topP: 0.5 }, { temperature: 50, topK: 7 }, { temperature: 50, topK: 8, topP: 0.75 }]) {
         const us = [0, 0.2, 0.34, 0.5, 0.67, 0.8, 0.99];
         const got = await gpuChoices(gpu, program, logits, null, options, us);
-        got.forEach((choice, j) => check(choice, logits, options, us[j]!, `${program.key} ${JSON.stringify(options)}`, { total: 0, boundary: 0 }));
+        got.forEach((choice, j) => check(choice, logits, null, options, us[j]!, `${program.key} ${JSON.stringify(options)}`, { total: 0, boundary: 0 }));
       }
       // Three equal tokens: thirds of [0, 1), in id order.
       const third = await gpuChoices(gpu, program, logits, null, { temperature: 1, topK: 3 }, [0.1, 0.5, 0.9]);
@@ -212,7 +224,7 @@ describe.skipIf(runner === null)('sample kernels', () => {
 });
 
 describe.skipIf(runner === null)('WebGpuEngine sampling', () => {
-  it.each(['tiled', 'scalar'] as const)('%s kernels: sampleStep and samplePrefill choose as chooseByUniform on the engine\'s logits', async (kernels) => {
+  it.each(['tiled', 'scalar'] as const)('%s kernels: sampleStep and samplePrefill choose as the CPU on the engine\'s logits, the unconstrained best beside', async (kernels) => {
     const config = makeConfig({ vocabSize: 101, context: 40, dModel: 36, heads: 3, layers: 2, positions: 'rope' });
     const gpu = await WebGpuEngine.create(runner!, config, noisyWeights(config, 3), { kernels });
     const rng = new Prng(`engine sampling ${kernels}`);
@@ -226,18 +238,26 @@ describe.skipIf(runner === null)('WebGpuEngine sampling', () => {
       const u = rng.next();
       gpu.truncate(0);
       const id = await gpu.samplePrefill(prompt, options, u, m);
-      check({ id, drew: gpu.lastDrew }, maskOut(first, m ?? null), options, u, `prefill ${m === undefined ? '' : 'masked'}`, tally);
+      check({ id, drew: gpu.lastDrew }, first, m ?? null, options, u, `prefill ${m === undefined ? '' : 'masked'}`, tally);
+      expect(gpu.lastBest).toBe(argmax(first));
     }
     let next = prompt[0]!;
-    for (let i = 0; i < 12; i++) {
+    let excluded = 0;
+    for (let i = 0; i < 16; i++) {
       const logits = await gpu.step(next);
       gpu.truncate(gpu.position - 1);
       const u = rng.next();
-      const m = i % 3 === 2 ? mask : undefined;
-      const o: Options = i % 4 === 3 ? { temperature: 0.01 } : options;
+      const best = argmax(logits);
+      // No mask, the fixed mask, every id but the best, one id (the best's neighbour).
+      const masks = [undefined, mask, allowedMask(Array.from({ length: config.vocabSize }, (_, v) => v).filter((v) => v !== best), config.vocabSize), allowedMask([(best + 1) % config.vocabSize], config.vocabSize)];
+      const m = masks[i % 4];
+      if (m !== undefined && !maskIds(m, config.vocabSize).includes(best)) excluded++;
+      const o: Options = i % 5 === 4 ? { temperature: 0.01 } : options;
       next = await gpu.sampleStep(next, o, u, m);
-      check({ id: next, drew: gpu.lastDrew }, maskOut(logits, m ?? null), o, u, `step ${i}`, tally);
+      check({ id: next, drew: gpu.lastDrew }, logits, m ?? null, o, u, `step ${i}`, tally);
+      expect(gpu.lastBest, `step ${i}`).toBe(best);
     }
+    expect(excluded).toBeGreaterThanOrEqual(8);
     expect(tally.boundary).toBe(0);
     // Temperature 0 is the greedy choice and uses no u; bad arguments consume nothing.
     const logits = await gpu.step(next);
