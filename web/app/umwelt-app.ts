@@ -4,11 +4,12 @@
 // default it starts at once. A recorded episode ends with a download link for its MCAP file (and one to replay it).
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
-import { EpisodeController, type EpisodeView } from '../controllers/episode-controller.ts';
+import { EpisodeController } from '../controllers/episode-controller.ts';
 import type { ControlAction } from '../elements/episode-controls.ts';
 import type { EpisodeChoice } from '../elements/episode-picker.ts';
 import type { SceneViewport } from '../elements/scene-viewport.ts';
 import { APP_ENGINES, APP_PLANNERS, MEMORY_MODES, type AppEngine, type AppPlanner, type MemoryMode } from '../protocol.ts';
+import type { ViewportStage } from '../view/stage.ts';
 import { assertNever } from '../../sim/types.ts';
 import '../elements/episode-controls.ts';
 import '../elements/episode-picker.ts';
@@ -77,7 +78,7 @@ export class UmweltApp extends LitElement {
     this.choice = choice;
     this.autostart = autostart;
     const modelUrl = new URL('planner/planner.safetensors', document.baseURI).href;
-    this.episode = new EpisodeController(this, modelUrl, (e) => this.showScene(e));
+    this.episode = new EpisodeController(this, modelUrl, () => this.stage());
     this.episode.speed = speed;
   }
 
@@ -87,9 +88,11 @@ export class UmweltApp extends LitElement {
     if (this.autostart) void this.updateComplete.then(() => this.start(this.choice));
   }
 
-  private async showScene(episode: EpisodeView): Promise<void> {
+  private async stage(): Promise<ViewportStage> {
     await this.updateComplete;
-    await this.renderRoot.querySelector<SceneViewport>('umwelt-viewport')?.show(episode);
+    const viewport = this.renderRoot.querySelector<SceneViewport>('umwelt-viewport');
+    if (viewport === null) throw new Error('the page has no viewport');
+    return viewport.stage();
   }
 
   start(choice: EpisodeChoice): void {
@@ -127,6 +130,15 @@ export class UmweltApp extends LitElement {
     return html`Planner: language model (${(p.parameters / 1e6).toFixed(2)}M parameters) in a worker on ${where}${p.note ? html` — <span title=${p.note}>${p.note}</span>` : null}`;
   }
 
+  private viewLine() {
+    const d = this.episode.drawing;
+    if (d === null) return null;
+    const where = d.place === 'worker' ? 'in a worker (OffscreenCanvas)' : 'on this page';
+    const r = d.renderer;
+    const gl = r === null ? null : html`, WebGL on <span title=${r.name}>${r.software ? 'a software rasterizer (half resolution, fewer frames)' : 'the GPU'}</span>`;
+    return html`View: drawn ${where}${gl}${d.note ? html` — <span title=${d.note}>${d.note}</span>` : null}`;
+  }
+
   private recordingLine() {
     const e = this.episode;
     if (e.recording !== null) {
@@ -157,6 +169,7 @@ export class UmweltApp extends LitElement {
     const e = this.episode;
     this.dataset['status'] = e.status;
     this.dataset['engine'] = e.planner?.engine ?? '';
+    this.dataset['drawing'] = e.drawing?.place ?? '';
     return html`
       <header>
         <h1>Umwelt</h1>
@@ -164,12 +177,13 @@ export class UmweltApp extends LitElement {
         <umwelt-picker .choice=${this.choice} ?busy=${e.status === 'loading'} @start=${(ev: CustomEvent<EpisodeChoice>) => this.start(ev.detail)}></umwelt-picker>
       </header>
       <main>
-        <umwelt-viewport></umwelt-viewport>
+        <umwelt-viewport .hasScene=${e.sceneShown}></umwelt-viewport>
         <aside>
           <section aria-label="Instruction">
             <h2>Instruction</h2>
             <div class="instruction" data-instruction>${e.instruction || '—'}</div>
             <div class="status" data-engine-line>${this.engineLine()}</div>
+            <div class="status" data-view-line>${this.viewLine()}</div>
             <div class="status" role="status">Status: <span data-status>${e.status}</span>${e.error ? html` — <span class="error">${e.error}</span>` : null}</div>
             ${this.recordingLine()}
           </section>

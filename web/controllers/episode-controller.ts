@@ -1,19 +1,19 @@
 // The episode's behaviour for the app element: the planner worker (loaded once per engine); the world worker (kept
 // between episodes, since it holds the memory; a stopped episode's is terminated and replaced); the sink it reports
 // to; the gate that pauses or single-steps the agent; and the state the elements draw (steps with their thoughts
-// and outcomes, memories, metrics, the planner's engine). A recorded episode (`record`) has a RecordingSession: the
-// agent's camera at every gate, and the finished recording as a download.
+// and outcomes, memories, metrics, the planner's engine, where the view is drawn). The viewport's stage (in the render
+// worker, or on the page) shows the scene and plays the pose frames; the gate waits until it has caught up. A recorded
+// episode (`record`) has a RecordingSession: the agent's camera at every gate, and the finished recording as a
+// download.
 import * as Comlink from 'comlink';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { EpisodeResult, LoopEvent, MemoryRecallView, MemoryWriteView } from '../../agent/loop.ts';
 import { formatAction } from '../../agent/grammar.ts';
 import { assertNever, type Outcome } from '../../sim/types.ts';
 import type { AppEngine, EpisodeRequest, EpisodeSink, MemoryItem, PlannerStatus, PlannerWorkerApi, SceneStart, WorldApi } from '../protocol.ts';
-import { FramePlayer } from '../view/frame-player.ts';
-import { SceneView } from '../view/scene-view.ts';
+import type { DrawingInfo, EpisodeStage, ViewportStage } from '../view/stage.ts';
 import { KeyboardPlanner } from './keyboard-planner.ts';
 import { RecordingSession, type RecordingLink } from './recording-session.ts';
-import { markIfSlow } from '../view/slow-mark.ts';
 
 export type EpisodeStatus = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'error';
 
@@ -25,11 +25,6 @@ export interface StepRow {
   outcome: Outcome | null;
   latencyMs: number;
   tokens: number;
-}
-
-export interface EpisodeView {
-  view: SceneView;
-  player: FramePlayer;
 }
 
 function outcomeText(outcome: Outcome): string {
@@ -49,8 +44,10 @@ export class EpisodeController implements ReactiveController {
   plannerEngine: AppEngine = 'auto';
   speed = 4;
   readonly keyboard: KeyboardPlanner;
-  /** The scene being shown, for the viewport. */
-  episode: EpisodeView | null = null;
+  /** Whether a scene has been shown, for the viewport. */
+  sceneShown = false;
+  /** Where and with what the view is drawn (known once a scene is shown). */
+  drawing: DrawingInfo | null = null;
   /** Memories written during the episode, with the step after which they were written. */
   memoryWrites: { step: number; record: MemoryWriteView }[] = [];
   /** Memories handed to the planner, per decision. */
@@ -82,11 +79,15 @@ export class EpisodeController implements ReactiveController {
   private generation = 0;
   private redrawPending = false;
   private sceneReady: Promise<void> = Promise.resolve();
+  private staging: Promise<ViewportStage> | null = null;
+  /** The viewport's stage, once it has one (the same for every episode). */
+  private stage: EpisodeStage | null = null;
 
   constructor(
     private readonly host: ReactiveControllerHost,
     private readonly modelUrl: string,
-    private readonly onScene: (episode: EpisodeView) => Promise<void>,
+    /** The viewport's stage, asked once: drawing in the render worker starts then, beside the planner's loading. */
+    private readonly stageOf: () => Promise<ViewportStage>,
   ) {
     host.addController(this);
     this.keyboard = new KeyboardPlanner(() => host.requestUpdate());
@@ -140,6 +141,18 @@ export class EpisodeController implements ReactiveController {
     this.session = null;
     this.host.requestUpdate();
     try {
+      const staging = (this.staging ??= this.stageOf().then(
+        (staged) => {
+          this.stage = staged.stage;
+          return staged;
+        },
+        (e: unknown) => {
+          this.staging = null;
+          throw e;
+        },
+      ));
+      // A stage that cannot be had fails the episode when its scene is shown (showScene).
+      staging.catch(() => undefined);
       let port: MessagePort | undefined;
       if (request.planner === 'lm') {
         await this.loadPlanner(engine);
@@ -161,7 +174,7 @@ export class EpisodeController implements ReactiveController {
       this.result = result;
       void this.refreshMemories();
       // The last action's frames may still be playing: the episode is done when they have been shown.
-      await this.episode?.player.drained();
+      await this.stage?.drained();
       if (generation !== this.generation) return;
       await session?.finish();
       if (generation !== this.generation) return;
@@ -223,7 +236,7 @@ export class EpisodeController implements ReactiveController {
       this.session?.dispose();
       this.session = null;
     }
-    this.episode?.player.clear();
+    this.stage?.clear();
     this.release?.();
     this.release = null;
     if (this.status === 'running' || this.status === 'paused' || this.status === 'loading') this.status = 'idle';
@@ -258,7 +271,7 @@ export class EpisodeController implements ReactiveController {
 
   setSpeed(speed: number): void {
     this.speed = speed;
-    if (this.episode) this.episode.player.speed = speed;
+    this.stage?.setSpeed(speed);
     this.host.requestUpdate();
   }
 
@@ -273,26 +286,11 @@ export class EpisodeController implements ReactiveController {
     return {
       scene: (start: SceneStart) => {
         if (!live()) return;
-        const started = performance.now();
-        let view: SceneView;
-        try {
-          view = new SceneView(start.description, start.layout);
-          view.show(start.frame);
-        } catch (e) {
+        this.sceneReady = this.showScene(start, session, live).catch((e: unknown) => {
+          if (!live()) return;
           this.stop();
           this.fail(e);
-          return;
-        }
-        markIfSlow('scene', started);
-        const player = new FramePlayer(view.stride, start.controlDt, (frame, offset) => view.show(frame, offset));
-        player.speed = this.speed;
-        this.episode = { view, player };
-        this.sceneReady = this.onScene(this.episode).then(async () => {
-          await session?.show(view);
-          if (live() && this.status === 'loading') this.status = 'running';
-          this.host.requestUpdate();
         });
-        this.host.requestUpdate();
       },
       event: (event: LoopEvent) => {
         if (!live()) return;
@@ -300,11 +298,11 @@ export class EpisodeController implements ReactiveController {
         this.changed();
       },
       frames: (_step: number, frames: Float32Array, count: number) => {
-        if (live()) this.episode?.player.push(frames, count);
+        if (live()) this.stage?.frames(frames, count);
       },
       gate: async () => {
         await this.sceneReady;
-        await this.episode?.player.drained();
+        await this.stage?.drained();
         // What the page shows now is the state before this decision: the agent's camera sees it, for the recording.
         if (live()) await session?.capture();
         while (live()) {
@@ -317,6 +315,19 @@ export class EpisodeController implements ReactiveController {
         }
       },
     };
+  }
+
+  /** Builds, compiles and first draws the scene (loading work), readies a recording's camera, then runs. */
+  private async showScene(start: SceneStart, session: RecordingSession | null, live: () => boolean): Promise<void> {
+    if (this.staging === null) throw new Error('the episode has no stage');
+    const { stage, place, note } = await this.staging;
+    const renderer = await stage.show(start, this.speed);
+    if (!live()) return;
+    this.drawing = { place, note, renderer };
+    this.sceneShown = true;
+    await session?.open(stage);
+    if (live() && this.status === 'loading') this.status = 'running';
+    this.host.requestUpdate();
   }
 
   /**

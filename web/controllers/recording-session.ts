@@ -1,11 +1,11 @@
-// The page's side of a recorded episode: the agent's camera (view/agent-camera.ts), whose images go to the world
-// worker's recorder at every gate (the state after reset, then after each step, once its frames have been shown)
-// and after the end, and the finished recording as a download (a Blob URL). A camera that cannot start or draw
-// leaves the recording without images, with a warning; the episode goes on.
+// The page's side of a recorded episode: the agent's camera (view/agent-camera.ts, drawn by the stage, where the
+// posed view is: the render worker, or the page), whose images go to the world worker's recorder at every gate (the
+// state after reset, then after each step, once its frames have been shown) and after the end, and the finished
+// recording as a download (a Blob URL). A camera that cannot start or draw leaves the recording without images,
+// with a warning; the episode goes on.
 import * as Comlink from 'comlink';
 import type { EpisodeRequest, WorldApi } from '../protocol.ts';
-import { AgentCamera } from '../view/agent-camera.ts';
-import type { SceneView } from '../view/scene-view.ts';
+import type { EpisodeStage } from '../view/stage.ts';
 
 /** A finished recording, for the download link. */
 export interface RecordingLink {
@@ -23,30 +23,24 @@ export class RecordingSession {
   link: RecordingLink | null = null;
   /** Why there is no recording, or null. */
   error: string | null = null;
-  private camera: AgentCamera | null = null;
+  /** The stage whose agent camera is open, or null. */
+  private camera: EpisodeStage | null = null;
 
   constructor(
     private readonly request: EpisodeRequest,
     private readonly world: Comlink.Remote<WorldApi>,
     /** False once the episode is stopped or replaced: nothing more is sent or kept. */
     private readonly live: () => boolean,
-  ) {
-    try {
-      this.camera = new AgentCamera();
-    } catch (e) {
-      console.warn(`recording: no agent camera (no camera images): ${messageOf(e)}`);
-    }
-  }
+  ) {}
 
-  /** Prepares the camera for the episode's scene (shaders compiled, first draws done: loading work). */
-  async show(view: SceneView): Promise<void> {
-    const camera = this.camera;
-    if (camera === null) return;
+  /** Opens the stage's camera on the episode's scene (shaders compiled, first draws done: loading work). */
+  async open(stage: EpisodeStage): Promise<void> {
+    // A stopped episode's camera is left to the next scene, which closes it.
     try {
-      await camera.setView(view);
+      await stage.openCamera();
+      if (this.live()) this.camera = stage;
     } catch (e) {
-      console.warn(`recording: the agent camera cannot draw this scene (no camera images): ${messageOf(e)}`);
-      this.disposeCamera();
+      if (this.live()) console.warn(`recording: no agent camera (no camera images): ${messageOf(e)}`);
     }
   }
 
@@ -88,7 +82,7 @@ export class RecordingSession {
   }
 
   private disposeCamera(): void {
-    this.camera?.dispose();
+    this.camera?.closeCamera();
     this.camera = null;
   }
 }

@@ -1,43 +1,64 @@
-// <umwelt-viewport>: the three.js view of the episode, with a choice of camera (orbit, follow, the agent's eye).
+// <umwelt-viewport>: the three.js view of the episode, with a choice of camera (orbit, follow, the agent's eye): a live
+// episode's stage (stage()), or a scene built on the page (show(), the replay viewer's).
 import { css, html, LitElement } from 'lit';
-import { CAMERA_MODES, RenderController, type CameraMode } from '../controllers/render-controller.ts';
-import type { EpisodeView } from '../controllers/episode-controller.ts';
+import { RenderController } from '../controllers/render-controller.ts';
+import type { FramePlayer } from '../view/frame-player.ts';
+import type { SceneView } from '../view/scene-view.ts';
+import { CAMERA_MODES, type CameraMode, type ViewportStage } from '../view/stage.ts';
 
 const LABELS: Record<CameraMode, string> = { orbit: 'Orbit', follow: 'Follow', agent: "Agent's view" };
 
+/** A scene built on the page, posed by its frame player (the replay viewer's). */
+export interface PageScene {
+  view: SceneView;
+  player: FramePlayer;
+}
+
+type Surface = { place: 'page'; controller: RenderController };
+
 export class SceneViewport extends LitElement {
+  static override properties = { hasScene: { type: Boolean } };
+  /** Whether a scene has been shown (else the view says there is none yet). */
+  declare hasScene: boolean;
+
   static override styles = css`
     :host { display: block; position: relative; min-height: 240px; background: #dfe3e8; border-radius: 6px; overflow: hidden; }
-    canvas { display: block; width: 100%; height: 100%; outline: none; }
+    canvas { display: block; width: 100%; height: 100%; outline: none; touch-action: none; }
     .cameras { position: absolute; top: 8px; left: 8px; display: flex; gap: 4px; }
     .cameras button { font: inherit; font-size: 0.8rem; padding: 2px 8px; border: 1px solid #8a939e; border-radius: 4px; background: #ffffffd0; cursor: pointer; }
     .cameras button[aria-pressed='true'] { background: #24527a; color: white; border-color: #24527a; }
     .empty { position: absolute; inset: 0; display: grid; place-items: center; color: #4a5563; }
   `;
 
-  private readonly renderer = new RenderController(this, () => this.renderRoot.querySelector('canvas'));
-  private shown = false;
+  private surface: Surface | null = null;
+  private mode: CameraMode = 'orbit';
 
-  /** Shows an episode's scene (compiling its shaders first). */
-  async show(episode: EpisodeView | null): Promise<void> {
+  constructor() {
+    super();
+    this.hasScene = false;
+  }
+
+  /** Shows a scene built on the page (compiling its shaders first), or none. */
+  async show(scene: PageScene | null): Promise<void> {
     await this.updateComplete;
-    await this.renderer.setView(episode?.view ?? null, episode?.player ?? null);
-    this.shown = episode !== null;
-    this.requestUpdate();
+    await this.page().setView(scene?.view ?? null, scene?.player ?? null);
+    this.hasScene = scene !== null;
   }
 
-  /** Frames drawn so far. */
-  get framesDrawn(): number {
-    return this.renderer.drawn;
+  /** The stage for live episodes. */
+  async stage(): Promise<ViewportStage> {
+    await this.updateComplete;
+    return { stage: this.page().episodeStage(), place: 'page', note: null };
   }
 
-  snapshot(): string | null {
-    return this.renderer.snapshot();
+  private page(): RenderController {
+    this.surface ??= { place: 'page', controller: new RenderController(this, () => this.renderRoot.querySelector('canvas')) };
+    return this.surface.controller;
   }
 
   private choose(mode: CameraMode): void {
-    this.renderer.mode = mode;
-    this.renderer.invalidate();
+    this.mode = mode;
+    this.surface?.controller.setMode(mode);
     this.requestUpdate();
   }
 
@@ -46,10 +67,10 @@ export class SceneViewport extends LitElement {
       <canvas tabindex="0" aria-label="3D view of the house (drag to orbit, scroll to zoom)"></canvas>
       <div class="cameras" role="group" aria-label="Camera">
         ${CAMERA_MODES.map(
-          (m) => html`<button type="button" aria-pressed=${this.renderer.mode === m ? 'true' : 'false'} @click=${() => this.choose(m)}>${LABELS[m]}</button>`,
+          (m) => html`<button type="button" aria-pressed=${this.mode === m ? 'true' : 'false'} @click=${() => this.choose(m)}>${LABELS[m]}</button>`,
         )}
       </div>
-      ${this.shown ? null : html`<div class="empty">No scene yet</div>`}
+      ${this.hasScene ? null : html`<div class="empty">No scene yet</div>`}
     `;
   }
 }

@@ -7,11 +7,12 @@
 //     and `wall`), black where nothing is.
 // The agent's own body is hidden while it is drawn (the camera sits inside its head).
 //
-// It draws with its own WebGLRenderer on a small OffscreenCanvas (the viewport's renderer and canvas are untouched),
-// copies each pass to a 2D OffscreenCanvas of its kind, and encodes those with convertToBlob, off the page's
-// thread. Depth and segmentation swap the meshes' materials for its own for the length of one draw and put them
-// back before anything else runs. The passes are drawn in separate tasks, so that one capture never makes a long
-// main-thread task. Nothing is allocated per draw beyond the promises and blobs of the encoding.
+// It runs where the view is drawn (the render worker, or the page where a canvas cannot be handed to a worker), with
+// its own WebGLRenderer on a small OffscreenCanvas (the viewport's renderer and canvas are untouched); it copies each
+// pass to a 2D OffscreenCanvas of its kind and encodes those with convertToBlob. Depth and segmentation swap the
+// meshes' materials for its own for the length of one draw and put them back before anything else runs. The passes
+// are drawn in separate tasks, so that one capture never makes a long task (on the page, that would be a long
+// main-thread task). Nothing is allocated per draw beyond the promises and blobs of the encoding.
 import * as THREE from 'three';
 import { CAMERA_KINDS, DEPTH_RANGE_M, type CameraImage, type CameraKind } from '../../record/format.ts';
 import { ROBOT } from '../../sim/robot.ts';

@@ -1,5 +1,5 @@
 // Plays pose frames at a chosen speed: the world worker sends each action's frames at once (one per control step);
-// the page draws them over simulated time, speed times faster than real time (or all at once at speed Infinity).
+// the view draws them over simulated time, speed times faster than real time (or all at once at speed Infinity).
 // `drained()` resolves when every frame queued so far has been shown: the episode's gate waits on it, so the agent
 // never decides before the person has seen the last action end.
 

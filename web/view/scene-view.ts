@@ -1,5 +1,6 @@
-// The page's view of an episode's scene: a World built from the same description as the world worker's (never
-// stepped: its bodies only give the layout), lit for display, its meshes posed from pose frames.
+// The drawn view of an episode's scene (in the render worker, or on the page): a World built from the same
+// description as the world worker's (never stepped: its bodies only give the layout), lit for display, its meshes
+// posed from pose frames.
 import * as THREE from 'three';
 import type { SceneDescription } from '../../sim/description.ts';
 import { applyPoseFrame, poseFrameLayout, POSE_STRIDE } from '../../sim/pose-frame.ts';

@@ -1,0 +1,62 @@
+// What the episode drives to show itself: the drawing side of the viewport. The episode does not know where it
+// draws.
+import type { CameraImage } from '../../record/format.ts';
+import type { SceneStart } from '../protocol.ts';
+
+export const CAMERA_MODES = ['orbit', 'follow', 'agent'] as const;
+export type CameraMode = (typeof CAMERA_MODES)[number];
+
+/** Where the live view is drawn. */
+export type DrawingPlace = 'worker' | 'page';
+
+/** The WebGL renderer a stage draws with. */
+export interface RendererInfo {
+  /** Its unmasked name (SwiftShader, a GPU's), or '' where the browser hides it. */
+  name: string;
+  /** Whether it rasterizes on the CPU: then the view is drawn at half resolution and fewer frames a second. */
+  software: boolean;
+}
+
+/** Where and with what the live view is drawn, for the page's status line. */
+export interface DrawingInfo {
+  place: DrawingPlace;
+  /** Null before the first scene is shown. */
+  renderer: RendererInfo | null;
+  /** Why the view is drawn on the page, when that is a fallback; null otherwise. */
+  note: string | null;
+}
+
+/** The calls an episode makes to its view, wherever it is drawn. */
+export interface EpisodeStage {
+  /**
+   * Shows an episode's scene: builds its view from the description, compiles its shaders and draws it once
+   * (loading work). Rejects when the description cannot be drawn (a SceneViewError).
+   */
+  show(start: SceneStart, speed: number): Promise<RendererInfo>;
+  /** Queues one action's pose frames (transferred where they cross a thread): they play at the stage's speed. */
+  frames(frames: Float32Array, count: number): void;
+  /** Resolves once every frame queued so far has been shown. */
+  drained(): Promise<void>;
+  /** Drops the queued frames (a stopped episode); pending drained() calls resolve. */
+  clear(): void;
+  setSpeed(speed: number): void;
+  /** Readies the agent's camera for the scene shown (for a recording); rejects when it cannot draw here. */
+  openCamera(): Promise<void>;
+  /** The agent camera's images of the state shown now (view/agent-camera.ts). */
+  capture(): Promise<CameraImage[]>;
+  closeCamera(): void;
+}
+
+/** The viewport's stage for live episodes, where it draws, and why there when that is a fallback. */
+export interface ViewportStage {
+  stage: EpisodeStage;
+  place: DrawingPlace;
+  note: string | null;
+}
+
+/** The canvas's size in CSS pixels and the page's device pixel ratio. */
+export interface ViewSize {
+  width: number;
+  height: number;
+  pixelRatio: number;
+}
