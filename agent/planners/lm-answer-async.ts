@@ -2,8 +2,8 @@
 // CpuAsyncEngine): the same answer for the same logits. Greedy decoding reads back only chosen ids (the thought's
 // argmax, then the action's under the grammar's bitmask, constrained-async.ts); so does the thought's sampling
 // (the engine's samplePrefill, given the draw u that sampleToken would make: UniformDraws holds a u until a choice
-// uses it, since sampleToken draws none for a single-token distribution); the action's sampling reads back the
-// logits (constrained-async.ts). Each choice is made in the call that feeds the token before it, so ids wait in
+// uses it, since sampleToken draws none for a single-token distribution); and so does the action's sampling,
+// under the grammar's bitmask (constrained-async.ts). Each choice is made in the call that feeds the token before it, so ids wait in
 // `pending` until the next choice.
 import { constrainedActionAsync, isGreedy } from '../constrained-async.ts';
 import { keepPrefix, samplePrefillOn, type AsyncPrefixEngine } from '../lm/engine/async.ts';

@@ -1,6 +1,6 @@
 // decodeAnswerAsync (the decode path of the WebGPU engine) against decodeAnswer (sync, CPU): on the CPU engine
 // through CpuAsyncEngine, the same answers token for token, for greedy decoding (choices by maskedArgmax under the
-// grammar's bitmask) and for seeded sampling (logits read back), with prefix reuse across consecutive prompts,
+// grammar's bitmask) and for seeded sampling (chosen on the engine, the action's under the bitmask), with prefix reuse across consecutive prompts,
 // without a thought, and with an action budget too small for the action (its completion appended).
 import { describe, expect, it } from 'vitest';
 import { defaultCheckpointPath, loadBundleFile } from '../../agent/lm/bundle-file.ts';
