@@ -1,10 +1,13 @@
-// <umwelt-viewport>: the three.js view of the episode, with a choice of camera (orbit, follow, the agent's eye): a live
-// episode's stage (stage()), or a scene built on the page (show(), the replay viewer's).
+// <umwelt-viewport>: the three.js view of the episode, with a choice of camera (orbit, follow, the agent's eye). A live
+// episode's view is drawn in the render worker when the browser can hand it the canvas (stage()), else on the page;
+// the replay viewer's is drawn on the page (show()). Whichever comes first decides, for the element's lifetime: a
+// canvas handed to a worker cannot be drawn on by the page again.
 import { css, html, LitElement } from 'lit';
 import { RenderController } from '../controllers/render-controller.ts';
 import type { FramePlayer } from '../view/frame-player.ts';
 import type { SceneView } from '../view/scene-view.ts';
 import { CAMERA_MODES, type CameraMode, type ViewportStage } from '../view/stage.ts';
+import { WorkerStage, workerDrawingMissing } from '../view/worker-stage.ts';
 
 const LABELS: Record<CameraMode, string> = { orbit: 'Orbit', follow: 'Follow', agent: "Agent's view" };
 
@@ -14,7 +17,7 @@ export interface PageScene {
   player: FramePlayer;
 }
 
-type Surface = { place: 'page'; controller: RenderController };
+type Surface = { place: 'page'; controller: RenderController } | { place: 'worker'; stage: WorkerStage };
 
 export class SceneViewport extends LitElement {
   static override properties = { hasScene: { type: Boolean } };
@@ -32,10 +35,17 @@ export class SceneViewport extends LitElement {
 
   private surface: Surface | null = null;
   private mode: CameraMode = 'orbit';
+  private fallback: string | null = null;
 
   constructor() {
     super();
     this.hasScene = false;
+  }
+
+  // The element is not meant to move: a canvas handed to the render worker stays there.
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    if (this.surface?.place === 'worker') this.surface.stage.dispose();
   }
 
   /** Shows a scene built on the page (compiling its shaders first), or none. */
@@ -45,20 +55,33 @@ export class SceneViewport extends LitElement {
     this.hasScene = scene !== null;
   }
 
-  /** The stage for live episodes. */
+  /** The stage for live episodes: in the render worker where the canvas can be handed over, else on the page. */
   async stage(): Promise<ViewportStage> {
     await this.updateComplete;
-    return { stage: this.page().episodeStage(), place: 'page', note: null };
+    const canvas = this.renderRoot.querySelector('canvas');
+    if (this.surface === null && canvas !== null) {
+      const missing = workerDrawingMissing(canvas);
+      if (missing === null) {
+        this.surface = { place: 'worker', stage: new WorkerStage(canvas, this.mode) };
+      } else {
+        this.fallback = missing;
+        console.warn(`view: drawn on the page: ${missing}`);
+      }
+    }
+    if (this.surface?.place === 'worker') return { stage: this.surface.stage, place: 'worker', note: null };
+    return { stage: this.page().episodeStage(), place: 'page', note: this.fallback };
   }
 
   private page(): RenderController {
+    if (this.surface?.place === 'worker') throw new Error('this viewport draws in the render worker');
     this.surface ??= { place: 'page', controller: new RenderController(this, () => this.renderRoot.querySelector('canvas')) };
     return this.surface.controller;
   }
 
   private choose(mode: CameraMode): void {
     this.mode = mode;
-    this.surface?.controller.setMode(mode);
+    if (this.surface?.place === 'worker') this.surface.stage.setMode(mode);
+    else this.surface?.controller.setMode(mode);
     this.requestUpdate();
   }
 

@@ -1,5 +1,6 @@
-// What the episode drives to show itself: the drawing side of the viewport. The episode does not know where it
-// draws.
+// What the episode drives to show itself: the drawing side of the viewport, in the render worker (an OffscreenCanvas)
+// or on the page (where a canvas cannot be handed to a worker). Both take the same calls; the episode does not know
+// which it has. The shapes of the page-to-render-worker protocol are here too.
 import type { CameraImage } from '../../record/format.ts';
 import type { SceneStart } from '../protocol.ts';
 
@@ -59,4 +60,36 @@ export interface ViewSize {
   width: number;
   height: number;
   pixelRatio: number;
+}
+
+export type ViewInputType = 'pointerdown' | 'pointermove' | 'pointerup' | 'pointercancel' | 'wheel';
+
+/**
+ * A pointer or wheel event on the canvas, as the orbit controls read it. Coordinates are relative to the canvas
+ * (client and page alike): the controls only use their differences and their offset from the canvas's corner.
+ */
+export interface ViewInput {
+  type: ViewInputType;
+  pointerId: number;
+  pointerType: string;
+  button: number;
+  clientX: number;
+  clientY: number;
+  pageX: number;
+  pageY: number;
+  deltaX: number;
+  deltaY: number;
+  deltaMode: number;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  shiftKey: boolean;
+}
+
+/** The render worker's API (workers/render.worker.ts): its canvas and input, then the stage. */
+export interface RenderWorkerApi extends EpisodeStage {
+  /** Takes the page's canvas (transferred) and starts drawing on it. */
+  init(canvas: OffscreenCanvas, size: ViewSize): void;
+  resize(size: ViewSize): void;
+  input(event: ViewInput): void;
+  setMode(mode: CameraMode): void;
 }
