@@ -53,6 +53,9 @@ export interface AppState {
   status: string;
   engine: string;
   engineLine: string;
+  /** Where the 3D view is drawn: 'worker', 'page', or '' before the first scene. */
+  drawing: string;
+  viewLine: string;
   instruction: string;
   outcome: string;
   steps: { thought: string; action: string; outcome: string }[];
@@ -70,6 +73,8 @@ export function readApp(page: Page): Promise<AppState> {
       status: app?.dataset['status'] ?? '',
       engine: app?.dataset['engine'] ?? '',
       engineLine: root?.querySelector('[data-engine-line]')?.textContent?.trim() ?? '',
+      drawing: app?.dataset['drawing'] ?? '',
+      viewLine: root?.querySelector('[data-view-line]')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
       instruction: root?.querySelector('[data-instruction]')?.textContent?.trim() ?? '',
       outcome: metrics?.querySelector('[data-metric="outcome"]')?.textContent?.trim() ?? '',
       steps: [...(log?.querySelectorAll('li') ?? [])].map((li) => ({
@@ -102,16 +107,21 @@ export async function waitForApp(page: Page, done: (s: AppState) => boolean, tim
 /**
  * Collects long main-thread tasks (PerformanceObserver 'longtask', over 50 ms) from the page's first moment, each
  * with the app's status when the task STARTED: the observer reports tasks later, so the status changes are
- * timestamped as they happen (a MutationObserver on the app's data-status) and looked up by the task's start.
+ * timestamped as they happen (a MutationObserver on the app's data-status) and looked up by the task's start. Each
+ * also names the page's slow-work measures (`umwelt:<what>`, web/view/slow-mark.ts) that ran within it.
  */
 export async function watchLongTasks(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const tasks: { start: number; duration: number }[] = [];
+    const measures: { start: number; duration: number; name: string }[] = [];
     const statuses: { at: number; status: string }[] = [{ at: 0, status: '' }];
-    Object.assign(window, { __longTasks: tasks, __statuses: statuses });
+    Object.assign(window, { __longTasks: tasks, __measures: measures, __statuses: statuses });
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) tasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.name.startsWith('umwelt:')) measures.push({ start: e.startTime, duration: e.duration, name: e.name });
+    }).observe({ type: 'measure', buffered: true });
     const watch = new MutationObserver(() => {
       const status = document.querySelector<HTMLElement>('umwelt-app')?.dataset['status'] ?? '';
       if (statuses[statuses.length - 1]?.status !== status) statuses.push({ at: performance.now(), status });
@@ -120,13 +130,18 @@ export async function watchLongTasks(page: Page): Promise<void> {
   });
 }
 
-export function longTasks(page: Page): Promise<{ start: number; duration: number; status: string }[]> {
+export function longTasks(page: Page): Promise<{ start: number; duration: number; status: string; slow: string[] }[]> {
   return page.evaluate(() => {
-    const w = window as unknown as { __longTasks: { start: number; duration: number }[]; __statuses: { at: number; status: string }[] };
+    const w = window as unknown as {
+      __longTasks: { start: number; duration: number }[];
+      __measures: { start: number; duration: number; name: string }[];
+      __statuses: { at: number; status: string }[];
+    };
     return w.__longTasks.map((t) => {
       let status = '';
       for (const s of w.__statuses) if (s.at <= t.start) status = s.status;
-      return { ...t, status };
+      const slow = w.__measures.filter((m) => m.start >= t.start && m.start < t.start + t.duration).map((m) => `${m.name} ${Math.round(m.duration)} ms`);
+      return { ...t, status, slow };
     });
   });
 }

@@ -1,10 +1,14 @@
 // The browser app end to end, in Debian's Chromium (headless, --enable-unsafe-webgpu: SwiftShader's WebGPU
 // adapter and WebGL on a machine without a GPU), on the app as `npm start` builds it.
 //   - The default page runs an episode of the default scene with the shipped language-model planner, to success,
-//     showing the thoughts; no console errors; no main-thread task over 50 ms while the episode runs; a
-//     screenshot taken while it runs is saved (test-results/e2e/) and is not blank; the memory panel shows what
-//     the agent wrote and recalled; a reload keeps the memories (IndexedDB) and the clear button empties them.
+//     showing the thoughts; no console errors; no main-thread task over 50 ms while the episode runs; the 3D view
+//     is drawn in the render worker, and a screenshot taken while it runs is saved (test-results/e2e/) and is not
+//     blank; a drag and a wheel on the view (forwarded to the worker's orbit camera) change the drawing; the memory
+//     panel shows what the agent wrote and recalled; a reload keeps the memories (IndexedDB) and the clear button
+//     empties them.
 //   - With ?engine=webgpu the planner runs in its worker on the WebGPU engine (the page says which adapter).
+//   - In a browser that cannot hand a canvas to a worker (transferControlToOffscreen removed), the view is drawn on
+//     the page, the page says so, and a recorded episode still gets its camera images.
 // Chromium comes from `npm test`'s pretest (scripts/ensure-chromium.sh); missing and not installable, this is skipped.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,10 +44,11 @@ describe.skipIf(!available)('the browser app', () => {
     await server?.close();
   });
 
-  // Two retries: on a 2-core machine where SwiftShader rasterizes WebGL beside the two workers, one run in three
-  // measured one task of 51-59 ms as the episode starts; in one stretch right after the rest of the suite, four
-  // runs in a row had one of 53-95 ms, then 1 of 4, then none in 5 (the code before this file's last change
-  // included). Three in a row would be a real regression; the 50 ms bar itself stays.
+  // Two retries, for a machine busier than the page: the view is drawn in the render worker, so the page's thread
+  // has only lit updates, input and the latency chart. On this 2-core machine with other jobs on both cores (load
+  // 3 to 12), 7 runs of 10 had no task over 50 ms while running, 2 had one of 50-51 ms (the chart, once) and 1 had
+  // three (the longest 130 ms, at load 11); with the view drawn on the page every run of 11 in the same conditions
+  // had 2 to 20 (the longest 74-206 ms). Three in a row would be a real regression; the 50 ms bar itself stays.
   it('runs the default episode with the language model to success, smoothly', { retry: 2, timeout: EPISODE_MS * 3 }, async () => {
     const { page, errors } = await openPage(browser);
     await page.goto(server.url);
@@ -64,8 +69,25 @@ describe.skipIf(!available)('the browser app', () => {
       expect(step.action).toMatch(/^[a-z]+\(/);
     }
     expect(done.engineLine).toMatch(/language model .* in a worker on/);
-    const during = (await longTasks(page)).filter((t) => t.status === 'running' || t.status === 'paused');
+    expect(done.drawing).toBe('worker');
+    expect(done.viewLine).toMatch(/^View: drawn in a worker/);
+    const tasks = await longTasks(page);
+    const during = tasks.filter((t) => t.status === 'running' || t.status === 'paused');
+    // The measured durations, for comparing runs on a busy machine (the bar below is the test).
+    const longest = (list: { duration: number }[]): string => (list.length === 0 ? 'none' : `${Math.round(Math.max(...list.map((t) => t.duration)))} ms`);
+    console.log(`long tasks: ${during.length} while running (longest ${longest(during)}), ${tasks.length - during.length} while loading or after (longest ${longest(tasks.filter((t) => !during.includes(t)))})${during.length > 0 ? `: ${JSON.stringify(during)}` : ''}`);
     expect(during, JSON.stringify(during)).toEqual([]);
+    // The orbit camera, in the render worker, answers the page's mouse: a drag and a wheel change the drawing.
+    const viewport = page.locator('umwelt-viewport');
+    const before = Buffer.from(await viewport.screenshot());
+    const box = await viewport.boundingBox();
+    if (box === null) throw new Error('the viewport has no box');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 150, box.y + box.height / 2 + 40, { steps: 8 });
+    await page.mouse.up();
+    await page.mouse.wheel(0, 400);
+    await expect.poll(async () => Buffer.from(await viewport.screenshot()).equals(before), { timeout: 10_000 }).toBe(false);
     // The agent wrote memories (what it saw where) and recalled some before its decisions; they are stored.
     expect(done.memory.written.length).toBeGreaterThan(0);
     expect(done.memory.written.some((t) => /\(\w+_\d+\)/.test(t)), done.memory.written.join('\n')).toBe(true);
@@ -96,6 +118,28 @@ describe.skipIf(!available)('the browser app', () => {
     expect(errors).toEqual([]);
     const state = await readApp(page);
     expect(state.steps.length).toBe(done.steps.length);
+    await page.close();
+  }, EPISODE_MS * 2);
+
+  it('draws on the page where a canvas cannot be handed to a worker, says so, and still records camera images', async () => {
+    const { page, errors } = await openPage(browser);
+    const warnings: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    await page.addInitScript(() => Reflect.deleteProperty(HTMLCanvasElement.prototype, 'transferControlToOffscreen'));
+    await page.goto(`${server.url}?planner=oracle&speed=max&memory=off&record=1`);
+    const done = await waitForApp(page, (s) => s.status === 'done' || s.status === 'error', EPISODE_MS);
+    expect(done.status).toBe('done');
+    expect(done.outcome).toBe('Success');
+    expect(done.drawing).toBe('page');
+    expect(done.viewLine).toMatch(/^View: drawn on this page.*transferControlToOffscreen/);
+    expect(warnings.filter((w) => w.startsWith('view:'))).toHaveLength(1);
+    const { variance } = await pngStats(page, await page.locator('umwelt-viewport').screenshot());
+    expect(variance).toBeGreaterThan(100);
+    expect(await page.locator('umwelt-app [data-download]').count()).toBe(1);
+    expect(warnings.filter((w) => w.startsWith('recording:')), warnings.join('\n')).toEqual([]);
+    expect(errors).toEqual([]);
     await page.close();
   }, EPISODE_MS * 2);
 });
