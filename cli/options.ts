@@ -10,7 +10,7 @@ import { LM_ENGINES, type LMEngineName } from '../agent/planners/lm-gpu.ts';
 import { isPlannerName, isRunPlannerName, PLANNERS, RUN_PLANNERS, type PlannerName, type RunPlannerName } from '../agent/planners/index.ts';
 import { baseUrlProblem, REMOTE_MODES, type RemoteMode } from '../agent/planners/remote.ts';
 import { isFamilyName } from '../scenes/families.ts';
-import { FAMILY_NAMES, type FamilyName } from '../scenes/family-names.ts';
+import { TASK_FAMILY_NAMES, type FamilyName } from '../scenes/family-names.ts';
 import { SCENARIO_LIMITS } from '../scenes/scenario.ts';
 import { SPLIT_BASE } from '../scenes/splits.ts';
 import { errorLine, EXIT, UsageError } from './errors.ts';
@@ -25,7 +25,7 @@ export const MAX_STEPS_LIMIT = SCENARIO_LIMITS.maxSteps;
 
 export function parseFamily(value: string): FamilyName {
   if (isFamilyName(value)) return value;
-  throw new InvalidArgumentError(`unknown task family "${value}"; valid families: ${FAMILY_NAMES.join(', ')}`);
+  throw new InvalidArgumentError(`unknown task family "${value}"; valid families: ${TASK_FAMILY_NAMES.join(', ')}`);
 }
 
 export function parsePlanner(value: string): PlannerName {

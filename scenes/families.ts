@@ -1,23 +1,26 @@
 // Task families: each turns (family, seed) into a house and a task, deterministically. Targets are described
 // by colour and category, unique in the house, with distractors that share one of the two.
-import type { FurnitureDescription, MarkerDescription, ObjectDescription, SceneDescription } from '../sim/description.ts';
+import type { FurnitureDescription, ObjectDescription } from '../sim/description.ts';
 import type { EpisodeSetup } from '../sim/env.ts';
 import { isOpenable } from '../sim/furniture.ts';
-import { buildGrid, planPath } from '../sim/nav.ts';
-import { Rng } from '../sim/rng.ts';
-import { goalRegion, sweepBoxes } from '../sim/regions.ts';
-import type { Color } from '../sim/types.ts';
-import { World } from '../sim/world.ts';
-import { OBJECT_COLORS, OBJECT_KINDS, type ObjectKind } from './catalog.ts';
-import { FAMILY_NAMES, type FamilyName } from './family-names.ts';
+import {
+  capitalise,
+  Episode,
+  findInstructions,
+  GenerationError,
+  hiddenSlot,
+  objectPhrase,
+  reachable,
+  visibleSlot,
+  type Draft,
+} from './episode-builder.ts';
+import { TASK_FAMILY_NAMES, type FamilyName, type StandardFamilyName } from './family-names.ts';
 import type { Goal } from './goals.ts';
-import { HouseBuilder, type SurfaceSlot } from './house.ts';
-import { isHeldOutCombo, splitOfSeed } from './splits.ts';
-import { GoalTask, type GoalMode } from './task.ts';
+import { makeRevisitEpisode, revisitHouse, REVISIT_VISITS } from './revisit.ts';
+import { splitOfSeed } from './splits.ts';
+import { GoalTask } from './task.ts';
 
-export class GenerationError extends Error {
-  override readonly name = 'GenerationError';
-}
+export { GenerationError } from './episode-builder.ts';
 
 export interface FamilyInfo {
   name: FamilyName;
@@ -35,128 +38,44 @@ export const FAMILIES: readonly FamilyInfo[] = [
   { name: 'search', difficulty: 5, summary: 'find an object hidden in a closed container and pick it up' },
   { name: 'rearrange', difficulty: 6, summary: 'put two or three objects where they belong' },
   { name: 'chain', difficulty: 7, summary: 'two or more subtasks in a given order' },
+  {
+    name: 'revisit',
+    difficulty: 5,
+    summary: `a memory family: ${REVISIT_VISITS} consecutive seeds share one house, each asks for another object hidden in its containers`,
+  },
 ];
 
+/** Any task family, the memory families included (a scenario's "all" means the standard ones: FAMILY_NAMES). */
 export function isFamilyName(name: string): name is FamilyName {
-  return (FAMILY_NAMES as readonly string[]).includes(name);
+  return (TASK_FAMILY_NAMES as readonly string[]).includes(name);
 }
 
-const words = (category: string): string => category.replace(/_/g, ' ');
-const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
-const objectPhrase = (o: ObjectDescription): string => `the ${o.color} ${words(o.category)}`;
-
-const notMat = (s: SurfaceSlot): boolean => s.furniture.category !== 'mat';
-
-interface Draft {
-  goals: Goal[];
-  mode: GoalMode;
-  instruction: string;
-  hidden?: string[];
-}
-
-/** Generation context for one episode. */
-class Episode {
-  readonly rng: Rng;
-  readonly house: HouseBuilder;
-  readonly family: FamilyName;
-  readonly heldOut: boolean;
-  /** (colour|category) pairs of targets: unique in the house. */
-  private readonly reserved = new Set<string>();
-
-  constructor(family: FamilyName, seed: number, attempt: number) {
-    this.family = family;
-    this.rng = new Rng(`${family}:${seed}:${attempt}`);
-    this.house = new HouseBuilder(this.rng);
-    this.heldOut = splitOfSeed(seed) === 'heldout';
-  }
-
-  readonly isReserved = (color: Color, category: string): boolean => this.reserved.has(`${color}|${category}`);
-
-  /** Add a target with a (colour, category) unique in the house, honouring the held-out split. */
-  target(where: (s: SurfaceSlot) => boolean, first: boolean): ObjectDescription {
-    for (let attempt = 0; attempt < 60; attempt++) {
-      const kind = this.rng.pick(OBJECT_KINDS);
-      const color = this.rng.pick(OBJECT_COLORS);
-      if (this.isReserved(color, kind.category)) continue;
-      if (this.house.objects.some((o) => o.color === color && o.category === kind.category)) continue;
-      if (first && isHeldOutCombo(this.family, color, kind.category) !== this.heldOut) continue;
-      const o = this.house.addObject(kind, color, where);
-      if (!o) continue;
-      this.reserved.add(`${color}|${kind.category}`);
-      this.distract(kind, color);
-      return o;
-    }
-    throw new GenerationError(`could not place a target for ${this.family}`);
-  }
-
-  /** Objects that share the target's category or colour, so that the instruction must be grounded. */
-  private distract(kind: ObjectKind, color: Color): void {
-    const rng = this.rng;
-    const n = rng.int(1, 2);
-    for (let i = 0; i < n; i++) {
-      const other = rng.pick(OBJECT_COLORS.filter((c) => c !== color && !this.isReserved(c, kind.category)));
-      this.house.addObject(kind, other, notMat);
-      const otherKind = rng.pick(OBJECT_KINDS.filter((k) => k.category !== kind.category && !this.isReserved(color, k.category)));
-      this.house.addObject(otherKind, color, notMat);
-    }
-  }
-
-  /** A phrase that names exactly one piece of furniture (or mat) in the house. */
-  describe(f: FurnitureDescription | MarkerDescription): string {
-    const all: (FurnitureDescription | MarkerDescription)[] = [...this.house.furniture, ...this.house.markers];
-    const room = (x: FurnitureDescription | MarkerDescription): string => this.house.roomOf(x.position[0], x.position[1]).type;
-    const same = all.filter((x) => x.category === f.category);
-    const cat = words(f.category);
-    if (same.length === 1) return `the ${cat}`;
-    if (same.filter((x) => x.color === f.color).length === 1) return `the ${f.color} ${cat}`;
-    if (same.filter((x) => room(x) === room(f)).length === 1) return `the ${cat} in the ${words(room(f))}`;
-    return `the ${f.color} ${cat} in the ${words(room(f))}`;
-  }
-
-  /** Unambiguous furniture only (two identical cabinets in one room cannot be told apart). */
-  describable(f: FurnitureDescription | MarkerDescription): boolean {
-    const phrase = this.describe(f);
-    return [...this.house.furniture, ...this.house.markers].filter((x) => this.describe(x) === phrase).length === 1;
-  }
-
-  /** Keep room for the object where a goal wants it. */
-  reserve(object: ObjectDescription, receptacle: string, inside: boolean): void {
-    const kind = OBJECT_KINDS.find((k) => k.category === object.category);
-    if (!kind || !this.house.reserveSpace(receptacle, kind, inside)) throw new GenerationError(`no room for ${object.id} on ${receptacle}`);
-  }
-
-  template(options: string[]): string {
-    return this.rng.pick(options);
-  }
-}
-
-const visibleSlot = (s: SurfaceSlot): boolean => !s.hidden && s.furniture.category !== 'mat';
-const hiddenSlot = (s: SurfaceSlot): boolean => s.hidden;
+type StandardEpisode = Episode<StandardFamilyName>;
 
 type Clause = { goals: Goal[]; text: string };
 
-function pickupClause(ep: Episode, where = visibleSlot): Clause {
+function pickupClause(ep: StandardEpisode, where = visibleSlot): Clause {
   const o = ep.target(where, true);
   const phrase = objectPhrase(o);
   return { goals: [{ kind: 'holding', object: o.id }], text: ep.template([`pick up ${phrase}`, `grab ${phrase}`, `get ${phrase}`, `take ${phrase} in your gripper`, `lift ${phrase}`]) };
 }
 
-function gotoClause(ep: Episode, first: boolean): Clause {
+function gotoClause(ep: StandardEpisode, first: boolean): Clause {
   const o = ep.target(visibleSlot, first);
   const p = objectPhrase(o);
   return { goals: [{ kind: 'near', object: o.id }], text: ep.template([`go to ${p}`, `walk over to ${p}`, `find ${p} and go next to it`, `move close to ${p}`, `head to ${p}`]) };
 }
 
-function surfaces(ep: Episode, o: ObjectDescription): FurnitureDescription[] {
+function surfaces(ep: StandardEpisode, o: ObjectDescription): FurnitureDescription[] {
   const from = ep.house.slotOf(o)?.furniture.id;
   return ep.house.furniture.filter((f) => f.id !== from && !isOpenable(f.category) && ep.house.slots.some((s) => s.furniture === f && s.kind === 'on') && ep.describable(f));
 }
 
-function containers(ep: Episode, exclude?: string): FurnitureDescription[] {
+function containers(ep: StandardEpisode, exclude?: string): FurnitureDescription[] {
   return ep.house.furniture.filter((f) => f.id !== exclude && isOpenable(f.category) && ep.describable(f));
 }
 
-function placeOnClause(ep: Episode, first: boolean): Clause {
+function placeOnClause(ep: StandardEpisode, first: boolean): Clause {
   const o = ep.target(visibleSlot, first);
   const options = surfaces(ep, o);
   if (options.length === 0) throw new GenerationError('no other surface to put things on');
@@ -169,7 +88,7 @@ function placeOnClause(ep: Episode, first: boolean): Clause {
   };
 }
 
-function placeInClause(ep: Episode, first: boolean, container?: FurnitureDescription): Clause {
+function placeInClause(ep: StandardEpisode, first: boolean, container?: FurnitureDescription): Clause {
   const o = ep.target(visibleSlot, first);
   const options = container ? [container] : containers(ep, ep.house.slotOf(o)?.furniture.id);
   if (options.length === 0) throw new GenerationError('no container');
@@ -182,7 +101,7 @@ function placeInClause(ep: Episode, first: boolean, container?: FurnitureDescrip
   };
 }
 
-function openClause(ep: Episode): Clause & { container: FurnitureDescription } {
+function openClause(ep: StandardEpisode): Clause & { container: FurnitureDescription } {
   const options = containers(ep);
   if (options.length === 0) throw new GenerationError('no container');
   const c = ep.rng.pick(options);
@@ -190,7 +109,7 @@ function openClause(ep: Episode): Clause & { container: FurnitureDescription } {
   return { container: c, goals: [{ kind: 'open', container: c.id }], text: ep.template([`open ${cp}`, `please open ${cp}`, `pull ${cp} open`, `get ${cp} open`]) };
 }
 
-function fetchClause(ep: Episode, first: boolean): Clause {
+function fetchClause(ep: StandardEpisode, first: boolean): Clause {
   const mats = ep.house.markers.filter((m) => ep.describable(m));
   if (mats.length === 0) throw new GenerationError('no mat');
   const m = ep.rng.pick(mats);
@@ -205,7 +124,7 @@ function fetchClause(ep: Episode, first: boolean): Clause {
 
 const sentence = (text: string): string => `${capitalise(text)}.`;
 
-function draftFor(ep: Episode): Draft {
+function draftFor(ep: StandardEpisode): Draft {
   switch (ep.family) {
     case 'goto': {
       const c = gotoClause(ep, true);
@@ -234,12 +153,7 @@ function draftFor(ep: Episode): Draft {
     case 'search': {
       const o = ep.target(hiddenSlot, true);
       const p = objectPhrase(o);
-      const text = ep.template([
-        `Find ${p} and pick it up.`,
-        `${capitalise(p)} is hidden somewhere. Find it and hold it.`,
-        `Search for ${p} and grab it.`,
-        `Look for ${p} in the cupboards and pick it up.`,
-      ]);
+      const text = ep.template(findInstructions(p));
       return { goals: [{ kind: 'holding', object: o.id }], mode: 'sequence', instruction: text, hidden: [o.id] };
     }
     case 'rearrange': {
@@ -256,7 +170,7 @@ function draftFor(ep: Episode): Draft {
   }
 }
 
-function chainDraft(ep: Episode): Draft {
+function chainDraft(ep: StandardEpisode): Draft {
   const join = (a: string, b: string, c?: string): string => {
     if (c) return ep.template([`First ${a}, then ${b}, and finally ${c}.`, `${capitalise(a)}, then ${b}, then ${c}.`]);
     return ep.template([`First ${a}, then ${b}.`, `${capitalise(a)}, and after that ${b}.`, `${capitalise(a)}. Then ${b}.`]);
@@ -294,44 +208,23 @@ function chainDraft(ep: Episode): Draft {
   }
 }
 
-/** Every piece of furniture, mat and target must be reachable from where the agent starts. */
-function reachable(description: SceneDescription, targets: string[]): boolean {
-  const world = new World(description);
-  const grid = buildGrid(world);
-  const [x, , z] = world.robot.position;
-  const ids = [...world.entityList.filter((e) => e.kind !== 'object').map((e) => e.id), ...targets];
-  for (const id of ids) {
-    const e = world.entity(id);
-    if (!e) return false;
-    const extra = e.kind === 'furniture' ? sweepBoxes(world, e) : [];
-    const path = planPath(extra.length ? buildGrid(world, extra) : grid, x, z, goalRegion(world, e));
-    if (!path) return false;
-    if (e.kind === 'furniture' && e.part) {
-      // Once open, its door or drawer must not wall off the place to stand in front of it.
-      const stand = path[path.length - 1] ?? [x, z];
-      e.openness = e.targetOpenness = 1;
-      world.stepPhysics();
-      const reachableOpen = planPath(buildGrid(world), stand[0], stand[1], goalRegion(world, e)) !== null;
-      e.openness = e.targetOpenness = 0;
-      world.stepPhysics();
-      if (!reachableOpen) return false;
-    }
-  }
-  return true;
-}
-
 /** The deterministic episode of a family for a seed: scene description and task. */
 export function makeEpisode(family: FamilyName, seed: number): EpisodeSetup & { task: GoalTask } {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new GenerationError(`seed must be a non-negative integer, got ${seed}`);
+  if (family === 'revisit') return makeRevisitEpisode(seed);
+  return makeStandardEpisode(family, seed);
+}
+
+function makeStandardEpisode(family: StandardFamilyName, seed: number): EpisodeSetup & { task: GoalTask } {
   let lastError: unknown = null;
   for (let attempt = 0; attempt < 20; attempt++) {
-    const ep = new Episode(family, seed, attempt);
+    const ep = new Episode(family, `${family}:${seed}:${attempt}`, splitOfSeed(seed) === 'heldout');
     try {
       const draft = draftFor(ep);
       const total = ep.rng.int(10, Math.min(40, 12 + 7 * ep.house.rooms.length));
       ep.house.addClutter(Math.max(0, total - ep.house.objects.length), ep.isReserved);
       const description = ep.house.build(`${family}-${seed}`);
-      const task = new GoalTask(family, draft.instruction, draft.goals, draft.mode, draft.hidden ?? []);
+      const task = new GoalTask<FamilyName>(family, draft.instruction, draft.goals, draft.mode, draft.hidden ?? []);
       if (!reachable(description, task.targets)) continue;
       return { description, task };
     } catch (e) {
@@ -340,4 +233,13 @@ export function makeEpisode(family: FamilyName, seed: number): EpisodeSetup & { 
     }
   }
   throw new GenerationError(`no valid ${family} episode for seed ${seed}: ${lastError instanceof Error ? lastError.message : 'unreachable layout'}`);
+}
+
+/**
+ * The house an episode plays in: episodes with the same key play in the identical house (the visits of a revisit
+ * house); every other seed of every family has a house of its own. An evaluation that keeps a memory per house
+ * (eval/) runs the episodes of one key in order with one memory.
+ */
+export function houseKey(family: FamilyName, seed: number): string {
+  return family === 'revisit' ? `revisit-house-${revisitHouse(seed)}` : `${family}-${seed}`;
 }

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { SceneDescription } from '../../sim/description.ts';
 import type { Rng } from '../../sim/rng.ts';
-import { FAMILY_NAMES, PLANNER_NAMES, SPLITS, type FamilyName, type PlannerName, type Split } from '../family-names.ts';
+import { FAMILY_NAMES, PLANNER_NAMES, SPLITS, TASK_FAMILY_NAMES, type FamilyName, type PlannerName, type Split } from '../family-names.ts';
 import type { Goal } from '../goals.ts';
 import { SCENARIO_LIMITS, SeedListSchema, SeedRangeSchema } from '../scenario.ts';
 import { strictObject } from '../spec.ts';
@@ -86,7 +86,7 @@ export interface ScenarioDefinitionCommon {
 export type ScenarioDefinition = ScenarioDefinitionCommon &
   (
     | {
-        /** Generated episodes (scenes/families.ts) of these task families, or 'all' of them. */
+        /** Generated episodes (scenes/families.ts) of these task families, or 'all' (the standard ones, FAMILY_NAMES). */
         families: readonly FamilyName[] | 'all';
         scene?: undefined;
       }
@@ -136,8 +136,8 @@ export interface CheckedDefinition {
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { error: 'expected a function' });
 
-const familyName = z.enum(FAMILY_NAMES, {
-  error: (iss) => `unknown task family ${describeValue(iss.input)} (families: ${FAMILY_NAMES.join(', ')})`,
+const familyName = z.enum(TASK_FAMILY_NAMES, {
+  error: (iss) => `unknown task family ${describeValue(iss.input)} (families: ${TASK_FAMILY_NAMES.join(', ')})`,
 });
 
 const DefinitionSchema = strictObject({
@@ -149,7 +149,7 @@ const DefinitionSchema = strictObject({
   planner: z.enum(PLANNER_NAMES, { error: `expected one of ${PLANNER_NAMES.join(', ')}` }).default('oracle'),
   families: z
     .union([z.array(familyName).min(1, { error: 'expected at least one family' }).refine((v) => new Set(v).size === v.length, { error: 'families must be unique' }), z.literal('all')], {
-      error: `expected "all" or a non-empty list of family names (${FAMILY_NAMES.join(', ')})`,
+      error: `expected "all" (${FAMILY_NAMES.join(', ')}) or a non-empty list of family names (${TASK_FAMILY_NAMES.join(', ')})`,
     })
     .optional(),
   scene: strictObject({ label: z.string().min(1, { error: 'expected a non-empty label' }).max(100), build: fn }).optional(),

@@ -1,7 +1,7 @@
 // The procedural generator and task families: deterministic, varied, valid, grounded, and split as promised.
 import { describe, expect, it } from 'vitest';
 import { FAMILIES, makeEpisode } from '../../scenes/families.ts';
-import { FAMILY_NAMES } from '../../scenes/family-names.ts';
+import { FAMILY_NAMES, TASK_FAMILY_NAMES } from '../../scenes/family-names.ts';
 import { isHeldOutCombo, seedOf, splitOfSeed } from '../../scenes/splits.ts';
 import { validateScene } from '../../scenes/validate.ts';
 import { World } from '../../sim/world.ts';
@@ -10,8 +10,9 @@ import { relationOf } from '../../sim/relations.ts';
 const SEEDS = 12;
 
 describe('task families', () => {
-  it('lists every family in rising difficulty', () => {
-    expect(FAMILIES.map((f) => f.name)).toEqual([...FAMILY_NAMES]);
+  it('lists every family in rising difficulty, the memory families last', () => {
+    expect(FAMILIES.map((f) => f.name)).toEqual([...TASK_FAMILY_NAMES]);
+    expect(TASK_FAMILY_NAMES.slice(0, FAMILY_NAMES.length)).toEqual([...FAMILY_NAMES]);
     expect(FAMILIES[0]?.difficulty).toBeLessThan(FAMILIES[FAMILIES.length - 1]?.difficulty ?? 0);
   });
 
