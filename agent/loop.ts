@@ -70,6 +70,14 @@ export interface LoopMemory {
   outcome(step: number, action: Action | null, outcome: Outcome, observation: Observation, simTime: number): MaybePromise<MemoryWrites>;
   /** At the end (also when aborted), before `episode-end` is emitted. */
   episodeEnd(result: EpisodeResult, simTime: number): MaybePromise<MemoryWrites>;
+  /**
+   * After episodeStart, with the observation at reset: the objects remembered from earlier episodes, each as last
+   * remembered (where it rested), in the order first remembered. The loop starts its record of what the agent has
+   * seen (PlannerContext.seenBefore) with them, so the planner is told where a thing was last seen, also on
+   * another visit. The skills do not know them (`goto` to one fails as not_visible): the planner goes to where it
+   * was. Absent, or empty for a memory that does not span episodes: the episode starts knowing nothing.
+   */
+  remembered?(observation: Observation): MaybePromise<readonly SeenEntity[]>;
 }
 
 export interface EpisodeResult {
@@ -156,16 +164,18 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
   emit({ type: 'episode-start', seed, family: reset.info.family, instruction: reset.info.instruction, planner: planner.name, stateHash: reset.info.stateHash });
   let observation = reset.obs;
   // The agent's own record of what it has seen this episode: each entity as last seen (PlannerContext.seenBefore).
+  // With a memory that spans episodes it starts with what the memory places somewhere (seen on an earlier visit).
   const lastSeen = new Map<string, SeenEntity>();
   const see = (obs: Observation): void => {
     for (const e of [...(obs.glimpsed ?? []), ...obs.visible]) lastSeen.set(e.id, e);
   };
-  see(observation);
   emit({ type: 'observation', step: 0, observation });
   if (memory) {
     await memory.episodeStart({ seed, family: reset.info.family, instruction: reset.info.instruction, simTime: simTime() });
-    remember(0, await memory.observe(0, observation, simTime()));
+    for (const e of (await memory.remembered?.(observation)) ?? []) lastSeen.set(e.id, e);
   }
+  see(observation);
+  if (memory) remember(0, await memory.observe(0, observation, simTime()));
   const history: HistoryEntry[] = [];
   const failures: Partial<Record<FailureReason, number>> = {};
   const latencies: number[] = [];

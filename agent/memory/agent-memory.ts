@@ -23,6 +23,9 @@
 // a running clock across episodes: an episode starts where the store's latest time (written or accessed) left
 // off, plus `episodeGap` seconds, so recency keeps decreasing from one episode to the next.
 //
+// Remembered sightings (remembered(), agent/memory/remembered.ts): at the start of an episode, the objects the
+// records of earlier episodes place on or in something, for the loop's seenBefore ('prompt' mode only).
+//
 // Recall: the query is the instruction (plus what the agent holds); the top k by memory/retrieval.ts `retrieve`
 // (recency + importance + relevance over the top-N similar and M most recent), which touches what it returns.
 //
@@ -39,6 +42,7 @@ import type { Embedder, MemoryKind, MemoryRecord } from '../../memory/types.ts';
 import { formatAction } from '../grammar.ts';
 import { actionEntities, type EpisodeResult, type LoopMemory, type MemoryRecallRequest, type MemoryRecallView, type MemoryWrites } from '../loop.ts';
 import { PROMPT_LIMITS } from '../prompt.ts';
+import { rememberedSightings } from './remembered.ts';
 import {
   categoryInInstruction,
   failureText,
@@ -278,6 +282,15 @@ export class AgentMemory implements LoopMemory {
       subject: null,
     });
     return writes;
+  }
+
+  /**
+   * The objects remembered from earlier episodes, where the records last put them (agent/memory/remembered.ts),
+   * for the loop's seenBefore; none when the memory does not span episodes.
+   */
+  remembered(observation: Observation): SeenEntity[] {
+    if (!this.acrossEpisodes) return [];
+    return rememberedSightings(this.store.all(), observation, this.episode);
   }
 
   // -------------------------------------------------------------------------------------------

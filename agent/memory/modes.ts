@@ -1,12 +1,14 @@
-// What an episode does with a long-term memory: nothing ('off'); write and recall while the planner's prompt gets no
-// memories ('record': what a planner trained with an empty memory slot, such as the shipped one, should get, since
-// memories in its prompt change its decisions); or also hand the recalled ones to the planner ('prompt').
+// What an episode does with a long-term memory: nothing ('off'); write and recall while the planner gets nothing
+// of it ('record': what a planner trained with an empty memory slot, such as the shipped one, should get, since
+// memories in its prompt change its decisions); or also hand the planner the recalled memories and, for a memory
+// that spans episodes, the objects remembered from earlier ones as seen before ('prompt', seenBefore).
 import type { LoopMemory } from '../loop.ts';
+import { MEMORY_MODES, type MemoryMode } from '../../scenes/family-names.ts';
 import { assertNever } from '../../sim/types.ts';
 import type { AgentMemory } from './agent-memory.ts';
 
-export const MEMORY_MODES = ['off', 'record', 'prompt'] as const;
-export type MemoryMode = (typeof MEMORY_MODES)[number];
+// One list for the command line, the app and scenario files (scenes/ names it; agent/ may import scenes/).
+export { MEMORY_MODES, type MemoryMode };
 
 export function isMemoryMode(value: string): value is MemoryMode {
   return (MEMORY_MODES as readonly string[]).includes(value);
@@ -23,7 +25,7 @@ export function loopMemory(memory: AgentMemory, mode: MemoryMode): LoopMemory | 
       return {
         episodeStart: (info) => memory.episodeStart(info),
         observe: (step, observation, simTime) => memory.observe(step, observation, simTime),
-        // Recalled and reported (the records), not handed to the planner (the texts).
+        // Recalled and reported (the records), not handed to the planner (the texts); no remembered sightings.
         recall: (request) => ({ texts: [], records: memory.recall(request).records }),
         outcome: (step, action, outcome, observation, simTime) => memory.outcome(step, action, outcome, observation, simTime),
         episodeEnd: (result, simTime) => memory.episodeEnd(result, simTime),

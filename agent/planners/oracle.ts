@@ -1,7 +1,9 @@
 // The oracle: a privileged expert that reads the world state and the task's goals, decomposes every family into
 // skills, searches honestly when its target has not been seen (in the prompt's Places order, skipping the places
-// visited, so that a model reading the prompt can learn the same search), and narrates why. It keeps no state of
-// its own between decisions. It is the teacher later planners learn from, and the reference of SPL.
+// visited, so that a model reading the prompt can learn the same search), and narrates why. A target the agent
+// remembers from an earlier episode (ctx.seenBefore, from a long-term memory) is looked for where it was first.
+// It keeps no state of its own between decisions. It is the teacher later planners learn from, and the reference
+// of SPL.
 import type { Env } from '../../sim/env.ts';
 import type { Entity, FurnitureEntity, ObjectEntity } from '../../sim/entities.ts';
 import { centerOf, closedContainerAround, isOpen, relationOf } from '../../sim/relations.ts';
@@ -11,7 +13,7 @@ import type { Goal } from '../../scenes/goals.ts';
 import { goalHolds } from '../../scenes/goals.ts';
 import { goalTaskOf, type GoalTask } from '../../scenes/task.ts';
 import { formatAction } from '../grammar.ts';
-import { placeOrder, unsearchedPlaces } from '../prompt.ts';
+import { placeOrder, unsearchedPlaces, visitedPlaces } from '../prompt.ts';
 import type { Decision, HistoryEntry, Planner, PlannerContext } from '../planner.ts';
 
 interface Step {
@@ -181,6 +183,12 @@ export class OraclePlanner implements Planner {
       if (last?.action === `open(${current.id})`) return { action: { kind: 'goto', target: current.id }, thought: `${current.id} is open; I step in front of it to look inside for ${what}.` };
       return { action: { kind: 'close', target: current.id }, thought: `${What} is not in ${current.id}. I close it and look elsewhere.` };
     }
+    // Where the agent remembers it from an earlier episode (and has not looked yet in this one).
+    const remembered = this.rememberedPlace(o, ctx);
+    if (remembered) {
+      const where = `${remembered.relation} ${remembered.place.id}`;
+      return { action: { kind: 'goto', target: remembered.place.id }, thought: `${why} ${What} is not in sight. I remember it ${where}, so I go there.` };
+    }
     // The prompt's Unsearched lines, read the same way a model reads them.
     const unsearched = unsearchedPlaces(ctx);
     const nextSurface = hidden ? undefined : unsearched.surfaces[0];
@@ -203,6 +211,21 @@ export class OraclePlanner implements Planner {
       return { action: { kind: 'goto', target: support }, thought: `I have looked everywhere; ${what} must be ${rel.inside ? 'in' : 'on'} ${support}.` };
     }
     return { action: { kind: 'move', forward: 0, turn: 0.5 }, thought: `${why} I cannot see ${what} from here, so I turn to look around.` };
+  }
+
+  /**
+   * Where the agent remembers an object it has not seen in this episode (a memory's sighting in ctx.seenBefore that
+   * the skills do not know), when it has not yet gone to or opened that place in this episode: once it has, and the
+   * object was not there, the memory is stale and the search goes on. Without a memory there is none.
+   */
+  private rememberedPlace(o: ObjectEntity, ctx: PlannerContext): { place: FurnitureEntity; relation: 'in' | 'on' } | null {
+    if (this.env.skills.known.has(o.id)) return null;
+    const seen = ctx.seenBefore?.find((e) => e.id === o.id);
+    const support = seen?.state.inside ?? seen?.state.on_top_of;
+    if (seen === undefined || support === undefined) return null;
+    const place = this.env.world.furniture(support);
+    if (place === undefined || visitedPlaces(ctx.history, ctx.observation.landmarks).includes(place.id)) return null;
+    return { place, relation: seen.state.inside === undefined ? 'on' : 'in' };
   }
 
   /** Put the held object on the nearest open surface that is not a container. */

@@ -1,5 +1,5 @@
 // Shared pieces of the conformance suite: run an episode while recording its actions and per-step hashes.
-import { runEpisode, type EpisodeResult } from '../../agent/loop.ts';
+import { runEpisode, type EpisodeResult, type LoopMemory } from '../../agent/loop.ts';
 import { makePlanner, type PlannerName } from '../../agent/planners/index.ts';
 import type { FamilyName } from '../../scenes/family-names.ts';
 import { familyEnv } from '../../scenes/env.ts';
@@ -14,7 +14,13 @@ export interface Trace {
   hashes: string[];
 }
 
-export async function trace(family: FamilyName, seed: number, planner: PlannerName = 'oracle', config: Partial<EnvConfig> = {}): Promise<Trace & { env: Env }> {
+export async function trace(
+  family: FamilyName,
+  seed: number,
+  planner: PlannerName = 'oracle',
+  config: Partial<EnvConfig> = {},
+  memory?: LoopMemory,
+): Promise<Trace & { env: Env }> {
   const env = familyEnv(family, config);
   const actions: (Action | null)[] = [];
   const hashes: string[] = [];
@@ -22,6 +28,7 @@ export async function trace(family: FamilyName, seed: number, planner: PlannerNa
     env,
     planner: makePlanner(planner, env),
     seed,
+    memory,
     onEvent: (e) => {
       if (e.type === 'episode-start') hashes.push(e.stateHash);
       if (e.type === 'action-end') {
