@@ -69,10 +69,14 @@ function compare(baseline: string, planner: string, scenario: string | null, fam
   let plannerOnly = 0;
   let baselineOnly = 0;
   let paired = 0;
+  let plannerSteps = 0;
+  let baselineSteps = 0;
   for (const [key, r] of mine) {
     const b = theirs.get(key);
     if (!b) continue;
     paired++;
+    plannerSteps += r.result.steps;
+    baselineSteps += b.result.steps;
     if (r.result.success && !b.result.success) plannerOnly++;
     if (!r.result.success && b.result.success) baselineOnly++;
   }
@@ -88,6 +92,7 @@ function compare(baseline: string, planner: string, scenario: string | null, fam
     intervalsOverlap: intervalsOverlap(a.successCi95, b.successCi95),
     discordant: { plannerOnly, baselineOnly },
     mcnemarP: mcnemarExact(plannerOnly, baselineOnly),
+    steps: { planner: paired === 0 ? 0 : plannerSteps / paired, baseline: paired === 0 ? 0 : baselineSteps / paired },
   };
 }
 
@@ -141,7 +146,13 @@ export function buildReport(source: EvalSource, records: readonly EpisodeRecord[
       name: source.name,
       path: source.path,
       description: source.description,
-      scenarios: source.scenarios.map((s) => ({ name: s.name, kind: s.kind, path: s.path, maxSteps: s.maxSteps })),
+      scenarios: source.scenarios.map((s) => ({
+        name: s.name,
+        kind: s.kind,
+        path: s.path,
+        maxSteps: s.maxSteps,
+        ...(s.memory === null ? {} : { memory: { modes: [...s.memory.modes], scope: s.memory.scope } }),
+      })),
     },
     planners,
     families,

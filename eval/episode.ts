@@ -1,10 +1,13 @@
 // One planned episode, run to its record: build the env (a task family's, or a scripted scenario's), run the
-// oracle first on the same episode for the SPL reference when the planner is not the oracle, then the planner,
-// optionally recording it as an MCAP file (the recorder only reads the env: results are the same either way).
+// oracle first on the same episode for the SPL reference when the planner is not the oracle (without a memory:
+// the same reference for every memory mode), then the planner with the episode's memory, optionally recording it
+// as an MCAP file (the recorder only reads the env: results are the same either way). A job (eval/plan.ts jobsOf)
+// runs the episodes of one series in order with one in-memory AgentMemory that spans them, fresh for each job.
 // Used inside the worker threads, and in-process by anything that wants a single episode.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runEpisode, type EpisodeResult } from '../agent/loop.ts';
+import { AgentMemory, loopMemory } from '../agent/memory/index.ts';
 import { BundleError } from '../agent/lm/bundle.ts';
 import type { Planner } from '../agent/planner.ts';
 import { isRunPlannerName, makePlanner, type RemoteSettings } from '../agent/planners/index.ts';
@@ -16,7 +19,7 @@ import { familyEnv } from '../scenes/env.ts';
 import { isFamilyName } from '../scenes/families.ts';
 import type { ScriptedScenario } from '../scenes/scripted.ts';
 import { DEFAULT_ENV_CONFIG, Env } from '../sim/env.ts';
-import type { EpisodeOutcome, EpisodeRecord, EpisodeSpec } from './record.ts';
+import { labelOf, type EpisodeOutcome, type EpisodeRecord, type EpisodeSpec } from './record.ts';
 import { EvalInputError, importScripted } from './source.ts';
 
 const scripted = new Map<string, Promise<ScriptedScenario>>();
@@ -145,7 +148,28 @@ function sourceOf(spec: EpisodeSpec): EpisodeSource {
   }
 }
 
-export async function runSpec(spec: EpisodeSpec, options: RunSpecOptions = {}): Promise<EpisodeRecord> {
+/** The memory of a spec's episode: the job's shared one (a series), a fresh one of its own, or none. */
+function memoryFor(spec: EpisodeSpec, shared: AgentMemory | null): AgentMemory | null {
+  if (spec.memory === undefined) return null;
+  if (spec.memory.series !== null) {
+    if (shared === null) throw new Error(`episode ${spec.id} belongs to series ${spec.memory.series} and was given no memory`);
+    return shared;
+  }
+  return AgentMemory.inMemory({ acrossEpisodes: false });
+}
+
+/** The episodes of one job (one series, or a single episode) in order, those of a series sharing one fresh memory. */
+export async function runJob(specs: readonly EpisodeSpec[], options: RunSpecOptions = {}): Promise<EpisodeRecord[]> {
+  const series = specs[0]?.memory?.series ?? null;
+  if (specs.some((s) => (s.memory?.series ?? null) !== series)) throw new Error('a job holds the episodes of one series');
+  if (series === null && specs.length !== 1) throw new Error('a job without a series holds one episode');
+  const shared = series === null ? null : AgentMemory.inMemory({ acrossEpisodes: true });
+  const records: EpisodeRecord[] = [];
+  for (const spec of specs) records.push(await runSpec(spec, options, shared));
+  return records;
+}
+
+export async function runSpec(spec: EpisodeSpec, options: RunSpecOptions = {}, sharedMemory: AgentMemory | null = null): Promise<EpisodeRecord> {
   const started = performance.now();
   const decisionsMs: number[] = [];
   // The loop's metrics count generated tokens; the prompt's tokens are summed here, from the same decisions.
@@ -155,6 +179,7 @@ export async function runSpec(spec: EpisodeSpec, options: RunSpecOptions = {}): 
     const reference = spec.planner === 'oracle' ? undefined : await oracleReference(spec);
     const env = await envFor(spec, spec.maxSteps);
     const planner = plannerFor(spec.planner, env, options);
+    const memory = memoryFor(spec, sharedMemory);
     // Read the checkpoint (once per thread) and build the engine before the episode: not a decision's latency.
     if (planner instanceof LMPlanner) await planner.ready();
     const recorder = options.recordDir
@@ -171,6 +196,7 @@ export async function runSpec(spec: EpisodeSpec, options: RunSpecOptions = {}): 
         planner,
         seed: spec.seed,
         referencePathLength: reference,
+        memory: memory === null || spec.memory === undefined ? undefined : loopMemory(memory, spec.memory.mode),
         clock: () => performance.now(),
         onEvent: (event) => {
           if (event.type === 'decision') {
@@ -195,7 +221,8 @@ export async function runSpec(spec: EpisodeSpec, options: RunSpecOptions = {}): 
   return {
     id: spec.id,
     scenario: spec.scenario,
-    planner: spec.planner,
+    planner: labelOf(spec),
+    ...(spec.memory === undefined ? {} : { memory: { mode: spec.memory.mode, scope: spec.memory.scope } }),
     family: spec.family,
     seed: spec.seed,
     result,

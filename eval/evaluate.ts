@@ -11,19 +11,22 @@ import { PLANNERS, RUN_PLANNERS, usesCheckpoint, type RemoteSettings } from '../
 import { RemotePlanner, RemotePlannerError } from '../agent/planners/remote.ts';
 import { buildReport } from './aggregate.ts';
 import { Journal, MANIFEST_VERSION, type RunManifest } from './journal.ts';
-import { planEpisodes, plannersOf } from './plan.ts';
+import { jobsOf, planEpisodes, plannersOf, withMemory, type MemoryOverride } from './plan.ts';
 import { runPool } from './pool.ts';
 import type { EpisodeRecord, EpisodeSpec } from './record.ts';
 import type { EvalReport } from './report-schema.ts';
 import { writeReports } from './report/write.ts';
 import { EvalInputError, loadSource, type EvalSource } from './source.ts';
 import { packageVersion } from './version.ts';
+import { MEMORY_MODES, MEMORY_SCOPES } from '../scenes/family-names.ts';
 
 export interface EvaluateOptions {
   /** A scenario (.json or scripted .ts) or a suite (.json). */
   source: string;
   /** Planners to run; empty: each scenario's own. */
   planners?: readonly string[];
+  /** Memory modes and scope for every scenario (each part optional); absent: each scenario's own. */
+  memory?: MemoryOverride;
   /** Cap on episodes per family; null or undefined: every seed of the scenario. */
   episodesPerFamily?: number | null;
   /** Worker threads; defaults to one per core. */
@@ -104,12 +107,27 @@ function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[], checkpoin
   return { version: MANIFEST_VERSION, fingerprint: hash.digest('hex'), source: source.path, planners: plannersOf(specs), episodes: specs.length };
 }
 
+/** The command line's memory override, checked (modes known and unique, scope known). */
+function checkedMemory(memory: MemoryOverride | undefined): MemoryOverride | undefined {
+  if (memory === undefined) return undefined;
+  const modes = memory.modes;
+  if (modes !== undefined) {
+    if (modes.length === 0) throw new EvalInputError('memory modes: expected at least one');
+    for (const m of modes) if (!(MEMORY_MODES as readonly string[]).includes(m)) throw new EvalInputError(`unknown memory mode "${m}"; valid modes: ${MEMORY_MODES.join(', ')}`);
+    if (new Set(modes).size !== modes.length) throw new EvalInputError(`memory modes must be unique, got ${modes.join(', ')}`);
+  }
+  if (memory.scope !== undefined && !(MEMORY_SCOPES as readonly string[]).includes(memory.scope)) {
+    throw new EvalInputError(`unknown memory scope "${memory.scope}"; valid scopes: ${MEMORY_SCOPES.join(', ')}`);
+  }
+  return { ...(modes === undefined ? {} : { modes: [...modes] }), ...(memory.scope === undefined ? {} : { scope: memory.scope }) };
+}
+
 export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult> {
   const started = performance.now();
   const workers = options.workers ?? defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1) throw new EvalInputError(`workers must be a positive integer, got ${workers}`);
   checkPlanners(options.planners ?? [], RUN_PLANNERS);
-  const source = await loadSource(options.source);
+  const source = withMemory(await loadSource(options.source), checkedMemory(options.memory));
   checkPlanners(source.scenarios.map((s) => s.planner));
   const specs = planEpisodes(source, { planners: options.planners ?? [], episodesPerFamily: options.episodesPerFamily ?? null });
   if (specs.length === 0) throw new EvalInputError(`${source.path}: the scenario has no episodes`);
@@ -137,7 +155,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       resumed: byId.size,
     };
     options.onStart?.({ ...progress });
-    const pending = specs.filter((s) => !byId.has(s.id));
+    // A job is run whole when any of its episodes is left: the episodes of a series rebuild their memory in order
+    // (those already in the journal come out the same and are not written again).
+    const pending = jobsOf(specs).filter((job) => job.some((s) => !byId.has(s.id)));
+    let ran = 0;
     const pool = await runPool(pending, {
       workers,
       signal: options.signal,
@@ -145,7 +166,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       checkpoint,
       remote,
       onResult: (record) => {
+        if (byId.has(record.id)) return;
         journal.append(record);
+        ran++;
         byId.set(record.id, record);
         progress.done++;
         if (record.result.success) progress.successes++;
@@ -160,7 +183,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       planners: plannersOf(specs),
       workers,
       wallSeconds: (performance.now() - started) / 1000,
-      episodesRun: pool.completed,
+      episodesRun: ran,
     });
     const files = writeReports(journal.dir, report);
     return { source, progress, interrupted: false, report, files, recordings };

@@ -1,6 +1,7 @@
-// A pool of worker threads that runs episode specs, each worker pulling the next spec when it finishes one
-// (comlink carries the calls across the thread boundary). Results arrive in completion order; the caller orders
-// them. An abort terminates the workers at once: the episodes in flight are lost, nothing else.
+// A pool of worker threads that runs jobs of episode specs (one episode, or the episodes of a series that share a
+// memory: eval/plan.ts jobsOf), each worker pulling the next job when it finishes one (comlink carries the calls
+// across the thread boundary). Results arrive in completion order, a job's together in its order; the caller
+// orders them. An abort terminates the workers at once: the jobs in flight are lost, nothing else.
 import { wrap, type Remote } from 'comlink';
 import type { RemoteSettings } from '../agent/planners/index.ts';
 import { Worker } from 'node:worker_threads';
@@ -19,11 +20,12 @@ export interface PoolOptions {
   checkpoint?: string | null;
   /** The remote planner's settings (plain data; each worker reads the key from its environment); null: none. */
   remote?: RemoteSettings | null;
-  /** Called once per finished episode, in completion order; awaited before that worker takes the next spec. */
+  /** Called once per finished episode, in completion order; awaited before that worker takes the next job. */
   onResult(record: EpisodeRecord): void | Promise<void>;
 }
 
 export interface PoolOutcome {
+  /** Episodes finished. */
   completed: number;
   interrupted: boolean;
 }
@@ -56,9 +58,9 @@ function revive(e: unknown): unknown {
   return e;
 }
 
-export async function runPool(specs: readonly EpisodeSpec[], options: PoolOptions): Promise<PoolOutcome> {
+export async function runPool(jobs: readonly (readonly EpisodeSpec[])[], options: PoolOptions): Promise<PoolOutcome> {
   const { signal } = options;
-  if (specs.length === 0 || signal?.aborted) return { completed: 0, interrupted: signal?.aborted ?? false };
+  if (jobs.length === 0 || signal?.aborted) return { completed: 0, interrupted: signal?.aborted ?? false };
   let abortListener: (() => void) | undefined;
   const abort = new Promise<never>((_, reject) => {
     abortListener = () => reject(new Interrupted());
@@ -66,18 +68,20 @@ export async function runPool(specs: readonly EpisodeSpec[], options: PoolOption
   });
   abort.catch(() => undefined);
 
-  const lanes = Array.from({ length: Math.max(1, Math.min(options.workers, specs.length)) }, () => startLane(abort));
+  const lanes = Array.from({ length: Math.max(1, Math.min(options.workers, jobs.length)) }, () => startLane(abort));
   const runOptions: RunSpecOptions = { recordDir: options.recordDir ?? null, checkpoint: options.checkpoint ?? null, remote: options.remote ?? null };
   let next = 0;
   let completed = 0;
   let stopping = false;
   const drive = async (lane: Lane): Promise<void> => {
-    while (!stopping && next < specs.length) {
-      const spec = specs[next++] as EpisodeSpec;
-      const record = await Promise.race([lane.remote.run(spec, runOptions), lane.failed]);
+    while (!stopping && next < jobs.length) {
+      const job = [...(jobs[next++] as readonly EpisodeSpec[])];
+      const records = await Promise.race([lane.remote.run(job, runOptions), lane.failed]);
       if (stopping) return;
-      await options.onResult(record);
-      completed++;
+      for (const record of records) {
+        await options.onResult(record);
+        completed++;
+      }
     }
   };
   try {

@@ -1,9 +1,23 @@
-// What the harness runs and what it writes: an EpisodeSpec is one (scenario, planner, family, seed) to run; an
+// What the harness runs and what it writes: an EpisodeSpec is one (scenario, planner, memory, family, seed) to run; an
 // EpisodeRecord is its line in DIR/episodes.jsonl. Everything in `result` is a deterministic function of the spec
 // (the same bytes whatever the worker count or machine load); `timing` holds the wall-clock measurements.
 import { z } from 'zod';
+import { MEMORY_SCOPES, type MemoryMode, type MemoryScope } from '../scenes/family-names.ts';
 
 export type ScenarioKind = 'json' | 'scripted';
+
+/** The memory modes that give an episode a memory ('off' is the absence of one). */
+export const SPEC_MEMORY_MODES = ['record', 'prompt'] as const;
+export type SpecMemoryMode = (typeof SPEC_MEMORY_MODES)[number];
+
+/** An episode's long-term memory (agent/memory): how the planner gets it, and which episodes share it. */
+export interface SpecMemory {
+  mode: SpecMemoryMode;
+  scope: MemoryScope;
+  /** Episodes with the same series share one memory and run in plan order in one worker (scope 'house': the
+   *  episodes of one house); null: a fresh memory of the episode's own. */
+  series: string | null;
+}
 
 export interface EpisodeSpec {
   /** Position in the plan; results are reported in this order. */
@@ -18,7 +32,28 @@ export interface EpisodeSpec {
   family: string;
   seed: number;
   maxSteps: number;
+  /** Absent: no memory (the spec is then exactly what it was before memories existed, and so is its id). */
+  memory?: SpecMemory;
 }
+
+/**
+ * What reports call a planner run with a memory mode: the planner's name without a memory, `NAME+memory` with one
+ * in the prompt, `NAME+memory-record` with one recorded only. Every arm is compared with the first on the same
+ * episodes, as planners are.
+ */
+export function armLabel(planner: string, mode: MemoryMode): string {
+  switch (mode) {
+    case 'off':
+      return planner;
+    case 'prompt':
+      return `${planner}+memory`;
+    case 'record':
+      return `${planner}+memory-record`;
+  }
+}
+
+/** The spec's arm: its planner and memory mode, as reports name it. */
+export const labelOf = (spec: EpisodeSpec): string => armLabel(spec.planner, spec.memory?.mode ?? 'off');
 
 export const episodeId = (scenario: string, planner: string, family: string, seed: number): string =>
   `${scenario}:${planner}:${family}:${seed}`;
@@ -61,7 +96,10 @@ export type EpisodeTiming = z.infer<typeof EpisodeTimingSchema>;
 export const EpisodeRecordSchema = z.strictObject({
   id: z.string(),
   scenario: z.string(),
+  /** The arm: the planner's name, with `+memory` or `+memory-record` when the episode had a memory (armLabel). */
   planner: z.string(),
+  /** The episode's memory; absent: none. */
+  memory: z.strictObject({ mode: z.enum(SPEC_MEMORY_MODES), scope: z.enum(MEMORY_SCOPES) }).optional(),
   family: z.string(),
   seed: z.int().min(0),
   result: EpisodeResultSchema,

@@ -1,6 +1,7 @@
 // The machine-readable evaluation report (DIR/report.json), versioned. Bump REPORT_SCHEMA_VERSION on any change
 // that a reader of an older report would misread; eval/schema/report.schema.json is generated from this.
 import { z } from 'zod';
+import { MEMORY_MODES, MEMORY_SCOPES } from '../scenes/family-names.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -61,6 +62,9 @@ export const ComparisonSchema = z.object({
   discordant: z.object({ plannerOnly: z.int().min(0), baselineOnly: z.int().min(0) }),
   /** Exact two-sided McNemar p-value over the paired episodes, or null when none are discordant. */
   mcnemarP: z.number().min(0).max(1).nullable(),
+  /** Mean steps per episode of each over the paired episodes (what a memory saves shows here); absent in reports
+   *  written before it was added. */
+  steps: z.object({ planner: z.number(), baseline: z.number() }).optional(),
 });
 export type Comparison = z.infer<typeof ComparisonSchema>;
 
@@ -82,8 +86,19 @@ export const EvalReportSchema = z.object({
     name: z.string(),
     path: z.string(),
     description: z.string().nullable(),
-    scenarios: z.array(z.object({ name: z.string(), kind: z.enum(['json', 'scripted']), path: z.string(), maxSteps: z.int() })),
+    scenarios: z.array(
+      z.object({
+        name: z.string(),
+        kind: z.enum(['json', 'scripted']),
+        path: z.string(),
+        maxSteps: z.int(),
+        /** The memory modes every episode ran with (each an arm: `planner`, `planner+memory`, ...), and which
+         *  episodes shared a memory (`house`: those of one house, in order). Absent: no memory. */
+        memory: z.object({ modes: z.array(z.enum(MEMORY_MODES)).min(1), scope: z.enum(MEMORY_SCOPES) }).optional(),
+      }),
+    ),
   }),
+  /** The arms: planners, each with every memory mode its scenarios ask for (`oracle`, `oracle+memory`). */
   planners: z.array(z.string()).min(1),
   families: z.array(z.string()),
   episodes: z.int().min(0),

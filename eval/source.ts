@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { scenarioSeeds, type Scenario } from '../scenes/scenario.ts';
+import { scenarioSeeds, type Scenario, type ScenarioMemory } from '../scenes/scenario.ts';
 import { isScriptedScenario, type ScriptedScenario } from '../scenes/scripted.ts';
 import { FAMILY_NAMES, type Split } from '../scenes/family-names.ts';
 import { seedOf } from '../scenes/splits.ts';
@@ -33,6 +33,8 @@ export interface LoadedScenario {
   seeds: number[];
   /** The file's own cap on episodes per family, if any. */
   episodesPerFamily: number | null;
+  /** The agent's long-term memory the file asks for (its modes and scope), or null: none. */
+  memory: ScenarioMemory | null;
   /** SHA-256 of the file's text: a resumed run must be of the same files. */
   digest: string;
 }
@@ -73,6 +75,7 @@ function fromJsonScenario(s: Scenario, path: string, digest: string): LoadedScen
     families: s.families === 'all' ? [...FAMILY_NAMES] : [...s.families],
     seeds: scenarioSeeds(s).map((index) => seedOf(s.split, index)),
     episodesPerFamily: s.episodes ?? null,
+    memory: s.memory ?? null,
     digest,
   };
 }
@@ -89,6 +92,7 @@ function fromScripted(s: ScriptedScenario, path: string, digest: string): Loaded
     families: [...s.families],
     seeds: [...s.seeds],
     episodesPerFamily: null,
+    memory: null,
     digest,
   };
 }

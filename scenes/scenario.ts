@@ -2,7 +2,7 @@
 // evaluation run covers. `scenarioEpisodes` expands a scenario into its episodes in a fixed order.
 import { z } from 'zod';
 import { strictObject } from './spec.ts';
-import { FAMILY_NAMES, PLANNER_NAMES, SPLITS, type FamilyName } from './family-names.ts';
+import { FAMILY_NAMES, MEMORY_MODES, MEMORY_SCOPES, PLANNER_NAMES, SPLITS, TASK_FAMILY_NAMES, type FamilyName } from './family-names.ts';
 import { seedOf, SPLIT_SIZE } from './splits.ts';
 
 export const SCENARIO_LIMITS = { seedCount: 100_000, maxSteps: 1000 } as const;
@@ -26,6 +26,26 @@ export const SeedListSchema = z
   .refine(isUnique, { error: 'seeds must be unique' })
   .meta({ uniqueItems: true });
 
+export const ScenarioMemorySchema = strictObject({
+  modes: z
+    .array(z.enum(MEMORY_MODES))
+    .min(1)
+    .refine(isUnique, { error: 'memory modes must be unique' })
+    .meta({
+      uniqueItems: true,
+      description:
+        'Every episode is run once per mode: "off" (no memory), "record" (written and recalled, the planner gets none of it), ' +
+        '"prompt" (the planner gets the recalled memories and, across episodes, what it remembers seeing). ' +
+        'Reports list each mode beside the planner ("oracle", "oracle+memory"), compared on the same episodes.',
+    }),
+  scope: z
+    .enum(MEMORY_SCOPES)
+    .default('house')
+    .meta({ description: '"house": the episodes of one house (the visits of a revisit house) share one memory, run in order; "episode": a fresh memory per episode.' }),
+});
+
+export type ScenarioMemory = z.output<typeof ScenarioMemorySchema>;
+
 export const ScenarioSchema = strictObject({
   $schema: z.string().optional().meta({ description: 'Path or URL of this JSON Schema, for editors.' }),
   version: z.literal(1),
@@ -33,11 +53,11 @@ export const ScenarioSchema = strictObject({
   description: z.string().max(10_000).optional(),
   families: z.union(
     [z
-        .array(z.enum(FAMILY_NAMES))
+        .array(z.enum(TASK_FAMILY_NAMES))
         .min(1)
         .refine(isUnique, { error: 'families must be unique' })
         .meta({ uniqueItems: true }), z.literal('all')],
-    { error: `expected "all" or a non-empty list of family names (${FAMILY_NAMES.join(', ')})` },
+    { error: `expected "all" or a non-empty list of family names (${TASK_FAMILY_NAMES.join(', ')}; "all" is ${FAMILY_NAMES.join(', ')})` },
   ),
   split: z.enum(SPLITS).default('test'),
   seeds: z.union([SeedRangeSchema, SeedListSchema], {
@@ -46,6 +66,7 @@ export const ScenarioSchema = strictObject({
   maxSteps: z.int().min(1).max(SCENARIO_LIMITS.maxSteps).default(40),
   planner: z.enum(PLANNER_NAMES).default('oracle'),
   episodes: z.int().min(1).optional().meta({ description: 'Caps the number of episodes per family.' }),
+  memory: ScenarioMemorySchema.optional().meta({ description: "The agent's long-term memory; absent: none." }),
 });
 
 /** A scenario with its defaults applied. */

@@ -5,12 +5,13 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { BundleError } from '../../agent/lm/bundle.ts';
 import { isRunPlannerName, RUN_PLANNERS } from '../../agent/planners/index.ts';
+import { MEMORY_MODES, MEMORY_SCOPES, type MemoryMode, type MemoryScope } from '../../scenes/family-names.ts';
 import { defaultWorkers, evaluate, type EvalProgress, type EvaluateResult } from '../../eval/evaluate.ts';
 import type { Comparison, GroupSummary } from '../../eval/report-schema.ts';
 import { EvalInputError } from '../../eval/source.ts';
 import { errorLine, EXIT, UsageError } from '../errors.ts';
 import { fixed, plural } from '../format.ts';
-import { CHECKPOINT_HELP, checkpointPath, INT8_HELP, type CheckpointOptions } from '../options.ts';
+import { CHECKPOINT_HELP, checkpointPath, INT8_HELP, parseMemoryMode, type CheckpointOptions } from '../options.ts';
 import { printJson, type Output } from '../output.ts';
 import { addRemoteFlags, remoteSettings, type RemoteFlags } from '../remote-flags.ts';
 import type { CliContext } from './context.ts';
@@ -23,6 +24,10 @@ export interface EvalCommandOptions extends CheckpointOptions, RemoteFlags {
   json?: boolean;
   /** Also record every episode as DIR/recordings/<id>.mcap. */
   record?: boolean;
+  /** Memory modes for every scenario (each an arm); absent: each scenario's own. */
+  memoryModes?: MemoryMode[];
+  /** Which episodes share a memory, for every scenario; absent: each scenario's own (default house). */
+  memoryScope?: MemoryScope;
 }
 
 /** `umwelt eval --json`: the report's summary and where the files are. */
@@ -55,6 +60,19 @@ function collectPlanners(value: string, previous: string[]): string[] {
   return [...previous, ...names.filter((n) => !previous.includes(n))];
 }
 
+/** Repeatable and comma-separated: `--memory-modes off --memory-modes prompt` or `--memory-modes off,prompt`. */
+function collectMemoryModes(value: string, previous: MemoryMode[] | undefined): MemoryMode[] {
+  const before = previous ?? [];
+  const modes = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(parseMemoryMode);
+  return [...before, ...modes.filter((m) => !before.includes(m))];
+}
+
+function parseMemoryScope(value: string): MemoryScope {
+  const scope = MEMORY_SCOPES.find((s) => s === value);
+  if (scope === undefined) throw new InvalidArgumentError(`unknown memory scope "${value}"; valid scopes: ${MEMORY_SCOPES.join(', ')}`);
+  return scope;
+}
+
 export const defaultOutDir = (source: string): string => join('runs', basename(source, extname(source)));
 
 const interval = (g: GroupSummary): string => `${fixed(g.successRate, 2)} [${fixed(g.successCi95.low, 2)}, ${fixed(g.successCi95.high, 2)}]`;
@@ -65,14 +83,15 @@ function summaryLines(result: EvaluateResult): string[] {
   const lines = [`${result.source.name}: ${plural(report.episodes, 'episode')} (${plural(report.families.length, 'family', 'families')}) in ${fixed(report.wallSeconds, 1)} s`];
   for (const g of report.overall) {
     lines.push(
-      `  ${g.planner.padEnd(8)} success ${interval(g)}  SPL ${fixed(g.spl, 2)}  steps ${fixed(g.steps.mean, 1)}  ` +
+      `  ${g.planner.padEnd(Math.max(8, ...report.overall.map((o) => o.planner.length)))} success ${interval(g)}  SPL ${fixed(g.spl, 2)}  steps ${fixed(g.steps.mean, 1)}  ` +
         `latency p50 ${fixed(g.latencyMs.p50, 2)} ms p95 ${fixed(g.latencyMs.p95, 2)} ms`,
     );
   }
   for (const c of report.comparisons.filter((c) => c.family === null)) {
     const p = c.mcnemarP === null ? 'no discordant episodes' : `McNemar p ${c.mcnemarP < 0.001 ? '< 0.001' : fixed(c.mcnemarP, 3)}`;
     const sign = c.successDiff >= 0 ? '+' : '';
-    lines.push(`  ${c.planner} vs ${c.baseline}: success ${sign}${fixed(c.successDiff, 2)} (${c.intervalsOverlap ? 'intervals overlap' : 'intervals apart'}, ${p})`);
+    const steps = c.steps === undefined ? '' : `; steps ${fixed(c.steps.planner, 1)} vs ${fixed(c.steps.baseline, 1)}`;
+    lines.push(`  ${c.planner} vs ${c.baseline}: success ${sign}${fixed(c.successDiff, 2)} (${c.intervalsOverlap ? 'intervals overlap' : 'intervals apart'}, ${p})${steps}`);
   }
   lines.push(`Reports: ${result.files.join(', ')}`);
   if (result.recordings) lines.push(`Recordings: ${result.recordings}`);
@@ -111,6 +130,9 @@ export async function evalCommand(source: string, options: EvalCommandOptions, o
     result = await evaluate({
       source,
       planners: options.planner,
+      ...(options.memoryModes === undefined && options.memoryScope === undefined
+        ? {}
+        : { memory: { ...(options.memoryModes === undefined ? {} : { modes: options.memoryModes }), ...(options.memoryScope === undefined ? {} : { scope: options.memoryScope }) } }),
       episodesPerFamily: options.episodes ?? null,
       workers: options.workers,
       out: dir,
@@ -166,6 +188,11 @@ export function registerEval(program: Command, cli: CliContext): void {
         'names, never recorded.\n\n' +
         'Each finished episode is appended to DIR/episodes.jsonl; running the same command again skips what is ' +
         'done, so an interrupted run loses at most the episodes in flight. Results do not depend on --workers.\n\n' +
+        'With --memory-modes MODES (off, record, prompt; comma-separated) every episode is run once per mode, each mode an ' +
+        'arm of its own in the reports (oracle, oracle+memory), compared with the first on the same episodes: the ' +
+        "memory ablation. A scenario's \"memory\" key says the same in the file; --memory-scope house (the default) " +
+        'gives the episodes of one house (the visits of a revisit house) one memory, run in order by one worker; ' +
+        'episode gives each episode a fresh one.\n\n' +
         'With --record, every episode run is also written as DIR/recordings/<episode id>.mcap (the id with ":" ' +
         'replaced by "_"), which `umwelt replay` reads back; recording does not change any result.',
     )
@@ -176,6 +203,8 @@ export function registerEval(program: Command, cli: CliContext): void {
     .option('-o, --out <dir>', 'output directory (default: runs/<scenario file name>)')
     .option('--json', 'print one JSON object with the summary and the report paths, nothing else')
     .option('-r, --record', 'also record every episode as an MCAP file in DIR/recordings/')
+    .option('--memory-modes <modes>', `memory modes, each an arm, repeatable or comma-separated (${MEMORY_MODES.join(', ')}); default: the scenario's (off)`, collectMemoryModes)
+    .option('--memory-scope <scope>', `which episodes share a memory (${MEMORY_SCOPES.join(', ')}); default: the scenario's (house)`, parseMemoryScope)
     .option('--checkpoint <file>', CHECKPOINT_HELP)
     .option('--int8', INT8_HELP);
   addRemoteFlags(command)
@@ -188,6 +217,8 @@ Examples:
   $ umwelt eval scenes/scenarios/examples/moved-while-away.ts --episodes 5
   $ umwelt eval scenes/scenarios/examples.suite.json --json | jq '.overall[].successRate'
   $ umwelt eval scenes/scenarios/smoke.json --record --out runs/smoke   # runs/smoke/recordings/*.mcap
+  $ umwelt eval scenes/scenarios/memory.json                 # the memory ablation: oracle and oracle+memory
+  $ umwelt eval scenes/scenarios/memory.json --planner lm --memory-modes off,prompt --out runs/memory-lm
   $ umwelt eval scenes/scenarios/smoke.json --planner oracle,lm --checkpoint runs/train/planner.safetensors
   $ umwelt eval scenes/scenarios/smoke.json --planner lm,remote --base-url http://127.0.0.1:8080/v1 --model umwelt-planner`,
     )

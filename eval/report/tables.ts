@@ -111,16 +111,22 @@ function showScenario(groups: readonly { scenario: string | null }[]): boolean {
 
 function scenariosSection(report: EvalReport): Section {
   const { scenarios } = report.source;
+  // The memory column only when a scenario has a memory (reports without one read as they always did).
+  const memory = scenarios.some((s) => s.memory !== undefined);
+  const memoryCell = (m: EvalReport['source']['scenarios'][number]['memory']): string =>
+    m === undefined ? DASH : `${m.modes.join(', ')}; one memory per ${m.scope}`;
   return {
     id: 'scenarios',
     title: 'Scenarios',
-    caption: 'What was run: each scenario, its kind and step budget.',
+    caption: memory
+      ? 'What was run: each scenario, its kind, step budget and memory modes (each mode an arm, compared like planners).'
+      : 'What was run: each scenario, its kind and step budget.',
     table:
       scenarios.length === 0
         ? null
         : {
-            columns: [col('Scenario', 'left'), col('Kind', 'left'), col('Max steps'), col('Path', 'left')],
-            rows: scenarios.map((s) => [s.name, s.kind, formatCount(s.maxSteps), s.path]),
+            columns: [col('Scenario', 'left'), col('Kind', 'left'), col('Max steps'), ...(memory ? [col('Memory', 'left')] : []), col('Path', 'left')],
+            rows: scenarios.map((s) => [s.name, s.kind, formatCount(s.maxSteps), ...(memory ? [memoryCell(s.memory)] : []), s.path]),
           },
     empty: 'The source lists no scenarios.',
   };
@@ -198,12 +204,15 @@ function scopeRate(report: EvalReport, c: Comparison, planner: string): string {
 function comparisonSection(report: EvalReport): Section {
   const comparisons = [...report.comparisons].sort(scopeOrder(report));
   const scenario = showScenario(comparisons);
+  // Paired mean steps, in reports that have them.
+  const steps = comparisons.length > 0 && comparisons.every((c) => c.steps !== undefined);
   return {
     id: 'comparisons',
     title: 'Against the baseline',
     caption:
-      'Each planner against the first one listed, on the same episodes: the difference in success rate, whether the ' +
-      '95% intervals overlap, the discordant episodes (solved by only one of the two) and the exact McNemar p-value.',
+      'Each planner against the first one listed, on the same episodes: the difference in success rate, ' +
+      `${steps ? 'the mean steps of each, ' : ''}whether the 95% intervals overlap, the discordant episodes (solved by ` +
+      'only one of the two) and the exact McNemar p-value.',
     table:
       comparisons.length === 0
         ? null
@@ -216,6 +225,7 @@ function comparisonSection(report: EvalReport): Section {
               col('Episodes'),
               col('Success (planner / baseline)'),
               col('Diff'),
+              ...(steps ? [col('Steps (planner / baseline)')] : []),
               col('CIs overlap', 'left'),
               col('Planner only'),
               col('Baseline only'),
@@ -229,6 +239,7 @@ function comparisonSection(report: EvalReport): Section {
               formatCount(c.episodes),
               `${scopeRate(report, c, c.planner)} / ${scopeRate(report, c, c.baseline)}`,
               formatDiff(c.successDiff),
+              ...(steps ? [c.steps === undefined ? DASH : `${formatSteps(c.steps.planner)} / ${formatSteps(c.steps.baseline)}`] : []),
               formatBool(c.intervalsOverlap),
               formatCount(c.discordant.plannerOnly),
               formatCount(c.discordant.baselineOnly),

@@ -149,7 +149,7 @@ const DefinitionSchema = strictObject({
   planner: z.enum(PLANNER_NAMES, { error: `expected one of ${PLANNER_NAMES.join(', ')}` }).default('oracle'),
   families: z
     .union([z.array(familyName).min(1, { error: 'expected at least one family' }).refine((v) => new Set(v).size === v.length, { error: 'families must be unique' }), z.literal('all')], {
-      error: `expected "all" (${FAMILY_NAMES.join(', ')}) or a non-empty list of family names (${TASK_FAMILY_NAMES.join(', ')})`,
+      error: `expected "all" or a non-empty list of family names (${TASK_FAMILY_NAMES.join(', ')}; "all" is ${FAMILY_NAMES.join(', ')})`,
     })
     .optional(),
   scene: strictObject({ label: z.string().min(1, { error: 'expected a non-empty label' }).max(100), build: fn }).optional(),
