@@ -15,7 +15,7 @@ import { LMPlanner, type LMEngineName } from '../../agent/planners/lm.ts';
 import { EpisodeRecorder, RecorderError } from '../../record/recorder.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { GenerationError } from '../../scenes/families.ts';
-import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
+import { TASK_FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
 import { splitOfSeed } from '../../scenes/splits.ts';
 import { DEFAULT_ENV_CONFIG } from '../../sim/env.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -254,7 +254,7 @@ export function registerRun(program: Command, cli: CliContext): void {
         'restorable snapshots, and a 3D scene and log that open in Foxglove); `umwelt replay` reads it back. ' +
         'Exits 0 whether or not the episode succeeds.',
     )
-    .option('-f, --family <name>', `task family: ${FAMILY_NAMES.join(', ')}`, parseFamily, DEFAULT_FAMILY)
+    .option('-f, --family <name>', `task family: ${TASK_FAMILY_NAMES.join(', ')}`, parseFamily, DEFAULT_FAMILY)
     .option('-s, --seed <n>', 'episode seed, a non-negative integer (test split: 1000000-1999999)', parseSeed, DEFAULT_SEED)
     .option('-p, --planner <name>', `planner: ${RUN_PLANNERS.join(', ')}`, parseRunPlanner, DEFAULT_PLANNER)
     .option('--checkpoint <file>', CHECKPOINT_HELP)

@@ -2,7 +2,7 @@
 // objects grouped by where they rest, the agent's start) or as JSON (the SceneDescription plus the task).
 import type { Command } from 'commander';
 import { GenerationError, makeEpisode } from '../../scenes/families.ts';
-import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
+import { TASK_FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
 import type { Goal } from '../../scenes/goals.ts';
 import { splitOfSeed } from '../../scenes/splits.ts';
 import type { FurnitureDescription, MarkerDescription, ObjectDescription, SceneDescription } from '../../sim/description.ts';
@@ -155,7 +155,7 @@ export function registerScene(program: Command, cli: CliContext): void {
         'With --json, print {scene, task}: `scene` is in the scene file format, so `jq .scene` gives a file that ' +
         '`umwelt validate` accepts.',
     )
-    .requiredOption('-f, --family <name>', `task family: ${FAMILY_NAMES.join(', ')}`, parseFamily)
+    .requiredOption('-f, --family <name>', `task family: ${TASK_FAMILY_NAMES.join(', ')}`, parseFamily)
     .requiredOption('-s, --seed <n>', 'episode seed, a non-negative integer (test split: 1000000-1999999)', parseSeed)
     .option('--json', 'print {scene: SceneDescription, task: {family, instruction, goals}} as one JSON object')
     .addHelpText(

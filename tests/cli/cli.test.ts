@@ -12,7 +12,7 @@ import { validateCommand, type ValidateReport } from '../../cli/commands/validat
 import { memoryOutput } from '../../cli/output.ts';
 import { runCli } from '../../cli/program.ts';
 import { makeEpisode } from '../../scenes/families.ts';
-import { FAMILY_NAMES } from '../../scenes/family-names.ts';
+import { TASK_FAMILY_NAMES } from '../../scenes/family-names.ts';
 
 
 /** Parse standard output as the one JSON document it must be. */
@@ -93,7 +93,7 @@ describe('umwelt (child process)', () => {
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^umwelt: error: /);
-    for (const family of FAMILY_NAMES) expect(lines[0]).toContain(family);
+    for (const family of TASK_FAMILY_NAMES) expect(lines[0]).toContain(family);
   });
 
   it.concurrent('bad seeds, options and commands exit 2 with one error line', async () => {
@@ -111,12 +111,12 @@ describe('umwelt (child process)', () => {
     });
   });
 
-  it.concurrent('scenes --json lists the 9 families, the splits and the planners', async () => {
+  it.concurrent('scenes --json lists the 10 families (9 standard, 1 memory), the splits and the planners', async () => {
     const r = await umwelt('scenes', '--json');
     expect(r.code, r.stderr).toBe(0);
     const report = json<ScenesReport>(r);
-    expect(report.families).toHaveLength(9);
-    expect(report.families.map((f) => f.name)).toEqual([...FAMILY_NAMES]);
+    expect(report.families).toHaveLength(10);
+    expect(report.families.map((f) => f.name)).toEqual([...TASK_FAMILY_NAMES]);
     expect(report.splits.map((s) => [s.name, s.first, s.last])).toEqual([
       ['train', 0, 999_999],
       ['test', 1_000_000, 1_999_999],
@@ -208,7 +208,7 @@ describe('command functions (in memory)', () => {
   it('scenesCommand and sceneCommand print JSON documents', () => {
     const scenes = memoryOutput();
     expect(scenesCommand({ json: true }, scenes)).toBe(0);
-    expect((JSON.parse(scenes.stdout()) as ScenesReport).families).toHaveLength(9);
+    expect((JSON.parse(scenes.stdout()) as ScenesReport).families).toHaveLength(10);
 
     const scene = memoryOutput();
     expect(sceneCommand({ family: 'open', seed: 12, json: true }, scene)).toBe(0);
