@@ -7,7 +7,7 @@
 // agent without memory searches the containers again, one that remembers which containers it opened and what was
 // inside goes straight to the right one. The order of the visits is the order the targets were drawn in, unrelated
 // to the order a search goes through the containers: a visit whose container an earlier visit opened on its way
-// gains from memory, the others do not (with the oracle: 5 of the 18 later visits of the first six test houses).
+// gains from memory, the others do not (with the oracle: 21 of the 60 later visits of the memory suite).
 // The split of a seed is the split of its house (split bases are multiples of REVISIT_VISITS); every target of a
 // held-out house uses a held-out (family, colour, category) combination, and those of other houses never do.
 import type { SceneDescription } from '../sim/description.ts';
