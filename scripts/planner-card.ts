@@ -13,6 +13,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeCheckpoint } from '../agent/lm/checkpoint.ts';
 import { parameterCount, type ModelConfig } from '../agent/lm/config.ts';
+import { DAGGER_STAGES } from '../agent/lm/train/config.ts';
 import { META } from '../agent/lm/train/files.ts';
 import { EvalReportSchema, type EvalReport, type GroupSummary } from '../eval/report-schema.ts';
 
@@ -71,10 +72,13 @@ const stageMeta = (stage: string): Record<string, string> | null => {
   }
 };
 const pretrainMeta = stageMeta('pretrain');
-// The shipped file is the last stage's: with a dagger stage, the SFT stage's file stays in the run directory.
+// The shipped file is the last stage's: with DAgger rounds, the SFT stage's file (and the earlier rounds') stay in
+// the run directory.
 const shippedStage = meta[META.stage] ?? 'sft';
 const sftMeta = shippedStage === 'sft' ? meta : stageMeta('sft');
-const daggerMeta = shippedStage === 'dagger' ? meta : null;
+const shippedRounds = DAGGER_STAGES.slice(0, (DAGGER_STAGES as readonly string[]).indexOf(shippedStage) + 1);
+/** The DAgger rounds the shipped model went through, each with its model file's metadata. */
+const rounds = shippedRounds.map((stage) => ({ stage, meta: stage === shippedStage ? meta : stageMeta(stage) }));
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const ci = (g: GroupSummary): string => `${pct(g.successRate)} [${pct(g.successCi95.low)}, ${pct(g.successCi95.high)}]`;
@@ -128,8 +132,19 @@ const testMean = meanOverFamilies(test);
 const heldoutMean = meanOverFamilies(heldout);
 const pre = lastLoss('pretrain');
 const sft = lastLoss('sft');
-const dagger = daggerMeta === null ? null : lastLoss('dagger');
-const daggerConfig = (JSON.parse(meta[META.trainConfig] ?? '{}') as { dagger?: { student?: { episodes?: number; start?: number; rate?: number } } }).dagger;
+type StudentPart = { episodes?: number; start?: number; rate?: number; families?: string[] };
+const trainConfigOfMeta = JSON.parse(meta[META.trainConfig] ?? '{}') as Partial<Record<string, { student?: StudentPart | StudentPart[] }>>;
+const studentOf = (stage: string): StudentPart[] => {
+  const student = trainConfigOfMeta[stage]?.student;
+  return student === undefined ? [] : Array.isArray(student) ? student : [student];
+};
+const roundText = (round: { stage: string; meta: Record<string, string> | null }, i: number): string => {
+  const parts = studentOf(round.stage)
+    .map((p) => `${p.episodes ?? '?'} new train seeds per family of ${p.families?.join(', ') ?? 'every family'} (from index ${p.start ?? '?'}), acting itself at ${pct(p.rate ?? NaN)} of the steps`)
+    .join('; ');
+  const c = countsOf(round.meta);
+  return ` Then DAgger round ${i + 1} (${round.stage}): the ${i === 0 ? 'SFT' : 'round-' + String(i)} model played ${parts}, the oracle labelling every state; the stage trained on ${String(c.trainSequences)} examples from ${String(c.trainEpisodes)} episodes (the instruction examples and the student data of every round so far; validation ${String(c.validationSequences)} examples from ${String(c.validationEpisodes)} episodes).`;
+};
 const countsOf = (m: Record<string, string> | null): Record<string, unknown> => JSON.parse(m?.[META.data] ?? '{}') as Record<string, unknown>;
 const target = (ok: boolean): string => (ok ? 'met' : '**not met**');
 const int8Cost = (loss: number): string =>
@@ -172,27 +187,24 @@ lines.push(
   '',
   '## Training',
   '',
-  `Data (\`umwelt data --split train\`, the oracle's honest search as the teacher)${manifest?.counts ? `: ${manifest.episodesPerFamily ?? '?'} train seeds per family, ${manifest.counts.episodes ?? '?'} episodes (${manifest.counts.successes ?? '?'} successful), ${manifest.counts.examples ?? '?'} instruction examples, ${manifest.counts.corpusLines ?? '?'} corpus passages` : ''}. SFT used ${String(countsOf(sftMeta).trainSequences)} examples from ${String(countsOf(sftMeta).trainEpisodes)} episodes and validated on ${String(countsOf(sftMeta).validationSequences)} from ${String(countsOf(sftMeta).validationEpisodes)} other episodes.${
-    daggerMeta === null
-      ? ''
-      : ` Then a DAgger round: the SFT model played ${daggerConfig?.student?.episodes ?? '?'} new train seeds per family (from index ${daggerConfig?.student?.start ?? '?'}), acting itself at ${pct(daggerConfig?.student?.rate ?? NaN)} of the steps, the oracle labelling every state; the dagger stage trained on ${String(countsOf(daggerMeta).trainSequences)} examples from ${String(countsOf(daggerMeta).trainEpisodes)} episodes (both sets; validation ${String(countsOf(daggerMeta).validationSequences)} examples from ${String(countsOf(daggerMeta).validationEpisodes)} episodes).`
-  }`,
+  `Data (\`umwelt data --split train\`, the oracle's honest search as the teacher)${manifest?.counts ? `: ${manifest.episodesPerFamily ?? '?'} train seeds per family, ${manifest.counts.episodes ?? '?'} episodes (${manifest.counts.successes ?? '?'} successful), ${manifest.counts.examples ?? '?'} instruction examples, ${manifest.counts.corpusLines ?? '?'} corpus passages` : ''}. SFT used ${String(countsOf(sftMeta).trainSequences)} examples from ${String(countsOf(sftMeta).trainEpisodes)} episodes and validated on ${String(countsOf(sftMeta).validationSequences)} from ${String(countsOf(sftMeta).validationEpisodes)} other episodes.${rounds.map(roundText).join('')}`,
   '',
   `| stage | steps | seconds (this 2-core machine, both cores) | last train loss | last validation loss |`,
   '|---|---|---|---|---|',
   `| pretrain (corpus) | ${pretrainMeta?.[META.steps] ?? '-'} | ${seconds(pretrainMeta)} | ${pre ? pre.loss.toFixed(3) : '-'} | ${pre ? pre.val.toFixed(3) : '-'} |`,
   `| sft (instruction examples, loss on the response) | ${sftMeta?.[META.steps] ?? '-'} | ${seconds(sftMeta)} | ${sft ? sft.loss.toFixed(3) : '-'} | ${sft ? sft.val.toFixed(3) : '-'} |`,
-  ...(daggerMeta === null
-    ? []
-    : [`| dagger (instruction examples plus the student's states) | ${daggerMeta[META.steps] ?? '-'} | ${seconds(daggerMeta)} | ${dagger ? dagger.loss.toFixed(3) : '-'} | ${dagger ? dagger.val.toFixed(3) : '-'} |`]),
+  ...rounds.map((round) => {
+    const loss = lastLoss(round.stage);
+    return `| ${round.stage} (instruction examples plus the student's states) | ${round.meta?.[META.steps] ?? '-'} | ${seconds(round.meta)} | ${loss ? loss.loss.toFixed(3) : '-'} | ${loss ? loss.val.toFixed(3) : '-'} |`;
+  }),
   '',
-  `![pretraining loss](pretrain-loss.svg) ![SFT loss](sft-loss.svg)${daggerMeta === null ? '' : ' ![DAgger loss](dagger-loss.svg)'}`,
+  `![pretraining loss](pretrain-loss.svg) ![SFT loss](sft-loss.svg)${rounds.map((r) => ` ![${r.stage} loss](${r.stage}-loss.svg)`).join('')}`,
   '',
   'The learning curves: validation loss on held-back episodes, and the share of a few sim episodes per family (unseen train-split seeds) the checkpoint of that step succeeds in.',
   '',
   '| stage | step | validation loss | sim success |',
   '|---|---|---|---|',
-  ...(daggerMeta === null ? ['sft'] : ['sft', 'dagger']).flatMap((stage) =>
+  ...['sft', ...shippedRounds].flatMap((stage) =>
     evaluations(stage).map((e) => `| ${stage} | ${e.step} | ${e.val.toFixed(3)} | ${e.success === null ? '-' : pct(e.success)} |`),
   ),
   '',

@@ -5,8 +5,9 @@
 #       missing or names another data version)
 #   (b) umwelt train --stage pretrain --resume
 #   (c) umwelt train --stage sft --resume
-#   (d) when the config has a dagger stage: the student data (umwelt data --student OUT/sft.safetensors, when its
-#       manifest is missing or stale), then umwelt train --stage dagger --resume
+#   (d) for each DAgger round the config has (dagger, then dagger2): its student data (umwelt data --student with the
+#       model before the round, OUT/sft.safetensors then OUT/dagger.safetensors, for each batch whose manifest is
+#       missing or stale), then umwelt train --stage dagger[2] --resume
 #   (e) models/planner/: planner.safetensors (F32), planner.int8.safetensors, loss CSVs and SVGs
 # CONFIG (default models/planner/train.json) and EPISODES (default 160) may be set in the environment.
 set -euo pipefail
@@ -28,16 +29,29 @@ if stale "$DATA_DIR"; then
 fi
 umwelt train --stage pretrain --config "$CONFIG" --resume
 umwelt train --stage sft --config "$CONFIG" --resume
-STUDENT="$(node -e '
+# The DAgger rounds (dagger, then dagger2), each after its student data: one line per batch of it,
+# "stage dir episodes start rate families checkpoint" (families "-" for all; the checkpoint is the model before the round).
+ROUNDS="$(node -e '
   const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  if (c.dagger) { const s = c.dagger.student; process.stdout.write([s.dir, s.episodes, s.start, s.rate, c.out].join(" ")); }
+  const before = { dagger: "sft", dagger2: "dagger" };
+  for (const stage of ["dagger", "dagger2"]) {
+    if (!c[stage]) continue;
+    const parts = Array.isArray(c[stage].student) ? c[stage].student : [c[stage].student];
+    for (const p of parts) {
+      console.log([stage, p.dir, p.episodes, p.start, p.rate, p.families ? p.families.join(",") : "-", c.out + "/" + before[stage] + ".safetensors"].join(" "));
+    }
+  }
 ' "$CONFIG")"
-if [ -n "$STUDENT" ]; then
-  read -r STUDENT_DIR STUDENT_EPISODES STUDENT_START STUDENT_RATE OUT_DIR <<<"$STUDENT"
-  if stale "$STUDENT_DIR"; then
-    umwelt data --split train --episodes "$STUDENT_EPISODES" --start "$STUDENT_START" --student "$OUT_DIR/sft.safetensors" \
-      --student-rate "$STUDENT_RATE" --workers "$(nproc)" --out "$STUDENT_DIR" --force
-  fi
-  umwelt train --stage dagger --config "$CONFIG" --resume
-fi
+for STAGE in dagger dagger2; do
+  grep -q "^$STAGE " <<<"$ROUNDS" || continue
+  while read -r _ STUDENT_DIR STUDENT_EPISODES STUDENT_START STUDENT_RATE STUDENT_FAMILIES STUDENT_CHECKPOINT; do
+    if stale "$STUDENT_DIR"; then
+      FAMILIES=()
+      [ "$STUDENT_FAMILIES" = "-" ] || FAMILIES=(--families "$STUDENT_FAMILIES")
+      umwelt data --split train --episodes "$STUDENT_EPISODES" --start "$STUDENT_START" "${FAMILIES[@]}" \
+        --student "$STUDENT_CHECKPOINT" --student-rate "$STUDENT_RATE" --workers "$(nproc)" --out "$STUDENT_DIR" --force </dev/null
+    fi
+  done < <(grep "^$STAGE " <<<"$ROUNDS")
+  umwelt train --stage "$STAGE" --config "$CONFIG" --resume
+done
 node --import tsx agent/lm/train/export.ts "$CONFIG" models/planner

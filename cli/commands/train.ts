@@ -1,4 +1,4 @@
-// `umwelt train`: one stage (pretrain or sft) of the planner's language model, from a training config
+// `umwelt train`: one stage (pretrain, sft, dagger or dagger2) of the planner's language model, from a training config
 // (models/planner/train.json by default; see agent/lm/train/). Resumable: --resume continues the stage's saved
 // state exactly; Ctrl-C saves that state and exits 130. A bad config is one error line and exit code 2.
 import { InvalidArgumentError, type Command } from 'commander';
@@ -47,7 +47,7 @@ function display(out: Output, json: boolean | undefined, stage: Stage): Hooks {
     out.line(
       `${stage}: ${info.init === 'resumed' ? `resuming at step ${info.step}` : `from ${info.init}`}, ${info.steps} steps; ` +
         `${c.trainSequences} train sequences (${c.trainEpisodes} episodes, ${c.rowsPerEpoch} rows/epoch), ${c.validationSequences} validation (${c.validationEpisodes} episodes)` +
-        `${c.dropped ? `, ${c.dropped} dropped as too long` : ''}${info.tokenizerTrained ? '; tokenizer trained' : ''}`,
+        `${c.shortened ? `, ${c.shortened} shortened (oldest History lines)` : ''}${c.dropped ? `, ${c.dropped} dropped as too long` : ''}${info.tokenizerTrained ? '; tokenizer trained' : ''}`,
     );
   };
   if (!out.terminal) {
@@ -125,8 +125,10 @@ export function registerTrain(program: Command, cli: CliContext): void {
         'OUT/<stage>-loss.csv and OUT/<stage>-loss.svg, and a resumable state every checkpointEvery steps; --resume ' +
         'continues it exactly. Ctrl-C saves the state and exits 130. SFT starts from OUT/pretrain.safetensors when ' +
         'it exists, unless the config says "init": "scratch". The dagger stage (when the config has one) starts ' +
-        'from OUT/sft.safetensors and trains on the data directory\'s examples plus those of dagger.student.dir ' +
-        '(`umwelt data --student OUT/sft.safetensors`: the oracle labelling the states the SFT model reaches).',
+        'from OUT/sft.safetensors and trains on the data directory\'s examples plus those of dagger.student ' +
+        '(`umwelt data --student OUT/sft.safetensors`: the oracle labelling the states the SFT model reaches). ' +
+        'A dagger2 stage is a second round: it starts from OUT/dagger.safetensors and adds the student data of ' +
+        'dagger2.student (made with that model) to the data of the first round.',
     )
     .requiredOption('--stage <name>', `stage: ${STAGES.join(', ')}`, parseStage)
     .option('-c, --config <file>', 'training config (JSON)', DEFAULT_TRAIN_CONFIG)

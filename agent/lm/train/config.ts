@@ -5,9 +5,16 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 
 /** pretrain (plain text), sft (the oracle's examples), dagger (optional: SFT again with the oracle's labels on the states
- *  the SFT model reaches itself, `umwelt data --student`). */
-export const STAGES = ['pretrain', 'sft', 'dagger'] as const;
+ *  the SFT model reaches itself, `umwelt data --student`), dagger2 (optional, after dagger: a second round, the
+ *  student being the dagger model). */
+export const STAGES = ['pretrain', 'sft', 'dagger', 'dagger2'] as const;
 export type Stage = (typeof STAGES)[number];
+/** The DAgger rounds, in order: each starts from the model of the stage before it. */
+export const DAGGER_STAGES = ['dagger', 'dagger2'] as const;
+export type DaggerStage = (typeof DAGGER_STAGES)[number];
+
+export const LONG_EXAMPLES = ['drop', 'shorten-history'] as const;
+export type LongExamples = (typeof LONG_EXAMPLES)[number];
 
 const positiveInt = z.number().int().min(1);
 const nonNegativeInt = z.number().int().min(0);
@@ -34,26 +41,38 @@ const stageFields = {
     validationFraction: z.number().min(0).max(0.5).default(0.1),
     /** Episodes per task family the planner plays in the sim at every evaluation (0: none; the CLI runs them). */
     successEpisodes: nonNegativeInt.default(0),
+    /** Instruction examples longer than seqLen: left out ('drop'), or kept with the oldest History lines removed,
+     *  as the planner shortens a prompt that does not fit ('shorten-history'; dropped when even that is too long). */
+    longExamples: z.enum(LONG_EXAMPLES).default('drop'),
     /** SFT only: start from OUT/pretrain.safetensors when it exists ('pretrained'), or from scratch. */
     init: z.enum(['pretrained', 'scratch']).default('pretrained'),
 };
 const lrOrdered = (s: { minLr: number; lr: number }): boolean => s.minLr <= s.lr;
 const stageSchema = z.strictObject(stageFields).refine(lrOrdered, { message: 'must be <= lr', path: ['minLr'] });
 
-/** The DAgger stage starts from OUT/sft.safetensors and trains on dataDir's examples plus the student data. */
+/** One batch of student data: `umwelt data --student <the model before this round> --out dir ...`. */
+const studentPartSchema = z.strictObject({
+  /** Output directory of that data (its sft.jsonl joins dataDir's examples). */
+  dir: z.string().min(1),
+  /** Episodes per family, from this index of the train split (past the seeds of the data before, so the scenes are new). */
+  episodes: positiveInt,
+  start: nonNegativeInt,
+  /** Share of the steps the student acts. */
+  rate: z.number().min(0).max(1),
+  /** The families played (default: all nine standard ones); a round may weigh the families it fails most. */
+  families: z.array(z.string().min(1)).min(1).optional(),
+});
+export type StudentPart = z.infer<typeof studentPartSchema>;
+
+/**
+ * A DAgger round starts from the model of the stage before (dagger: OUT/sft.safetensors, dagger2:
+ * OUT/dagger.safetensors) and trains on dataDir's examples plus the student data of this round and every round before.
+ * `student` is one batch or a list of them (scripts/train-planner.sh makes each with `umwelt data --student`).
+ */
 const daggerSchema = z
   .strictObject({
     ...stageFields,
-    /** How scripts/train-planner.sh makes the student data: `umwelt data --student OUT/sft.safetensors`. */
-    student: z.strictObject({
-      /** Output directory of that data (its sft.jsonl joins dataDir's examples). */
-      dir: z.string().min(1),
-      /** Episodes per family, from this index of the train split (past dataDir's seeds, so the scenes are new). */
-      episodes: positiveInt,
-      start: nonNegativeInt,
-      /** Share of the steps the student acts. */
-      rate: z.number().min(0).max(1),
-    }),
+    student: z.union([studentPartSchema, z.array(studentPartSchema).min(1)]),
   })
   .refine(lrOrdered, { message: 'must be <= lr', path: ['minLr'] });
 
@@ -76,6 +95,7 @@ const trainConfigSchema = z.strictObject({
   pretrain: stageSchema,
   sft: stageSchema,
   dagger: daggerSchema.optional(),
+  dagger2: daggerSchema.optional(),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
@@ -105,6 +125,7 @@ export function parseTrainConfig(value: unknown, file: string): TrainConfig {
   if (config.model.positions === 'rope' && (config.model.dModel / config.model.heads) % 2 !== 0) {
     throw new TrainConfigError(file, 'model.heads', 'rotary positions need an even head size (dModel / heads)');
   }
+  if (config.dagger2 !== undefined && config.dagger === undefined) throw new TrainConfigError(file, 'dagger2', 'needs a dagger stage: the second round starts from its model');
   for (const stage of STAGES) {
     const s = config[stage];
     if (s === undefined) continue;
@@ -114,7 +135,19 @@ export function parseTrainConfig(value: unknown, file: string): TrainConfig {
   return config;
 }
 
-/** The stages a config trains, in order (dagger only when configured). */
+/** The student batches of one DAgger stage, as a list. */
+export function studentParts(config: TrainConfig, stage: DaggerStage): StudentPart[] {
+  const student = config[stage]?.student;
+  return student === undefined ? [] : Array.isArray(student) ? student : [student];
+}
+
+/** The student data directories a stage trains on: those of every DAgger round up to it (none for pretrain and sft). */
+export function studentDirs(config: TrainConfig, stage: Stage): string[] {
+  const upTo = DAGGER_STAGES.slice(0, (DAGGER_STAGES as readonly Stage[]).indexOf(stage) + 1);
+  return upTo.flatMap((round) => studentParts(config, round).map((part) => part.dir));
+}
+
+/** The stages a config trains, in order (the DAgger rounds only when configured). */
 export const configuredStages = (config: TrainConfig): Stage[] => STAGES.filter((stage) => config[stage] !== undefined);
 
 /** A stage's optimisation settings; a TrainConfigError when the config has no such stage. */

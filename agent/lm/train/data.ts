@@ -2,13 +2,17 @@
 //   pretrain: corpus passages (encodePassage), shuffled per epoch and packed end to end into windows of seqLen
 //             inputs (+1 target); every target counts.
 //   sft:      one instruction example (encodeExample) per row, never cropped: examples longer than seqLen are
-//             dropped and counted; rows are right-padded with <pad> (mask 0) to the longest row of their batch.
+//             dropped and counted, or (longExamples 'shorten-history') first shortened as the planner shortens a
+//             prompt, oldest History line first (fit-example.ts); rows are right-padded with <pad> (mask 0) to the
+//             longest row of their batch. The same holds for the DAgger stages.
 // Validation holds out whole episodes (family + seed), so its rows come from episodes never trained on. Order is
 // a pure function of (seed, stage, epoch): a cursor {epoch, index} is all a resumed run needs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeExample, encodePassage, type EncodedSequence } from '../sequence.ts';
 import { Prng } from '../prng.ts';
+import type { LongExamples } from './config.ts';
+import { fitExamplePrompt } from './fit-example.ts';
 import type { Tokenizer } from '../tokenizer.ts';
 import type { Stage } from './config.ts';
 import { parsePromptFormat, PROMPT_FORMATS, type PromptFormat } from '../../prompt-format.ts';
@@ -173,6 +177,8 @@ export interface DataCounts {
   validationEpisodes: number;
   /** SFT examples longer than seqLen, left out. */
   dropped: number;
+  /** SFT examples longer than seqLen kept with fewer History lines (longExamples 'shorten-history'). */
+  shortened: number;
   /** Rows per epoch (pretrain: packed windows). */
   rowsPerEpoch: number;
   validationRows: number;
@@ -197,6 +203,8 @@ const exampleRow = (s: EncodedSequence): Row => ({ ids: s.ids.slice(0, -1), targ
 export interface StageDataOptions {
   stage: Stage;
   seqLen: number;
+  /** What becomes of an instruction example longer than seqLen (default 'drop'). */
+  longExamples?: LongExamples;
   seed: number;
   validationFraction: number;
 }
@@ -215,13 +223,23 @@ export class StageData {
   ) {
     const { stage, seqLen } = options;
     let items: { seq: EncodedSequence; episode: string }[];
+    let shortened = 0;
     switch (stage) {
       case 'pretrain':
         items = data.passages.map((p) => ({ seq: encodePassage(tokenizer, p.text), episode: p.episode }));
         break;
       case 'sft':
       case 'dagger':
-        items = data.examples.map((e) => ({ seq: encodeExample(tokenizer, e.prompt, e.response), episode: `${e.family}:${e.seed}` }));
+      case 'dagger2':
+        items = data.examples.map((e) => {
+          const episode = `${e.family}:${e.seed}`;
+          const seq = encodeExample(tokenizer, e.prompt, e.response);
+          if (seq.ids.length - 1 <= seqLen || options.longExamples !== 'shorten-history') return { seq, episode };
+          const fitted = fitExamplePrompt(e.prompt, (prompt) => encodeExample(tokenizer, prompt, e.response).ids.length - 1 <= seqLen);
+          if (fitted === null) return { seq, episode };
+          shortened++;
+          return { seq: encodeExample(tokenizer, fitted.prompt, e.response), episode };
+        });
         break;
       default: {
         const never: never = stage;
@@ -250,6 +268,7 @@ export class StageData {
       trainEpisodes: new Set(train.map((it) => it.episode)).size,
       validationEpisodes: held.size,
       dropped,
+      shortened,
       rowsPerEpoch: this.epochRows(0).length,
       validationRows: this.validation.length,
     };

@@ -1,4 +1,4 @@
-// One training stage (pretrain, sft or dagger) from a config: data, tokenizer, model (fresh, from the stage before,
+// One training stage (pretrain, sft, dagger or dagger2) from a config: data, tokenizer, model (fresh, from the stage before,
 // or from the resumable state), then AdamW steps with the stage's schedule, validation loss and the onEvaluate hook
 // every evalEvery steps, a resumable state every checkpointEvery steps, and at the end the stage's model file, its
 // loss CSV and its SVG chart. The training math never reads the clock; tokens/s is measured around it.
@@ -11,7 +11,7 @@ import { makeConfig, type ModelConfig } from '../config.ts';
 import { GptModel, initWeights } from '../model.ts';
 import type { NamedTensors } from '../tensors.ts';
 import type { Tokenizer } from '../tokenizer.ts';
-import { stageConfigOf, type Stage, type TrainConfig } from './config.ts';
+import { stageConfigOf, studentDirs, type Stage, type TrainConfig } from './config.ts';
 import { readDataDir, readPromptFormat, readSftExamples, StageData, TrainDataError, type DataCounts } from './data.ts';
 import { evalModelPath, lossCsvPath, lossSvgPath, META, modelPath, statePath, loadPlannerModel } from './files.ts';
 import { lossCsv, lossSvg, type LogRow } from './report.ts';
@@ -24,8 +24,9 @@ export class TrainStateError extends Error {
   override readonly name = 'TrainStateError';
 }
 
-/** Where a stage's weights came from: fresh, the pretrained model (SFT), the SFT model (dagger), or its own state. */
-export type StageInit = 'scratch' | 'pretrained' | 'sft' | 'resumed';
+/** Where a stage's weights came from: fresh, the pretrained model (SFT), the SFT model (dagger), the dagger model
+ *  (dagger2), or its own state. */
+export type StageInit = 'scratch' | 'pretrained' | 'sft' | 'dagger' | 'resumed';
 
 export interface ProgressInfo {
   step: number;
@@ -104,15 +105,17 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
   const clock = options.clock;
   const base = readDataDir(config.dataDir);
   // The tokenizer learns from the base data only, so the student's examples never change it.
-  const student = config.dagger !== undefined && stage === 'dagger' ? config.dagger.student.dir : null;
-  if (student !== null && readPromptFormat(student) !== base.promptFormat) {
-    throw new TrainDataError(`${student}: its prompts are in format ${readPromptFormat(student)}, those of ${config.dataDir} in format ${base.promptFormat}; make both with the same version`);
+  const students = studentDirs(config, stage);
+  for (const dir of students) {
+    if (readPromptFormat(dir) !== base.promptFormat) {
+      throw new TrainDataError(`${dir}: its prompts are in format ${readPromptFormat(dir)}, those of ${config.dataDir} in format ${base.promptFormat}; make both with the same version`);
+    }
   }
-  const data = student !== null ? { ...base, examples: [...base.examples, ...readSftExamples(student)] } : base;
+  const data = students.length > 0 ? { ...base, examples: [...base.examples, ...students.flatMap((dir) => readSftExamples(dir))] } : base;
   const { tokenizer, trained: tokenizerTrained } = await ensureTokenizer(config, base);
   const modelConfig = modelConfigOf(config, tokenizer);
   const padId = tokenizer.id('<pad>');
-  const stageData = new StageData(data, tokenizer, { stage, seqLen: stageConfig.seqLen, seed: config.seed, validationFraction: stageConfig.validationFraction });
+  const stageData = new StageData(data, tokenizer, { stage, seqLen: stageConfig.seqLen, longExamples: stageConfig.longExamples, seed: config.seed, validationFraction: stageConfig.validationFraction });
 
   const stateFile = statePath(config.out, stage);
   let state: TrainState;
@@ -128,13 +131,15 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
     weights = loaded.weights;
     moments = loaded.moments;
     init = 'resumed';
-  } else if (stage === 'dagger') {
-    const sft = modelPath(config.out, 'sft');
-    if (!existsSync(sft)) throw new TrainStateError(`the dagger stage starts from ${sft}: train the sft stage first`);
-    const file = await loadPlannerModel(sft);
-    if (JSON.stringify(file.config) !== JSON.stringify(modelConfig)) throw new TrainStateError(`${sft} has another model config than this run`);
+  } else if (stage === 'dagger' || stage === 'dagger2') {
+    // A DAgger round starts from the model of the stage before it.
+    const from = stage === 'dagger' ? 'sft' : 'dagger';
+    const before = modelPath(config.out, from);
+    if (!existsSync(before)) throw new TrainStateError(`the ${stage} stage starts from ${before}: train the ${from} stage first`);
+    const file = await loadPlannerModel(before);
+    if (JSON.stringify(file.config) !== JSON.stringify(modelConfig)) throw new TrainStateError(`${before} has another model config than this run`);
     weights = file.weights;
-    init = 'sft';
+    init = from;
     state = { stage, step: 0, steps: options.steps ?? stageConfig.steps, cursor: { epoch: 0, index: 0 }, log: [], trainSeconds: 0, modelConfig: JSON.stringify(modelConfig) };
   } else {
     const pretrained = modelPath(config.out, 'pretrain');

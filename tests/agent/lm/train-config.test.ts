@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configuredStages, loadTrainConfig, parseTrainConfig, stageConfigOf, TrainConfigError } from '../../../agent/lm/train/config.ts';
+import { configuredStages, loadTrainConfig, parseTrainConfig, stageConfigOf, studentDirs, TrainConfigError } from '../../../agent/lm/train/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'umwelt-train-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,6 +51,22 @@ describe('training config', () => {
     expect(errorOf({ ...good, dagger: stage }).field).toBe('dagger.student');
     expect(errorOf({ ...good, dagger: { ...stage, student: { ...student, rate: 2 } } }).field).toBe('dagger.student.rate');
     expect(errorOf({ ...good, dagger: { ...stage, seqLen: 65, student } }).field).toBe('dagger.seqLen');
+  });
+
+  it('has a second DAgger round after the first, training on the student data of both', () => {
+    const first = { dir: 'data/student', episodes: 10, start: 160, rate: 0.5 };
+    const second = [
+      { dir: 'data/student2a', episodes: 30, start: 280, rate: 0.8, families: ['rearrange', 'chain'] },
+      { dir: 'data/student2b', episodes: 5, start: 280, rate: 0.8 },
+    ];
+    const c = parseTrainConfig({ ...good, dagger: { ...stage, student: first }, dagger2: { ...stage, student: second } }, 'cfg.json');
+    expect(configuredStages(c)).toEqual(['pretrain', 'sft', 'dagger', 'dagger2']);
+    expect(studentDirs(c, 'sft')).toEqual([]);
+    expect(studentDirs(c, 'dagger')).toEqual(['data/student']);
+    expect(studentDirs(c, 'dagger2')).toEqual(['data/student', 'data/student2a', 'data/student2b']);
+    expect(errorOf({ ...good, dagger2: { ...stage, student: first } })).toMatchObject({ field: 'dagger2', message: expect.stringMatching(/needs a dagger stage/) as unknown });
+    expect(errorOf({ ...good, dagger: { ...stage, student: first }, dagger2: { ...stage, student: [] } }).field).toMatch(/^dagger2\.student/);
+    expect(errorOf({ ...good, dagger: { ...stage, student: first }, dagger2: { ...stage, student: [{ ...first, families: [] }] } }).field).toMatch(/^dagger2\.student/);
   });
 
   it('reports unreadable and non-JSON files', () => {

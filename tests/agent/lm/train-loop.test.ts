@@ -89,6 +89,13 @@ describe('training', () => {
     expect(short.counts.dropped).toBe(lengths.filter((n) => n > seqLen).length);
     expect(short.counts.dropped).toBeGreaterThan(0);
     expect(short.epochRows(0).every((r) => r.ids.length <= seqLen && r.ids[0] === tokenizer.id('<bos>'))).toBe(true);
+    expect(short.counts.shortened).toBe(0);
+    // Or shortened as the planner shortens a prompt, oldest History line first, and dropped only when that is not enough.
+    const fitted = new StageData(data, tokenizer, { stage: 'sft', seqLen, longExamples: 'shorten-history', seed: 3, validationFraction: 0 });
+    expect(fitted.counts.shortened).toBeGreaterThan(0);
+    expect(fitted.counts.shortened + fitted.counts.dropped).toBe(short.counts.dropped);
+    expect(fitted.counts.trainSequences).toBe(short.counts.trainSequences + fitted.counts.shortened);
+    expect(fitted.epochRows(0).every((r) => r.ids.length <= seqLen)).toBe(true);
   });
 
   it('resumes exactly: 3 steps + interrupt + resume equals 6 straight steps', async () => {
@@ -179,5 +186,28 @@ describe('training', () => {
     expect(shipped.metadata[META.promptFormat]).toBe('1');
     for (const [name, t] of daggerModel.weights) expect(shipped.weights.get(name)!.data).toEqual(t.data);
     for (const f of ['sft-loss.csv', 'dagger-loss.csv', 'dagger-loss.svg']) expect(readFileSync(join(dest, f), 'utf8').length).toBeGreaterThan(0);
+
+    // A second round: it starts from the dagger model and trains on the student data of both rounds.
+    const studentDir2 = join(root, 'student2');
+    mkdirSync(studentDir2, { recursive: true });
+    writeFileSync(join(studentDir2, 'sft.jsonl'), data0().examples.map((e) => `${JSON.stringify({ ...e, seed: e.seed + 200 })}\n`).join(''));
+    writeFileSync(join(studentDir2, 'manifest.json'), JSON.stringify({ version: 1 }));
+    const twoRounds = tinyTrainConfig(dataDir, out, {
+      dagger: config.dagger,
+      dagger2: { ...base.sft, steps: 2, student: [{ dir: studentDir2, episodes: 2, start: 200, rate: 0.8, families: ['goto'] }] },
+    });
+    const r2 = await trainStage({ config: twoRounds, stage: 'dagger2', steps: 0, onStart: (i) => inits.push(i.init) });
+    expect(inits).toEqual(['sft', 'dagger']);
+    expect(r2).toMatchObject({ status: 'done', step: 0 });
+    const round2 = await loadPlannerModel(modelPath(out, 'dagger2'));
+    // No step taken: the round's model is the dagger model it started from.
+    for (const [name, t] of daggerModel.weights) expect(round2.weights.get(name)!.data).toEqual(t.data);
+    const round2Counts = JSON.parse(round2.metadata[META.data]!) as { trainEpisodes: number; validationSequences: number };
+    expect(round2Counts.trainEpisodes + round2Counts.validationSequences / 2).toBe(18);
+    rmSync(join(out, 'dagger2.state.safetensors'));
+    await trainStage({ config: twoRounds, stage: 'dagger2' });
+    await exportPlanner(twoRounds, dest);
+    expect((await loadPlannerModel(join(dest, 'planner.safetensors'))).metadata[META.stage]).toBe('dagger2');
+    expect(readFileSync(join(dest, 'dagger2-loss.csv'), 'utf8').length).toBeGreaterThan(0);
   });
 });
