@@ -9,6 +9,9 @@
 //   - With ?engine=webgpu the planner runs in its worker on the WebGPU engine (the page says which adapter).
 //   - In a browser that cannot hand a canvas to a worker (transferControlToOffscreen removed), the view is drawn on
 //     the page, the page says so, and a recorded episode still gets its camera images.
+//   - When the render worker cannot draw (?workerwebgl=0: its canvas genuinely gives it no WebGL context), the page
+//     draws on a fresh canvas instead, says why, warns once, and the default episode still succeeds; so it does when
+//     the worker's script fails to load (served as a 404).
 // Chromium comes from `npm test`'s pretest (scripts/ensure-chromium.sh); missing and not installable, this is skipped.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -142,6 +145,51 @@ describe.skipIf(!available)('the browser app', () => {
     expect(variance).toBeGreaterThan(100);
     expect(await page.locator('umwelt-app [data-download]').count()).toBe(1);
     expect(warnings.filter((w) => w.startsWith('recording:')), warnings.join('\n')).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, EPISODE_MS * 2);
+
+  it('draws on the page when the render worker cannot draw, says why, and the default episode still succeeds', async () => {
+    const { page, errors } = await openPage(browser);
+    const warnings: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    // The worker takes a 2D context of its canvas first: its renderer's WebGL request then really gets none.
+    await page.goto(`${server.url}?workerwebgl=0&speed=max`);
+    const done = await waitForApp(page, (s) => s.status === 'done' || s.status === 'error', EPISODE_MS);
+    expect(done.status).toBe('done');
+    expect(done.outcome).toBe('Success');
+    expect(done.engineLine).toMatch(/language model .* in a worker on/);
+    expect(done.drawing).toBe('page');
+    expect(done.viewLine).toMatch(/^View: drawn on this page.* — the render worker has no WebGL \(the canvas gives no WebGL2 context\)/);
+    expect(warnings.filter((w) => w.startsWith('view:')), warnings.join('\n')).toEqual([expect.stringMatching(/^view: drawn on the page: the render worker has no WebGL/)]);
+    // One canvas, the fresh one the page draws on.
+    expect(await page.locator('umwelt-viewport canvas').count()).toBe(1);
+    const shot = await page.locator('umwelt-viewport').screenshot();
+    writeFileSync(join(ARTIFACTS, 'episode-worker-fallback.png'), shot);
+    const { variance } = await pngStats(page, shot);
+    expect(variance).toBeGreaterThan(100);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, EPISODE_MS * 2);
+
+  it('draws on the page when the render worker fails to load', async () => {
+    const { page, errors } = await openPage(browser);
+    const warnings: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    // The worker's script (assets/render.worker-<hash>.js) is not found: the Worker gets an error event, no answer.
+    await page.route(/\/render\.worker[^/]*\.js$/, (route) => route.fulfill({ status: 404, body: '' }));
+    await page.goto(`${server.url}?planner=oracle&speed=max&memory=off`);
+    const done = await waitForApp(page, (s) => s.status === 'done' || s.status === 'error', EPISODE_MS);
+    expect(done.status).toBe('done');
+    expect(done.drawing).toBe('page');
+    expect(done.viewLine).toMatch(/^View: drawn on this page.* — the render worker failed to start/);
+    expect(warnings.filter((w) => w.startsWith('view:'))).toHaveLength(1);
+    const { variance } = await pngStats(page, await page.locator('umwelt-viewport').screenshot());
+    expect(variance).toBeGreaterThan(100);
     expect(errors).toEqual([]);
     await page.close();
   }, EPISODE_MS * 2);

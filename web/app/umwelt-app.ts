@@ -2,6 +2,7 @@
 // thoughts, live metrics, and which engine the planner runs on. The URL sets the first episode
 // (?family=&seed=&planner=&engine=&speed=&memory=, ?record=1 to record it, ?autostart=0 to wait for Start); by
 // default it starts at once. A recorded episode ends with a download link for its MCAP file (and one to replay it).
+// ?workerwebgl=0 is for tests: the render worker's start fails for real (renderWorkerOptionsFromUrl).
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
 import { EpisodeController } from '../controllers/episode-controller.ts';
@@ -9,7 +10,7 @@ import type { ControlAction } from '../elements/episode-controls.ts';
 import type { EpisodeChoice } from '../elements/episode-picker.ts';
 import type { SceneViewport } from '../elements/scene-viewport.ts';
 import { APP_ENGINES, APP_PLANNERS, MEMORY_MODES, type AppEngine, type AppPlanner, type MemoryMode } from '../protocol.ts';
-import type { ViewportStage } from '../view/stage.ts';
+import type { RenderWorkerOptions, ViewportStage } from '../view/stage.ts';
 import { assertNever } from '../../sim/types.ts';
 import '../elements/episode-controls.ts';
 import '../elements/episode-picker.ts';
@@ -44,6 +45,15 @@ export function choiceFromUrl(params: URLSearchParams): { choice: EpisodeChoice;
     speed: speedText !== null && speed > 0 ? speed : 4,
     autostart: params.get('autostart') !== '0',
   };
+}
+
+/**
+ * How the render worker starts, from the page's URL. ?workerwebgl=0 makes its start fail for real, as in a browser
+ * without WebGL in workers: the worker takes a 2D context of its canvas first, so the renderer's WebGL request gets
+ * none. The page then draws the view itself (the viewport's fallback); tests/e2e/app.test.ts checks that it does.
+ */
+export function renderWorkerOptionsFromUrl(params: URLSearchParams): RenderWorkerOptions {
+  return { blockWebGL: params.get('workerwebgl') === '0' };
 }
 
 export class UmweltApp extends LitElement {
@@ -92,7 +102,7 @@ export class UmweltApp extends LitElement {
     await this.updateComplete;
     const viewport = this.renderRoot.querySelector<SceneViewport>('umwelt-viewport');
     if (viewport === null) throw new Error('the page has no viewport');
-    return viewport.stage();
+    return viewport.stage(renderWorkerOptionsFromUrl(new URLSearchParams(location.search)));
   }
 
   start(choice: EpisodeChoice): void {

@@ -19,6 +19,24 @@ export function rendererInfo(gl: WebGLRenderingContext | WebGL2RenderingContext)
   return { name, software: /swiftshader|llvmpipe|software/i.test(name) };
 }
 
+/** The canvas gives no WebGL2 context (WebGL is off or blocked there, or the canvas has a context of another kind). */
+export class WebGLContextError extends Error {
+  override readonly name = 'WebGLContextError';
+}
+
+// What three's WebGLRenderer asks the canvas for (r187, antialias off): asked here first, so that a canvas without
+// WebGL is a typed error rather than three's console error; three's own request then gets this same context.
+const CONTEXT_ATTRIBUTES: WebGLContextAttributes = {
+  alpha: true,
+  depth: true,
+  stencil: false,
+  antialias: false,
+  premultipliedAlpha: true,
+  preserveDrawingBuffer: false,
+  powerPreference: 'default',
+  failIfMajorPerformanceCaveat: false,
+};
+
 const scratch = new THREE.Vector3();
 const behind = new THREE.Vector3();
 
@@ -42,8 +60,12 @@ export class SceneRenderer {
   /** Frames drawn so far. */
   drawn = 0;
 
-  /** `input` is where the orbit camera's pointer and wheel events arrive: the canvas, or a stand-in for it. */
+  /**
+   * `input` is where the orbit camera's pointer and wheel events arrive: the canvas, or a stand-in for it. Throws a
+   * WebGLContextError when the canvas gives no WebGL context.
+   */
   constructor(canvas: HTMLCanvasElement | OffscreenCanvas, input: HTMLElement, size: ViewSize) {
+    if (canvas.getContext('webgl2', CONTEXT_ATTRIBUTES) === null) throw new WebGLContextError('the canvas gives no WebGL2 context');
     this.renderer = new THREE.WebGLRenderer({ canvas, antialias: false });
     this.info = rendererInfo(this.renderer.getContext());
     // A software rasterizer pays per pixel on the CPU the agent also needs: half resolution, few frames.

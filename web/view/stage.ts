@@ -85,10 +85,36 @@ export interface ViewInput {
   shiftKey: boolean;
 }
 
+/**
+ * Why the render worker did not start drawing (view/worker-stage.ts): the viewport then draws on the page instead.
+ * The first two are the worker's own answer to init, the last two what the page sees of a worker that never answers.
+ */
+export type WorkerStartFailure =
+  /** Its canvas gave no WebGL2 context (WebGL off or blocked in workers, or the canvas has another kind of context). */
+  | { kind: 'no-webgl'; message: string }
+  /** The renderer threw while being made, with a context. */
+  | { kind: 'renderer'; message: string }
+  /** The worker failed to load, threw before it answered, or rejected the start. */
+  | { kind: 'worker'; message: string }
+  /** It did not answer the start in time. */
+  | { kind: 'timeout'; ms: number };
+
+/** The worker's own answer to a start it could not draw from (null: it draws). */
+export type RenderInitFailure = Extract<WorkerStartFailure, { kind: 'no-webgl' | 'renderer' }>;
+
+/** How the render worker starts. */
+export interface RenderWorkerOptions {
+  /**
+   * Takes a 2D context of the canvas before the renderer asks it for WebGL, which then genuinely gets none: the way a
+   * test makes the worker's start fail (the page's ?workerwebgl=0, web/app/umwelt-app.ts).
+   */
+  blockWebGL: boolean;
+}
+
 /** The render worker's API (workers/render.worker.ts): its canvas and input, then the stage. */
 export interface RenderWorkerApi extends EpisodeStage {
-  /** Takes the page's canvas (transferred) and starts drawing on it. */
-  init(canvas: OffscreenCanvas, size: ViewSize): void;
+  /** Takes the page's canvas (transferred) and starts drawing on it; or says why it cannot draw there. */
+  init(canvas: OffscreenCanvas, size: ViewSize, options: RenderWorkerOptions): RenderInitFailure | null;
   resize(size: ViewSize): void;
   input(event: ViewInput): void;
   setMode(mode: CameraMode): void;
