@@ -1,15 +1,16 @@
-// Worker threads for `umwelt data --workers N`: one data episode at a time per thread (comlink carries the
-// calls), so that generating training data uses every core. generateData orders what comes back.
+// Worker threads for `umwelt data --workers N`: one data job at a time per thread (an episode, or the visits of a
+// house sharing a memory; comlink carries the calls), so that generating training data uses every core.
+// generateData orders what comes back.
 import { wrap } from 'comlink';
 import { Worker } from 'node:worker_threads';
 import type { EpisodeData } from '../agent/data/episode.ts';
-import type { FamilyName } from '../scenes/family-names.ts';
+import type { DataJob } from '../agent/data/jobs.ts';
 import { nodeEndpoint } from '../eval/comlink-node.ts';
 import type { DataWorker, StudentFile } from './data-worker.ts';
 
 export interface DataPool {
-  /** Runs one episode on the lane's thread; rejects if that thread dies. */
-  episode: (family: FamilyName, seed: number, lane: number) => Promise<EpisodeData | null>;
+  /** Runs one job on the lane's thread; rejects if that thread dies. */
+  job: (job: DataJob, lane: number) => Promise<(EpisodeData | null)[]>;
   close: () => Promise<void>;
 }
 
@@ -24,10 +25,10 @@ export function startDataPool(lanes: number, maxSteps: number | null, student: S
     return { worker, remote: wrap<DataWorker>(nodeEndpoint(worker)), died };
   });
   return {
-    episode: (family, seed, lane) => {
+    job: (job, lane) => {
       const t = threads[lane];
       if (t === undefined) throw new RangeError(`no data worker lane ${lane}`);
-      return Promise.race([t.remote.episode(family, seed, maxSteps, student), t.died]);
+      return Promise.race([t.remote.job(job, maxSteps, student), t.died]);
     },
     close: async () => {
       await Promise.all(threads.map((t) => t.worker.terminate()));

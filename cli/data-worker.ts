@@ -1,12 +1,12 @@
-// The worker thread's side of `umwelt data --workers N`: runs one data episode on request, through comlink.
+// The worker thread's side of `umwelt data --workers N`: runs one data job (an episode, or the visits of a house
+// sharing a memory: agent/data/jobs.ts) on request, through comlink.
 // Started by cli/data-pool.ts via eval/ts-worker.mjs (which registers the TypeScript loader in this thread first).
 import { expose } from 'comlink';
 import { parentPort } from 'node:worker_threads';
-import { episodeOrNull } from '../agent/data/generate.ts';
 import type { EpisodeData } from '../agent/data/episode.ts';
+import { runDataJob, type DataJob } from '../agent/data/jobs.ts';
 import { loadBundleFile } from '../agent/lm/bundle-file.ts';
 import { LMPlanner } from '../agent/planners/lm.ts';
-import type { FamilyName } from '../scenes/family-names.ts';
 import { nodeEndpoint } from '../eval/comlink-node.ts';
 
 export interface StudentFile {
@@ -15,25 +15,27 @@ export interface StudentFile {
 }
 
 export interface DataWorker {
-  episode(family: FamilyName, seed: number, maxSteps: number | null, student: StudentFile | null): Promise<EpisodeData | null>;
+  job(job: DataJob, maxSteps: number | null, student: StudentFile | null): Promise<(EpisodeData | null)[]>;
 }
 
 /** One planner per checkpoint, made on first use (its engine and prefix cache stay warm across episodes). */
 const students = new Map<string, LMPlanner>();
 
+function studentPlanner(checkpoint: string): LMPlanner {
+  let planner = students.get(checkpoint);
+  if (planner === undefined) {
+    planner = new LMPlanner({ bundle: () => loadBundleFile(checkpoint), name: 'student' });
+    students.set(checkpoint, planner);
+  }
+  return planner;
+}
+
 const api: DataWorker = {
-  episode: (family, seed, maxSteps, student) => {
-    let planner: LMPlanner | undefined;
-    if (student !== null) {
-      planner = students.get(student.checkpoint);
-      if (planner === undefined) {
-        const path = student.checkpoint;
-        planner = new LMPlanner({ bundle: () => loadBundleFile(path), name: 'student' });
-        students.set(path, planner);
-      }
-    }
-    return episodeOrNull(family, seed, maxSteps ?? undefined, planner === undefined || student === null ? undefined : { planner, rate: student.rate });
-  },
+  job: (job, maxSteps, student) =>
+    runDataJob(job, {
+      maxSteps: maxSteps ?? undefined,
+      student: student === null ? undefined : { planner: studentPlanner(student.checkpoint), rate: student.rate },
+    }),
 };
 
 if (!parentPort) throw new Error('cli/data-worker.ts must run in a worker thread');

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runEpisode, type EpisodeResult } from '../agent/loop.ts';
-import { AgentMemory, loopMemory } from '../agent/memory/index.ts';
+import { AgentMemory, loopMemory, seriesMemory } from '../agent/memory/index.ts';
 import { BundleError } from '../agent/lm/bundle.ts';
 import type { Planner } from '../agent/planner.ts';
 import { isRunPlannerName, makePlanner, type RemoteSettings } from '../agent/planners/index.ts';
@@ -163,7 +163,7 @@ export async function runJob(specs: readonly EpisodeSpec[], options: RunSpecOpti
   const series = specs[0]?.memory?.series ?? null;
   if (specs.some((s) => (s.memory?.series ?? null) !== series)) throw new Error('a job holds the episodes of one series');
   if (series === null && specs.length !== 1) throw new Error('a job without a series holds one episode');
-  const shared = series === null ? null : AgentMemory.inMemory({ acrossEpisodes: true });
+  const shared = series === null ? null : seriesMemory();
   const records: EpisodeRecord[] = [];
   for (const spec of specs) records.push(await runSpec(spec, options, shared));
   return records;

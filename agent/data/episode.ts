@@ -10,6 +10,10 @@
 // a trained planner actually reaches, its mistakes included, each answered with what the oracle would do there.
 // The oracle keeps no state between decisions, so it can label any state. Such episodes' trajectories are not
 // narrated into the corpus (they are not the oracle's).
+//
+// With a long-term memory (agent/data/jobs.ts: the visits of a house sharing one), the prompts carry what the
+// planner would be handed (Memories lines, remembered sightings in `Named in the task:`), and the oracle's labels
+// use the memory as it does in the eval harness.
 import { relationOf } from '../../sim/relations.ts';
 import { Rng } from '../../sim/rng.ts';
 import type { Entity } from '../../sim/entities.ts';
@@ -17,7 +21,7 @@ import type { Env } from '../../sim/env.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import type { FamilyName } from '../../scenes/family-names.ts';
 import { markOf, type MarkTable } from '../grammar.ts';
-import { runEpisode } from '../loop.ts';
+import { runEpisode, type LoopMemory } from '../loop.ts';
 import type { Planner } from '../planner.ts';
 import { OraclePlanner } from '../planners/oracle.ts';
 import { formatWithMarks, renderPrompt, renderResponse, restateThought } from '../prompt.ts';
@@ -100,8 +104,19 @@ export interface Student {
   rate: number;
 }
 
+export interface EpisodeDataOptions {
+  maxSteps?: number;
+  student?: Student;
+  /**
+   * A long-term memory as the loop gets it (agent/memory/modes.ts loopMemory): its recalled memories and remembered
+   * sightings reach the prompt, the oracle's labels (it looks for a remembered target where it was) and the student.
+   */
+  memory?: LoopMemory;
+}
+
 /** The prompt and the oracle's answer for each step, and the corpus passages, of one episode. */
-export async function episodeData(family: FamilyName, seed: number, maxSteps?: number, student?: Student): Promise<EpisodeData> {
+export async function episodeData(family: FamilyName, seed: number, options: EpisodeDataOptions = {}): Promise<EpisodeData> {
+  const { maxSteps, student, memory } = options;
   const env = familyEnv(family, maxSteps === undefined ? {} : { maxSteps });
   const oracle = new OraclePlanner(env);
   const examples: SftExample[] = [];
@@ -137,6 +152,7 @@ export async function episodeData(family: FamilyName, seed: number, maxSteps?: n
     env,
     planner: teacher,
     seed,
+    memory,
     onEvent: (event) => {
       if (event.type !== 'action-end') return;
       const o = event.outcome;

@@ -1,10 +1,10 @@
 // `umwelt data`: the oracle over the seeds of a split, for every family asked, into corpus passages and
 // instruction examples (agent/data/episode.ts). Deterministic: the same options give the same data, in the same
-// order (families in the order given, seeds ascending).
-import { GenerationError } from '../../scenes/families.ts';
+// order (families in the order given, seeds ascending), whatever the lanes: jobs (agent/data/jobs.ts: an episode,
+// or the visits of a house sharing a memory) run whole on one lane and their results are put back in order.
 import type { FamilyName, Split } from '../../scenes/family-names.ts';
-import { seedOf } from '../../scenes/splits.ts';
-import { episodeData, type EpisodeData, type SftExample, type Student } from './episode.ts';
+import type { EpisodeData, SftExample, Student } from './episode.ts';
+import { dataJobs, runDataJob, type DataJob, type DataMemoryMode } from './jobs.ts';
 
 /** Bumped whenever the prompt format or the data change (5: prompt format 2, agent/prompt-format.ts). */
 export const DATA_VERSION = 5;
@@ -20,11 +20,16 @@ export interface DataOptions {
   /** DAgger: a planner carrying out its own actions at a share of the steps, the oracle labelling every one. */
   student?: Student;
   /**
-   * Runs one episode in `lane` (0 <= lane < lanes), null when it cannot be generated; default: in this thread
-   * (episodeData). Lanes run at once, each one episode at a time; the data come out in the same order whatever
-   * the lanes, so that it is byte-identical for any number of them.
+   * Long-term memory: 'off' (default), or 'prompt' (memory families only, whole houses): the visits of each house
+   * run in order with one fresh memory in the planner's prompt (agent/data/jobs.ts). DataOptionsError otherwise.
    */
-  episode?: (family: FamilyName, seed: number, lane: number) => Promise<EpisodeData | null>;
+  memoryMode?: DataMemoryMode;
+  /**
+   * Runs one job in `lane` (0 <= lane < lanes): its episodes in order, each null when it cannot be generated;
+   * default: in this thread (runDataJob). Lanes run at once, each one job at a time; the data come out in the
+   * same order whatever the lanes, so that it is byte-identical for any number of them.
+   */
+  job?: (job: DataJob, lane: number) => Promise<(EpisodeData | null)[]>;
   lanes?: number;
   signal?: AbortSignal;
   /** Called after every episode, in completion order (done counts episodes over all families). */
@@ -47,29 +52,23 @@ export interface Dataset {
   interrupted: boolean;
 }
 
-/** One episode in this thread, null when its scene cannot be generated. */
-export async function episodeOrNull(family: FamilyName, seed: number, maxSteps?: number, student?: Student): Promise<EpisodeData | null> {
-  try {
-    return await episodeData(family, seed, maxSteps, student);
-  } catch (e) {
-    if (e instanceof GenerationError) return null;
-    throw e;
-  }
-}
-
 /**
  * Runs the oracle on `episodes` seeds of each family, starting at seed index `start` of the split. Only episodes
  * the oracle finishes successfully give examples and a trajectory; every generated episode gives a scene passage.
  * With a student every episode gives its examples, failed or not: each is labelled by the oracle.
  */
 export async function generateData(options: DataOptions): Promise<Dataset> {
-  const jobs = options.families.flatMap((family) => Array.from({ length: options.episodes }, (_, i) => ({ family, seed: seedOf(options.split, options.start + i) })));
-  const run = options.episode ?? ((family: FamilyName, seed: number) => episodeOrNull(family, seed, options.maxSteps, options.student));
+  const jobs = dataJobs(options);
+  const episodes = jobs.flatMap((job) => job.seeds.map((seed) => ({ family: job.family, seed })));
+  // Where each job's episodes start in `episodes`.
+  let counted = 0;
+  const firsts = jobs.map((job) => (counted += job.seeds.length) - job.seeds.length);
+  const run = options.job ?? ((job: DataJob) => runDataJob(job, { maxSteps: options.maxSteps, student: options.student, signal: options.signal }));
   const keeps = (data: EpisodeData): boolean => data.success || options.student !== undefined;
-  const summaryOf = (job: { family: FamilyName; seed: number }, data: EpisodeData | null): EpisodeSummary =>
+  const summaryOf = (episode: { family: FamilyName; seed: number }, data: EpisodeData | null): EpisodeSummary =>
     data === null
-      ? { family: job.family, seed: job.seed, status: 'not_generated', steps: 0, examples: 0 }
-      : { family: job.family, seed: job.seed, status: data.success ? 'success' : 'failure', steps: data.steps, examples: keeps(data) ? data.examples.length : 0 };
+      ? { family: episode.family, seed: episode.seed, status: 'not_generated', steps: 0, examples: 0 }
+      : { family: episode.family, seed: episode.seed, status: data.success ? 'success' : 'failure', steps: data.steps, examples: keeps(data) ? data.examples.length : 0 };
   const results: (EpisodeData | null)[] = [];
   let next = 0;
   let done = 0;
@@ -81,18 +80,20 @@ export async function generateData(options: DataOptions): Promise<Dataset> {
         return;
       }
       const at = next++;
-      const job = jobs[at]!;
-      const data = await run(job.family, job.seed, index);
-      results[at] = data;
-      done++;
-      await options.onEpisode?.(summaryOf(job, data), done, jobs.length);
+      // Fewer results than seeds only when interrupted: the rest stay missing.
+      for (const [k, data] of (await run(jobs[at]!, index)).entries()) {
+        const i = firsts[at]! + k;
+        results[i] = data;
+        done++;
+        await options.onEpisode?.(summaryOf(episodes[i]!, data), done, episodes.length);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.lanes ?? 1, jobs.length)) }, (_, i) => lane(i)));
   const corpus: string[] = [];
   const examples: SftExample[] = [];
-  const episodes: EpisodeSummary[] = [];
-  for (const [i, job] of jobs.entries()) {
+  const summaries: EpisodeSummary[] = [];
+  for (const [i, episode] of episodes.entries()) {
     if (!(i in results)) break;
     const data = results[i] ?? null;
     if (data !== null) {
@@ -101,7 +102,7 @@ export async function generateData(options: DataOptions): Promise<Dataset> {
       if (data.success && trajectory !== undefined) corpus.push(trajectory);
       if (keeps(data)) examples.push(...data.examples);
     }
-    episodes.push(summaryOf(job, data));
+    summaries.push(summaryOf(episode, data));
   }
-  return { corpus, examples, episodes, interrupted: interrupted || options.signal?.aborted === true };
+  return { corpus, examples, episodes: summaries, interrupted: interrupted || options.signal?.aborted === true };
 }

@@ -2,3 +2,4 @@
 export { AgentMemory, defaultIndexFactory, recallQuery, type AgentMemoryOptions, type AgentMemorySettings, type AgentRecall } from './agent-memory.ts';
 export { failureText, nameOf, sightingText, type KnownEntity } from './text.ts';
 export { isMemoryMode, loopMemory, MEMORY_MODES, type MemoryMode } from './modes.ts';
+export { seriesMemory } from './series.ts';

@@ -1,17 +1,20 @@
 // `umwelt data`: training data for the language-model planner. Runs the oracle over seeds of a split for every
 // family asked and writes DIR/corpus.txt (one passage per line), DIR/sft.jsonl (one instruction example per line:
 // {prompt, response, family, seed, step}, the prompt format of agent/prompt.ts) and DIR/manifest.json (counts,
-// seeds, families, version, sha256 of each file). Byte-identical output for the same arguments.
+// seeds, families, version, sha256 of each file). Byte-identical output for the same arguments. With
+// --memory-mode prompt (memory families), the visits of each house share one memory (agent/data/jobs.ts).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { DATA_VERSION, generateData, type EpisodeSummary } from '../../agent/data/generate.ts';
+import { DATA_MEMORY_MODES, dataJobs, DataOptionsError, type DataJob, type DataMemoryMode } from '../../agent/data/jobs.ts';
 import { LATEST_PROMPT_FORMAT, type PromptFormat } from '../../agent/prompt-format.ts';
 import { loadBundleFile } from '../../agent/lm/bundle-file.ts';
 import { LMPlanner } from '../../agent/planners/lm.ts';
-import { FAMILY_NAMES, SPLITS, type FamilyName, type Split } from '../../scenes/family-names.ts';
+import { FAMILY_NAMES, MEMORY_FAMILY_NAMES, SPLITS, type FamilyName, type Split } from '../../scenes/family-names.ts';
+import { REVISIT_VISITS } from '../../scenes/revisit.ts';
 import { SPLIT_SIZE } from '../../scenes/splits.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { plural } from '../format.ts';
@@ -30,6 +33,8 @@ export interface DataCommandOptions {
   /** DAgger: an lm planner checkpoint whose actions are carried out at `studentRate` of the steps. */
   student?: string;
   studentRate?: number;
+  /** Long-term memory in the prompts (default 'off'): 'prompt' runs each house's visits with one shared memory. */
+  memoryMode?: DataMemoryMode;
   /** Worker threads (default 1: this thread). */
   workers?: number;
   force?: boolean;
@@ -43,6 +48,8 @@ export interface DataManifest {
   split: Split;
   /** The DAgger student's checkpoint file and rate, when there was one. */
   student?: { checkpoint: string; rate: number };
+  /** The memory mode of the examples' episodes (agent/data/jobs.ts), when not 'off'; absent: 'off'. */
+  memoryMode?: Exclude<DataMemoryMode, 'off'>;
   start: number;
   episodesPerFamily: number;
   families: FamilyName[];
@@ -62,6 +69,23 @@ function rate(value: string): number {
   const n = /^\s*(0|1|0?\.\d+|1\.0*)\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`must be a number from 0 to 1, got "${value}"`);
   return n;
+}
+
+function parseDataMemoryMode(value: string): DataMemoryMode {
+  const mode = DATA_MEMORY_MODES.find((m) => m === value);
+  if (mode !== undefined) return mode;
+  const why = value === 'record' ? ' (in record mode the planner sees nothing of the memory: the examples would be those of off)' : '';
+  throw new InvalidArgumentError(`memory mode "${value}" is not one data are made in${why}; valid modes: ${DATA_MEMORY_MODES.join(', ')}`);
+}
+
+/** The jobs the options ask for; options that ask for what cannot be made (DataOptionsError) are a UsageError. */
+function jobsOf(options: DataCommandOptions, families: readonly FamilyName[]): DataJob[] {
+  try {
+    return dataJobs({ split: options.split, episodes: options.episodes, start: options.start, families, memoryMode: options.memoryMode });
+  } catch (e) {
+    if (e instanceof DataOptionsError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /** Repeatable and comma-separated: `--families goto,pickup`. */
@@ -90,6 +114,8 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
   const dir = options.out;
   const families = options.families && options.families.length > 0 ? options.families : [...FAMILY_NAMES];
   if (options.start + options.episodes > SPLIT_SIZE) throw new UsageError(`--start ${options.start} with --episodes ${options.episodes} runs past the ${options.split} split (${SPLIT_SIZE} seeds)`);
+  const memoryMode = options.memoryMode ?? 'off';
+  const jobs = jobsOf(options, families);
   let exists = false;
   try {
     const stat = statSync(dir);
@@ -108,7 +134,7 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
     if (failed !== null) return failed;
     student = { planner: new LMPlanner({ bundle: () => loadBundleFile(studentPath), name: 'student' }), rate: options.studentRate ?? 0.5 };
   }
-  const lanes = Math.min(options.workers ?? 1, families.length * options.episodes);
+  const lanes = Math.min(options.workers ?? 1, jobs.length);
   const pool = lanes > 1 ? startDataPool(lanes, options.maxSteps ?? null, student && studentPath !== undefined ? { checkpoint: studentPath, rate: student.rate } : null) : null;
   const bar = options.json ? null : progressBar(out);
   let examples = 0;
@@ -122,7 +148,8 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
       start: options.start,
       maxSteps: options.maxSteps,
       student,
-      ...(pool === null ? {} : { episode: pool.episode, lanes }),
+      memoryMode,
+      ...(pool === null ? {} : { job: pool.job, lanes }),
       signal,
       onEpisode: async (e, done) => {
         examples += e.examples;
@@ -155,6 +182,7 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
     promptFormat: LATEST_PROMPT_FORMAT,
     split: options.split,
     ...(student !== undefined && options.student !== undefined ? { student: { checkpoint: options.student, rate: student.rate } } : {}),
+    ...(memoryMode === 'off' ? {} : { memoryMode }),
     start: options.start,
     episodesPerFamily: options.episodes,
     families,
@@ -194,16 +222,26 @@ export function registerData(program: Command, cli: CliContext): void {
         'The same arguments always give byte-identical files. Only episodes the oracle finishes give examples.\n\n' +
         'With --student CHECKPOINT (DAgger), that lm planner carries out its own action at a seeded share of the steps ' +
         '(--student-rate, default 0.5) and the oracle labels every step: examples of the states a trained planner ' +
-        'reaches, from every episode, finished or not.',
+        'reaches, from every episode, finished or not.\n\n' +
+        `With --memory-mode prompt (memory families only: --families ${MEMORY_FAMILY_NAMES.join(',')}), the visits of each ` +
+        'house run in order, on one worker, with one fresh long-term memory, as `umwelt eval` runs them with memory scope ' +
+        'house: the prompts of later visits carry the recalled memories and where remembered objects were last seen, ' +
+        `and the oracle (and a student) use them. --start and --episodes must then cover whole houses (multiples of ${REVISIT_VISITS} ` +
+        'for revisit). The default, off, writes no memory.',
     )
     .requiredOption('-o, --out <dir>', 'output directory (must be empty or absent unless --force)')
     .option('--split <name>', `seed split: ${SPLITS.join(', ')}`, parseSplit, 'train')
     .option('-e, --episodes <n>', 'episodes per family', parseInteger('episodes', 1, SPLIT_SIZE), 100)
-    .option('--families <names>', `families, repeatable or comma-separated (default: all: ${FAMILY_NAMES.join(', ')})`, collectFamilies)
+    .option(
+      '--families <names>',
+      `families, repeatable or comma-separated (default: all: ${FAMILY_NAMES.join(', ')}; the memory families, ${MEMORY_FAMILY_NAMES.join(', ')}, only when named)`,
+      collectFamilies,
+    )
     .option('--start <k>', 'index of the first seed within the split', parseInteger('start', 0, SPLIT_SIZE - 1), 0)
     .option('-n, --max-steps <k>', 'step limit of each episode (default: the environment\'s)', parseMaxSteps)
     .option('--student <checkpoint>', 'DAgger: an lm planner checkpoint that acts at a share of the steps, the oracle labelling all')
     .option('--student-rate <r>', 'share of the steps the student acts, 0 to 1 (default 0.5)', rate)
+    .option('--memory-mode <mode>', `long-term memory in the prompts: ${DATA_MEMORY_MODES.join(' or ')} (default off; prompt: memory families, whole houses)`, parseDataMemoryMode)
     .option('-w, --workers <n>', 'worker threads; the files are the same for any number', parseInteger('workers', 1, 64), 1)
     .option('--force', 'overwrite the data files of a non-empty directory')
     .option('--json', 'print the manifest as one JSON object, nothing else')
@@ -214,6 +252,7 @@ Examples:
   $ umwelt data --split train --episodes 20 --out data/train
   $ umwelt data --episodes 5 --families goto,pickup --start 100 --out data/small
   $ umwelt data --episodes 40 --start 160 --student models/planner/planner.safetensors --out data/dagger
+  $ umwelt data --families revisit --memory-mode prompt --episodes 40 --out data/memory
   $ head -c 600 data/train/corpus.txt; head -n 1 data/train/sft.jsonl | jq -r .prompt`,
     )
     .action(async (opts: DataCommandOptions) => cli.exit(await dataCommand(opts, cli.out, cli.signal)));
