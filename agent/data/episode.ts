@@ -33,6 +33,8 @@ export interface SftExample {
   family: FamilyName;
   seed: number;
   step: number;
+  /** With a memory spanning episodes (umwelt data --memory-mode prompt): the house the visits share (houseKey). */
+  house?: string;
 }
 
 export interface EpisodeData {

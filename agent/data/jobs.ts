@@ -111,7 +111,10 @@ export async function runDataJob(job: DataJob, options: JobRunOptions = {}): Pro
   const out: (EpisodeData | null)[] = [];
   for (const seed of job.seeds) {
     if (options.signal?.aborted) break;
-    out.push(await episodeOrNull(job.family, seed, { maxSteps: options.maxSteps, student: options.student, memory }));
+    const data = await episodeOrNull(job.family, seed, { maxSteps: options.maxSteps, student: options.student, memory });
+    // Visits sharing a memory quote each other: training holds their house out for validation as one unit.
+    const house = houseKey(job.family, seed);
+    out.push(data === null || memory === undefined ? data : { ...data, examples: data.examples.map((e) => ({ ...e, house })) });
   }
   return out;
 }

@@ -54,7 +54,9 @@ describe('umwelt data --memory-mode prompt', () => {
     const visit1 = examples.filter((e) => e.seed === 0);
     expect(memoriesOf(visit1[0]?.prompt ?? '')).toBe(' none');
     expect(visit1.some((e) => memoriesOf(e.prompt) !== ' none')).toBe(true);
-    const noMemories = (e: SftExample): SftExample => ({ ...e, prompt: e.prompt.replace(/\nMemories:(.*(?:\n- .*)*)\nHistory:/, '\nMemories: none\nHistory:') });
+    // Each example names its house, which training holds out for validation as one unit.
+    expect(new Set(examples.map((e) => `${e.seed}:${e.house ?? ''}`))).toEqual(new Set(manifest.episodes.map((e) => `${e.seed}:revisit-house-${Math.floor(e.seed / 4)}`)));
+    const noMemories = ({ house: _house, ...e }: SftExample): SftExample => ({ ...e, prompt: e.prompt.replace(/\nMemories:(.*(?:\n- .*)*)\nHistory:/, '\nMemories: none\nHistory:') });
     expect(visit1.map(noMemories)).toEqual(await withoutMemory(0));
     // House 0, visit 4: its black candle was seen in the white cabinet #8 (living room) on visit 2's long search;
     // the oracle goes straight there, where without a memory it searches the kitchen's containers first.

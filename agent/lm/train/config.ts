@@ -61,6 +61,8 @@ const studentPartSchema = z.strictObject({
   rate: z.number().min(0).max(1),
   /** The families played (default: all nine standard ones); a round may weigh the families it fails most. */
   families: z.array(z.string().min(1)).min(1).optional(),
+  /** 'prompt': the visits of each house of a memory family share one memory (`umwelt data --memory-mode prompt`). */
+  memoryMode: z.enum(['off', 'prompt']).optional(),
 });
 export type StudentPart = z.infer<typeof studentPartSchema>;
 

@@ -5,7 +5,8 @@
 //             dropped and counted, or (longExamples 'shorten-history') first shortened as the planner shortens a
 //             prompt, oldest History line first (fit-example.ts); rows are right-padded with <pad> (mask 0) to the
 //             longest row of their batch. The same holds for the DAgger stages.
-// Validation holds out whole episodes (family + seed), so its rows come from episodes never trained on. Order is
+// Validation holds out whole episodes (family + seed; the whole house for memory data, whose later visits quote the
+// earlier ones), so its rows come from episodes never trained on. Order is
 // a pure function of (seed, stage, epoch): a cursor {epoch, index} is all a resumed run needs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +24,12 @@ export interface SftRecord {
   family: string;
   seed: number;
   step: number;
+  /** The house the episode played in, when episodes share one (memory data: later visits quote earlier ones). */
+  house?: string;
 }
+
+/** The unit validation holds out whole: the shared house of a memory series, else the episode. */
+export const episodeKey = (e: SftRecord): string => e.house ?? `${e.family}:${e.seed}`;
 
 export interface DataDir {
   /** Corpus passages with their episode key ("family:seed"). */
@@ -114,7 +120,8 @@ export function readSftExamples(dir: string): SftRecord[] {
       if (!isRecord(v) || typeof v.prompt !== 'string' || typeof v.response !== 'string' || typeof v.family !== 'string' || typeof v.seed !== 'number') {
         throw new TrainDataError(`${join(dir, 'sft.jsonl')}:${i + 1}: expected {prompt, response, family, seed, step}`);
       }
-      examples.push({ prompt: v.prompt, response: v.response, family: v.family, seed: v.seed, step: typeof v.step === 'number' ? v.step : 0 });
+      const house = typeof v.house === 'string' ? { house: v.house } : {};
+      examples.push({ prompt: v.prompt, response: v.response, family: v.family, seed: v.seed, step: typeof v.step === 'number' ? v.step : 0, ...house });
     });
   return examples;
 }
@@ -232,7 +239,7 @@ export class StageData {
       case 'dagger':
       case 'dagger2':
         items = data.examples.map((e) => {
-          const episode = `${e.family}:${e.seed}`;
+          const episode = episodeKey(e);
           const seq = encodeExample(tokenizer, e.prompt, e.response);
           if (seq.ids.length - 1 <= seqLen || options.longExamples !== 'shorten-history') return { seq, episode };
           const fitted = fitExamplePrompt(e.prompt, (prompt) => encodeExample(tokenizer, prompt, e.response).ids.length - 1 <= seqLen);

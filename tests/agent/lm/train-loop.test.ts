@@ -8,7 +8,7 @@ import { loadCheckpoint } from '../../../agent/lm/checkpoint-file.ts';
 import { makeConfig } from '../../../agent/lm/config.ts';
 import { GptModel, initWeights } from '../../../agent/lm/model.ts';
 import { encodeExample } from '../../../agent/lm/sequence.ts';
-import { readDataDir, StageData, validationEpisodes } from '../../../agent/lm/train/data.ts';
+import { episodeKey, readDataDir, readSftExamples, StageData, validationEpisodes } from '../../../agent/lm/train/data.ts';
 import { loadPlannerModel, META, modelPath } from '../../../agent/lm/train/files.ts';
 import { exportPlanner } from '../../../agent/lm/train/export.ts';
 import { trainStage } from '../../../agent/lm/train/loop.ts';
@@ -96,6 +96,25 @@ describe('training', () => {
     expect(fitted.counts.shortened + fitted.counts.dropped).toBe(short.counts.dropped);
     expect(fitted.counts.trainSequences).toBe(short.counts.trainSequences + fitted.counts.shortened);
     expect(fitted.epochRows(0).every((r) => r.ids.length <= seqLen)).toBe(true);
+  });
+
+  it('holds out the visits of a shared house together (memory data), read from sft.jsonl', async () => {
+    const houseDir = join(root, 'houses');
+    mkdirSync(houseDir, { recursive: true });
+    // 6 houses x 4 visits, one example each, that carry their house; and the base examples, which carry none.
+    const visits = Array.from({ length: 24 }, (_, seed) => ({ ...data0().examples[0]!, family: 'revisit', seed, step: 1, house: `revisit-house-${Math.floor(seed / 4)}` }));
+    writeFileSync(join(houseDir, 'sft.jsonl'), visits.map((v) => `${JSON.stringify(v)}\n`).join(''));
+    const read = readSftExamples(houseDir);
+    expect(read.map((e) => e.house)).toEqual(visits.map((v) => v.house));
+    const data = { ...data0(), examples: [...data0().examples, ...read] };
+    const { tokenizer } = await ensureTokenizer(tinyTrainConfig(dataDir, join(root, 'houses-run')), data0());
+    const stage = new StageData(data, tokenizer, { stage: 'dagger2', seqLen: 96, seed: 3, validationFraction: 0.3 });
+    // 6 base episodes and 6 houses: a house counts once, whichever side it falls on.
+    expect(stage.counts.trainEpisodes + stage.counts.validationEpisodes).toBe(12);
+    const held = validationEpisodes(data.examples.map(episodeKey), 0.3, 3);
+    const heldHouses = [...held].filter((k) => k.startsWith('revisit-house-'));
+    expect(heldHouses.length).toBeGreaterThan(0);
+    expect(stage.counts.validationSequences).toBe(data.examples.filter((e) => held.has(episodeKey(e))).length);
   });
 
   it('resumes exactly: 3 steps + interrupt + resume equals 6 straight steps', async () => {
