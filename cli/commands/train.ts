@@ -47,7 +47,7 @@ function display(out: Output, json: boolean | undefined, stage: Stage): Hooks {
     out.line(
       `${stage}: ${info.init === 'resumed' ? `resuming at step ${info.step}` : `from ${info.init}`}, ${info.steps} steps; ` +
         `${c.trainSequences} train sequences (${c.trainEpisodes} episodes, ${c.rowsPerEpoch} rows/epoch), ${c.validationSequences} validation (${c.validationEpisodes} episodes)` +
-        `${c.shortened ? `, ${c.shortened} shortened (oldest History lines)` : ''}${c.dropped ? `, ${c.dropped} dropped as too long` : ''}${info.tokenizerTrained ? '; tokenizer trained' : ''}`,
+        `${c.shortened ? `, ${c.shortened} shortened (oldest History, then last Memories lines)` : ''}${c.dropped ? `, ${c.dropped} dropped as too long` : ''}${info.tokenizerTrained ? '; tokenizer trained' : ''}`,
     );
   };
   if (!out.terminal) {

@@ -41,8 +41,9 @@ const stageFields = {
     validationFraction: z.number().min(0).max(0.5).default(0.1),
     /** Episodes per task family the planner plays in the sim at every evaluation (0: none; the CLI runs them). */
     successEpisodes: nonNegativeInt.default(0),
-    /** Instruction examples longer than seqLen: left out ('drop'), or kept with the oldest History lines removed,
-     *  as the planner shortens a prompt that does not fit ('shorten-history'; dropped when even that is too long). */
+    /** Instruction examples longer than seqLen: left out ('drop'), or kept with the oldest History lines removed, then
+     *  the last Memories lines, as the planner shortens a prompt that does not fit ('shorten-history'; dropped when
+     *  even that is too long). */
     longExamples: z.enum(LONG_EXAMPLES).default('drop'),
     /** SFT only: start from OUT/pretrain.safetensors when it exists ('pretrained'), or from scratch. */
     init: z.enum(['pretrained', 'scratch']).default('pretrained'),

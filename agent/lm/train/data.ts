@@ -3,7 +3,7 @@
 //             inputs (+1 target); every target counts.
 //   sft:      one instruction example (encodeExample) per row, never cropped: examples longer than seqLen are
 //             dropped and counted, or (longExamples 'shorten-history') first shortened as the planner shortens a
-//             prompt, oldest History line first (fit-example.ts); rows are right-padded with <pad> (mask 0) to the
+//             prompt, oldest History line first, then the last Memories line (fit-example.ts); rows are right-padded with <pad> (mask 0) to the
 //             longest row of their batch. The same holds for the DAgger stages.
 // Validation holds out whole episodes (family + seed; the whole house for memory data, whose later visits quote the
 // earlier ones), so its rows come from episodes never trained on. Order is
@@ -184,7 +184,7 @@ export interface DataCounts {
   validationEpisodes: number;
   /** SFT examples longer than seqLen, left out. */
   dropped: number;
-  /** SFT examples longer than seqLen kept with fewer History lines (longExamples 'shorten-history'). */
+  /** SFT examples longer than seqLen kept with fewer History (and Memories) lines (longExamples 'shorten-history'). */
   shortened: number;
   /** Rows per epoch (pretrain: packed windows). */
   rowsPerEpoch: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dropOldestHistoryLine, fitExamplePrompt } from '../../../agent/lm/train/fit-example.ts';
+import { dropLastMemoryLine, dropOldestHistoryLine, fitExamplePrompt } from '../../../agent/lm/train/fit-example.ts';
 import { PROMPT_LIMITS, renderPrompt } from '../../../agent/prompt.ts';
 import { oracleContexts } from '../episode-prompts.ts';
 
@@ -20,6 +20,23 @@ describe('shortening a long instruction example', () => {
       expect(text).toContain('\nHistory: none\n');
     }
     expect(checked).toBeGreaterThan(40);
+  });
+
+  it('then drops the last Memories line exactly as renderPrompt writes one memory fewer', async () => {
+    const context = (await oracleContexts(1))[0]?.context;
+    expect(context).toBeDefined();
+    const memories = ['Picked up red sponge (sponge_1) from white cabinet (cabinet_1) in kitchen_1.', 'Opened white cabinet (cabinet_1): inside red sponge.', 'Succeeded in 7 steps.'];
+    let text = renderPrompt({ ...context!, memories }, { history: 0 }).text;
+    for (let k = memories.length; k > 0; k--) {
+      const shorter = dropLastMemoryLine(text);
+      expect(shorter).toBe(renderPrompt({ ...context!, memories: memories.slice(0, k - 1) }, { history: 0 }).text);
+      text = shorter ?? '';
+    }
+    expect(text).toContain('\nMemories: none\n');
+    expect(dropLastMemoryLine(text)).toBeNull();
+    // History goes first, then memories.
+    const withHistory = 'Memories:\n- a\n- b\nHistory:\n1. goto(#1): ok\nTask: Go.\n';
+    expect(fitExamplePrompt(withHistory, (p) => p.length < 40)).toEqual({ prompt: 'Memories:\n- a\nHistory: none\nTask: Go.\n', shortened: 2 });
   });
 
   it('shortens until the example fits, and gives up when even no history is too long', () => {
