@@ -4,10 +4,12 @@
 // training steps and seconds per stage, data counts) and the loss CSVs. Nothing in the card is typed by hand.
 //
 //   npx tsx scripts/planner-card.ts --test R.json --heldout R.json --int8 R.json --smoke R.json [--scratch R.json]
-//     [--free-test R.json --free-heldout R.json] [--agreement A.json [--previous-agreement A.json]] [--dir models/planner]
+//     [--free-test R.json --free-heldout R.json] [--agreement A.json [--previous-agreement A.json]] [--memory R.json]
+//     [--dir models/planner]
 // --free-*: the same model's reports from decoding with a free thought (no mark rule, agent/planners/thought-marks.ts),
 // for the comparison of the two decodings on the same episodes. --agreement: scripts/planner-agreement.ts --json of
-// this model (and of the model it replaces), where each parts from the oracle.
+// this model (and of the model it replaces), where each parts from the oracle. --memory: the report of the memory
+// suite (scenes/scenarios/memory.json --planner lm), the planner with and without a memory on the same visits.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     'free-heldout': { type: 'string' },
     agreement: { type: 'string' },
     'previous-agreement': { type: 'string' },
+    memory: { type: 'string' },
     dir: { type: 'string', default: 'models/planner' },
   },
   strict: true,
@@ -46,6 +49,7 @@ const smoke = report(need('smoke'));
 const scratch = values.scratch === undefined ? null : report(values.scratch);
 const freeTest = values['free-test'] === undefined ? null : report(values['free-test']);
 const freeHeldout = values['free-heldout'] === undefined ? null : report(values['free-heldout']);
+const memorySuite = values.memory === undefined ? null : report(values.memory);
 interface Agreement {
   checkpoint: string;
   episodes: number;
@@ -80,6 +84,12 @@ const shippedRounds = DAGGER_STAGES.slice(0, (DAGGER_STAGES as readonly string[]
 /** The DAgger rounds the shipped model went through, each with its model file's metadata. */
 const rounds = shippedRounds.map((stage) => ({ stage, meta: stage === shippedStage ? meta : stageMeta(stage) }));
 
+/** A report's scenario file as the repository names it (the report may come from a worktree elsewhere). */
+const scenarioPath = (r: EvalReport): string => {
+  const path = relative(process.cwd(), r.source.path);
+  const at = path.lastIndexOf('scenes/scenarios/');
+  return at >= 0 ? path.slice(at) : path;
+};
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const ci = (g: GroupSummary): string => `${pct(g.successRate)} [${pct(g.successCi95.low)}, ${pct(g.successCi95.high)}]`;
 const lm = (r: EvalReport): GroupSummary => {
@@ -132,7 +142,7 @@ const testMean = meanOverFamilies(test);
 const heldoutMean = meanOverFamilies(heldout);
 const pre = lastLoss('pretrain');
 const sft = lastLoss('sft');
-type StudentPart = { episodes?: number; start?: number; rate?: number; families?: string[] };
+type StudentPart = { episodes?: number; start?: number; rate?: number; families?: string[]; memoryMode?: string };
 const trainConfigOfMeta = JSON.parse(meta[META.trainConfig] ?? '{}') as Partial<Record<string, { student?: StudentPart | StudentPart[] }>>;
 const studentOf = (stage: string): StudentPart[] => {
   const student = trainConfigOfMeta[stage]?.student;
@@ -140,7 +150,10 @@ const studentOf = (stage: string): StudentPart[] => {
 };
 const roundText = (round: { stage: string; meta: Record<string, string> | null }, i: number): string => {
   const parts = studentOf(round.stage)
-    .map((p) => `${p.episodes ?? '?'} new train seeds per family of ${p.families?.join(', ') ?? 'every family'} (from index ${p.start ?? '?'}), acting itself at ${pct(p.rate ?? NaN)} of the steps`)
+    .map(
+      (p) =>
+        `${p.episodes ?? '?'} new train seeds per family of ${p.families?.join(', ') ?? 'every family'} (from index ${p.start ?? '?'}${p.memoryMode === 'prompt' ? ', the visits of each house with one memory in the prompt' : ''}), acting itself at ${pct(p.rate ?? NaN)} of the steps`,
+    )
     .join('; ');
   const c = countsOf(round.meta);
   return ` Then DAgger round ${i + 1} (${round.stage}): the ${i === 0 ? 'SFT' : 'round-' + String(i)} model played ${parts}, the oracle labelling every state; the stage trained on ${String(c.trainSequences)} examples from ${String(c.trainEpisodes)} episodes (the instruction examples and the student data of every round so far; validation ${String(c.validationSequences)} examples from ${String(c.validationEpisodes)} episodes).`;
@@ -226,6 +239,10 @@ lines.push(
   '',
   ...agreementLines(),
   '',
+  '## With a long-term memory',
+  '',
+  ...memoryLines(),
+  '',
   '## Does pretraining help SFT?',
   '',
   scratch === null
@@ -238,6 +255,29 @@ lines.push(
   '',
 );
 writeFileSync(join(dir, 'README.md'), `${lines.join('\n')}\n`);
+
+/** The memory suite: the planner without and with a memory kept per house, on the same visits. */
+function memoryLines(): string[] {
+  if (memorySuite === null) return ['Not measured for this card (no --memory report).'];
+  const arm = (name: string): GroupSummary | undefined => memorySuite.overall.find((g) => g.planner === name);
+  const without = arm('lm');
+  const withMemory = arm('lm+memory');
+  if (without === undefined || withMemory === undefined) throw new Error(`${memorySuite.source.path}: the memory report needs the arms lm and lm+memory`);
+  const c = memorySuite.comparisons.find((x) => x.baseline === 'lm' && x.planner === 'lm+memory' && x.family === null && x.scenario === null);
+  const row = (name: string, g: GroupSummary): string => `| ${name} | ${g.episodes} | ${ci(g)} | ${g.steps.mean.toFixed(1)} | ${g.spl.toFixed(2)} |`;
+  return [
+    `\`umwelt eval ${scenarioPath(memorySuite)} --planner lm\`: revisit houses of the test split, each visited four times in order, every visit once without a memory and once with one memory kept per house (recalled memories in the prompt, remembered sightings in \`Named in the task:\`).`,
+    '',
+    '| | episodes | success [95% CI] | mean steps | SPL |',
+    '|---|---|---|---|---|',
+    row('without a memory', without),
+    row('with a memory', withMemory),
+    '',
+    c === undefined
+      ? 'No paired comparison in the report.'
+      : `On the same ${c.episodes} visits: ${c.discordant.plannerOnly} succeed only with the memory, ${c.discordant.baselineOnly} only without (McNemar p ${c.mcnemarP === null ? '-' : c.mcnemarP.toPrecision(2)})${c.steps ? `; mean steps ${c.steps.planner.toFixed(1)} with against ${c.steps.baseline.toFixed(1)} without (${c.steps.planner <= c.steps.baseline ? `${pct(1 - c.steps.planner / c.steps.baseline)} fewer` : `${pct(c.steps.planner / c.steps.baseline - 1)} more`})` : ''}.`,
+  ];
+}
 
 /** The agreement table: per kind of oracle decision, how often the planner chose the same action. */
 function agreementLines(): string[] {
@@ -260,6 +300,6 @@ const seedsPerFamily = smoke.episodes / Math.max(1, smoke.families.length);
 const maxSteps = smoke.source.scenarios[0]?.maxSteps ?? 40;
 writeFileSync(
   join(dir, 'card.json'),
-  `${JSON.stringify({ ci: { scenario: relative(process.cwd(), smoke.source.path), seedsPerFamily, maxSteps, episodes: s.episodes, successes: s.successes }, test: { successRate: t.successRate, meanOverFamilies: testMean, spl: t.spl }, heldout: { successRate: h.successRate, meanOverFamilies: heldoutMean }, int8: { successRate: q.successRate } }, null, 2)}\n`,
+  `${JSON.stringify({ ci: { scenario: scenarioPath(smoke), seedsPerFamily, maxSteps, episodes: s.episodes, successes: s.successes }, test: { successRate: t.successRate, meanOverFamilies: testMean, spl: t.spl }, heldout: { successRate: h.successRate, meanOverFamilies: heldoutMean }, int8: { successRate: q.successRate } }, null, 2)}\n`,
 );
 process.stdout.write(`wrote ${join(dir, 'README.md')} and ${join(dir, 'card.json')}\n`);
