@@ -3,7 +3,8 @@
 // test scenario, the held-out scenario, the int8 model and the smoke scenario, the model files' metadata (config,
 // training steps and seconds per stage, data counts) and the loss CSVs. Nothing in the card is typed by hand.
 //
-//   npx tsx scripts/planner-card.ts --test R.json --heldout R.json --int8 R.json --smoke R.json [--scratch R.json]
+//   npx tsx scripts/planner-card.ts --test R.json --heldout R.json --int8 R.json --smoke R.json
+//     [--scratch R.json --sft-test R.json]
 //     [--free-test R.json --free-heldout R.json] [--agreement A.json [--previous-agreement A.json]] [--memory R.json]
 //     [--dir models/planner]
 // --free-*: the same model's reports from decoding with a free thought (no mark rule, agent/planners/thought-marks.ts),
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     int8: { type: 'string' },
     smoke: { type: 'string' },
     scratch: { type: 'string' },
+    'sft-test': { type: 'string' },
     'free-test': { type: 'string' },
     'free-heldout': { type: 'string' },
     agreement: { type: 'string' },
@@ -46,7 +48,11 @@ const test = report(need('test'));
 const heldout = report(need('heldout'));
 const int8 = report(need('int8'));
 const smoke = report(need('smoke'));
+// The pretraining comparison: SFT from scratch (train-scratch.json) against the pipeline's SFT stage (before any
+// DAgger round), both at the same SFT steps on the same test episodes.
 const scratch = values.scratch === undefined ? null : report(values.scratch);
+const sftTest = values['sft-test'] === undefined ? null : report(values['sft-test']);
+if ((scratch === null) !== (sftTest === null)) throw new Error('--scratch and --sft-test go together: the SFT-from-scratch model and the SFT stage of the pipeline, on the same episodes');
 const freeTest = values['free-test'] === undefined ? null : report(values['free-test']);
 const freeHeldout = values['free-heldout'] === undefined ? null : report(values['free-heldout']);
 const memorySuite = values.memory === undefined ? null : report(values.memory);
@@ -245,9 +251,9 @@ lines.push(
   '',
   '## Does pretraining help SFT?',
   '',
-  scratch === null
+  scratch === null || sftTest === null
     ? 'Not measured for this model: the comparison (`models/planner/train-scratch.json`, SFT from scratch at the same steps, evaluated on the same episodes) has not been run yet.'
-    : `At equal SFT steps, on the same test episodes: with pretraining ${ci(t)}, from scratch ${ci(lm(scratch))}.`,
+    : `At equal SFT steps, before any DAgger round, on the same test episodes: with pretraining ${ci(lm(sftTest))}, from scratch ${ci(lm(scratch))}.`,
   '',
   '## The CI check',
   '',
