@@ -3,19 +3,19 @@
 //             inputs (+1 target); every target counts.
 //   sft:      one instruction example (encodeExample) per row, never cropped: examples longer than seqLen are
 //             dropped and counted, or (longExamples 'shorten-history') first shortened as the planner shortens a
-//             prompt, oldest History line first, then the last Memories line (fit-example.ts); rows are right-padded with <pad> (mask 0) to the
-//             longest row of their batch. The same holds for the DAgger stages.
+//             prompt, oldest History line first, then the last Memories line (fit-example.ts); rows are
+//             right-padded with <pad> (mask 0) to the longest row of their batch. The same holds for the DAgger
+//             stages.
 // Validation holds out whole episodes (family + seed; the whole house for memory data, whose later visits quote the
-// earlier ones), so its rows come from episodes never trained on. Order is
-// a pure function of (seed, stage, epoch): a cursor {epoch, index} is all a resumed run needs.
+// earlier ones), so its rows come from episodes never trained on. Order is a pure function of (seed, stage,
+// epoch): a cursor {epoch, index} is all a resumed run needs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeExample, encodePassage, type EncodedSequence } from '../sequence.ts';
 import { Prng } from '../prng.ts';
-import type { LongExamples } from './config.ts';
 import { fitExamplePrompt } from './fit-example.ts';
 import type { Tokenizer } from '../tokenizer.ts';
-import type { Stage } from './config.ts';
+import type { LongExamples, Stage } from './config.ts';
 import { parsePromptFormat, PROMPT_FORMATS, type PromptFormat } from '../../prompt-format.ts';
 
 export interface SftRecord {
