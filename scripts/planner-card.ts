@@ -16,7 +16,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeCheckpoint } from '../agent/lm/checkpoint.ts';
 import { parameterCount, type ModelConfig } from '../agent/lm/config.ts';
-import { DAGGER_STAGES } from '../agent/lm/train/config.ts';
+import { DAGGER_STAGES, parseTrainConfig, studentParts, type DaggerStage } from '../agent/lm/train/config.ts';
 import { META } from '../agent/lm/train/files.ts';
 import { EvalReportSchema, type EvalReport, type GroupSummary } from '../eval/report-schema.ts';
 
@@ -148,21 +148,17 @@ const testMean = meanOverFamilies(test);
 const heldoutMean = meanOverFamilies(heldout);
 const pre = lastLoss('pretrain');
 const sft = lastLoss('sft');
-type StudentPart = { episodes?: number; start?: number; rate?: number; families?: string[]; memoryMode?: string };
-const trainConfigOfMeta = JSON.parse(meta[META.trainConfig] ?? '{}') as Partial<Record<string, { student?: StudentPart | StudentPart[] }>>;
-const studentOf = (stage: string): StudentPart[] => {
-  const student = trainConfigOfMeta[stage]?.student;
-  return student === undefined ? [] : Array.isArray(student) ? student : [student];
-};
-const roundText = (round: { stage: string; meta: Record<string, string> | null }, i: number): string => {
-  const parts = studentOf(round.stage)
+// The config the shipped model was trained with, as its file records it.
+const shippedTrainConfig = parseTrainConfig(JSON.parse(meta[META.trainConfig] ?? '{}'), `${join(dir, 'planner.safetensors')} (its training config)`);
+const roundText = (round: { stage: DaggerStage; meta: Record<string, string> | null }, i: number): string => {
+  const parts = studentParts(shippedTrainConfig, round.stage)
     .map(
       (p) =>
-        `${p.episodes ?? '?'} new train seeds per family of ${p.families?.join(', ') ?? 'every family'} (from index ${p.start ?? '?'}${p.memoryMode === 'prompt' ? ', the visits of each house with one memory in the prompt' : ''}), acting itself at ${pct(p.rate ?? NaN)} of the steps`,
+        `${p.episodes} new train seeds per family of ${p.families?.join(', ') ?? 'every family'} (from index ${p.start}${p.memoryMode === 'prompt' ? ', the visits of each house with one memory in the prompt' : ''}), acting itself at ${pct(p.rate)} of the steps`,
     )
     .join('; ');
   const c = countsOf(round.meta);
-  return ` Then DAgger round ${i + 1} (${round.stage}): the ${i === 0 ? 'SFT' : 'round-' + String(i)} model played ${parts}, the oracle labelling every state; the stage trained on ${String(c.trainSequences)} examples from ${String(c.trainEpisodes)} episodes (the instruction examples and the student data of every round so far; validation ${String(c.validationSequences)} examples from ${String(c.validationEpisodes)} episodes).`;
+  return ` Then DAgger round ${i + 1} (${round.stage}): the ${i === 0 ? 'SFT' : `round-${i}`} model played ${parts}, the oracle labelling every state; the stage trained on ${String(c.trainSequences)} examples from ${String(c.trainEpisodes)} episodes (the instruction examples and the student data of every round so far; validation ${String(c.validationSequences)} examples from ${String(c.validationEpisodes)} episodes).`;
 };
 const countsOf = (m: Record<string, string> | null): Record<string, unknown> => JSON.parse(m?.[META.data] ?? '{}') as Record<string, unknown>;
 const target = (ok: boolean): string => (ok ? 'met' : '**not met**');

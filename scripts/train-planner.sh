@@ -29,24 +29,13 @@ if stale "$DATA_DIR"; then
 fi
 umwelt train --stage pretrain --config "$CONFIG" --resume
 umwelt train --stage sft --config "$CONFIG" --resume
-# The DAgger rounds (dagger, then dagger2), each after its student data: one line per batch of it,
-# "stage dir episodes start rate families memory checkpoint" (families "-" for all; memory: off or prompt; the checkpoint is
-# the model before the round).
-ROUNDS="$(node -e '
-  const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const before = { dagger: "sft", dagger2: "dagger" };
-  for (const stage of ["dagger", "dagger2"]) {
-    if (!c[stage]) continue;
-    const parts = Array.isArray(c[stage].student) ? c[stage].student : [c[stage].student];
-    for (const p of parts) {
-      console.log([stage, p.dir, p.episodes, p.start, p.rate, p.families ? p.families.join(",") : "-", p.memoryMode || "off", c.out + "/" + before[stage] + ".safetensors"].join(" "));
-    }
-  }
-' "$CONFIG")"
+# The DAgger rounds (dagger, then dagger2), each after its student data: one line per batch of it
+# (scripts/student-batches.ts), a batch made again unless its manifest says it was made with exactly those arguments.
+ROUNDS="$(node --import tsx scripts/student-batches.ts "$CONFIG")"
 for STAGE in dagger dagger2; do
   grep -q "^$STAGE " <<<"$ROUNDS" || continue
-  while read -r _ STUDENT_DIR STUDENT_EPISODES STUDENT_START STUDENT_RATE STUDENT_FAMILIES STUDENT_MEMORY STUDENT_CHECKPOINT; do
-    if stale "$STUDENT_DIR"; then
+  while read -r _ STUDENT_DIR STUDENT_EPISODES STUDENT_START STUDENT_RATE STUDENT_FAMILIES STUDENT_MEMORY STUDENT_CHECKPOINT STATE; do
+    if [ "$STATE" = stale ]; then
       FAMILIES=()
       [ "$STUDENT_FAMILIES" = "-" ] || FAMILIES=(--families "$STUDENT_FAMILIES")
       umwelt data --split train --episodes "$STUDENT_EPISODES" --start "$STUDENT_START" "${FAMILIES[@]}" --memory-mode "$STUDENT_MEMORY" \
