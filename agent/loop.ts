@@ -78,6 +78,12 @@ export interface LoopMemory {
    * was. Absent, or empty for a memory that does not span episodes: the episode starts knowing nothing.
    */
   remembered?(observation: Observation): MaybePromise<readonly SeenEntity[]>;
+  /**
+   * After episodeStart, with the observation at reset: the containers earlier episodes looked into, whose contents
+   * the memory holds (PlannerContext.searchedBefore: the prompt's Unsearched containers leave them out). Absent, or
+   * empty: every container is unsearched at the start.
+   */
+  searched?(observation: Observation): MaybePromise<readonly string[]>;
 }
 
 export interface EpisodeResult {
@@ -166,6 +172,8 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
   // The agent's own record of what it has seen this episode: each entity as last seen (PlannerContext.seenBefore).
   // With a memory that spans episodes it starts with what the memory places somewhere (seen on an earlier visit).
   const lastSeen = new Map<string, SeenEntity>();
+  // The containers an earlier episode looked into (from a memory that spans episodes).
+  const searchedBefore: string[] = [];
   const see = (obs: Observation): void => {
     for (const e of [...(obs.glimpsed ?? []), ...obs.visible]) lastSeen.set(e.id, e);
   };
@@ -173,6 +181,7 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
   if (memory) {
     await memory.episodeStart({ seed, family: reset.info.family, instruction: reset.info.instruction, simTime: simTime() });
     for (const e of (await memory.remembered?.(observation)) ?? []) lastSeen.set(e.id, e);
+    searchedBefore.push(...((await memory.searched?.(observation)) ?? []));
   }
   see(observation);
   if (memory) remember(0, await memory.observe(0, observation, simTime()));
@@ -200,7 +209,7 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
     const started = clock();
     // The instruction as the agent sees it now: a scripted scenario may change it mid-episode.
     const decision = await planner.decide(
-      { instruction: observation.instruction, observation, history: shownHistory, memories, seenBefore: seenBefore(lastSeen, observation) },
+      { instruction: observation.instruction, observation, history: shownHistory, memories, seenBefore: seenBefore(lastSeen, observation), searchedBefore },
       { signal: options.signal },
     );
     const latencyMs = clock() - started;

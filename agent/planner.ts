@@ -21,6 +21,9 @@ export interface PlannerContext {
   /** What the agent saw earlier in this episode and does not see now, each as it was last seen, in the order first
    *  seen (the loop keeps it from the observations; absent: nothing is known beyond the observation). */
   seenBefore?: readonly SeenEntity[];
+  /** Containers an earlier episode looked into, whose contents the long-term memory holds (absent: none). The
+   *  prompt's Unsearched containers leave them out, as it does the places visited in this episode. */
+  searchedBefore?: readonly string[];
 }
 
 export interface DecisionStats {

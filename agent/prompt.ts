@@ -38,8 +38,9 @@
 //   observation does not list a held thing among the visible ones, or `holding nothing`).
 // - `Unsearched surfaces:` and `Unsearched containers:` the places that may still hold something not yet seen, in
 //   Places order (unsearchedPlaces, from the whole history): surfaces neither visited nor in sight, and containers
-//   not yet visited (gone to or opened), or `none`; at most PROMPT_LIMITS.unsearched each, then `(+k more)`. What a
-//   search needs to remember beyond the last steps.
+//   neither visited (gone to or opened) nor remembered as looked into on an earlier visit (searchedBefore), or
+//   `none`; at most PROMPT_LIMITS.unsearched each, then `(+k more)`. What a search needs to remember beyond the
+//   last steps.
 // - `Memories:` retrieved memories, one `- text` line each (at most PROMPT_LIMITS.memories), or `none`.
 // - `History:` the last PROMPT_LIMITS.history steps, oldest first: `step. action: ok` or `step. action: failed
 //   reason (detail)`, actions written with marks where the prompt has one, or `none`.
@@ -162,8 +163,8 @@ export interface UnsearchedPlaces {
 }
 
 /** Where something not yet seen may still be, each list in Places order. */
-export function unsearchedPlaces(context: Pick<PlannerContext, 'observation' | 'instruction' | 'history'>): UnsearchedPlaces {
-  const visited = new Set(visitedPlaces(context.history, context.observation.landmarks));
+export function unsearchedPlaces(context: Pick<PlannerContext, 'observation' | 'instruction' | 'history' | 'searchedBefore'>): UnsearchedPlaces {
+  const visited = new Set([...visitedPlaces(context.history, context.observation.landmarks), ...(context.searchedBefore ?? [])]);
   const inSight = new Set(context.observation.visible.map((v) => v.id));
   const places = placeOrder(context.observation, context.instruction).filter((l) => l.holds && !visited.has(l.id));
   return { surfaces: places.filter((l) => !l.openable && !inSight.has(l.id)), containers: places.filter((l) => l.openable) };

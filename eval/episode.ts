@@ -155,7 +155,8 @@ function memoryFor(spec: EpisodeSpec, shared: AgentMemory | null): AgentMemory |
     if (shared === null) throw new Error(`episode ${spec.id} belongs to series ${spec.memory.series} and was given no memory`);
     return shared;
   }
-  return AgentMemory.inMemory({ acrossEpisodes: false });
+  // One episode's memory: it recalls from that episode (the default recalls from earlier ones only, and there are none).
+  return AgentMemory.inMemory({ acrossEpisodes: false, recallScope: 'all-episodes' });
 }
 
 /** The episodes of one job (one series, or a single episode) in order, those of a series sharing one fresh memory. */

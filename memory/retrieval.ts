@@ -88,19 +88,24 @@ export function resolveConfig(overrides: RetrievalOverrides = {}): RetrievalConf
   return c;
 }
 
-/** The top-k memories for a query at simulated time `now` (seconds); touches them. */
+/**
+ * The top-k memories for a query at simulated time `now` (seconds); touches them. `where` keeps records out of the
+ * candidate set: the top-N similar of the whole store that it keeps, and the M most recent of those it keeps.
+ * `distinct` returns one record per text (the best scored).
+ */
 export function retrieve(
   store: MemoryStore,
   query: Float32Array,
-  options: { k: number; now: number },
+  options: { k: number; now: number; where?: (record: MemoryRecord) => boolean; distinct?: boolean },
   overrides: RetrievalOverrides = {},
 ): Retrieved[] {
   const c = resolveConfig(overrides);
   const { k, now } = options;
+  const where = options.where ?? ((): boolean => true);
   if (!Number.isFinite(now)) throw new MemoryError('invalid-query', `now must be finite, got ${now}`);
   const candidates = new Map<string, MemoryRecord>();
-  for (const hit of store.search(query, { k: c.topN })) candidates.set(hit.record.id, hit.record);
-  for (const r of store.recent(c.recentM)) if (!candidates.has(r.id)) candidates.set(r.id, r);
+  for (const hit of store.search(query, { k: c.topN })) if (where(hit.record)) candidates.set(hit.record.id, hit.record);
+  for (const r of store.recent(c.recentM, where)) if (!candidates.has(r.id)) candidates.set(r.id, r);
   if (k === 0 || candidates.size === 0) return [];
 
   const records = [...candidates.values()];
@@ -119,7 +124,9 @@ export function retrieve(
     return { record, score, components, raw: raw[i] ?? components };
   });
   scored.sort((a, b) => b.score - a.score || (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
-  const top = scored.slice(0, k);
+  // With `distinct`, a text already chosen (a higher score) is passed over.
+  const texts = new Set<string>();
+  const top = (options.distinct ? scored.filter((x) => !texts.has(x.record.text) && texts.add(x.record.text)) : scored).slice(0, k);
   for (const t of top) {
     store.touch(t.record.id, now);
     t.record = { ...t.record, lastAccess: now };

@@ -27,7 +27,13 @@
 // records of earlier episodes place on or in something, for the loop's seenBefore ('prompt' mode only).
 //
 // Recall: the query is the instruction (plus what the agent holds); the top k by memory/retrieval.ts `retrieve`
-// (recency + importance + relevance over the top-N similar and M most recent), which touches what it returns.
+// (recency + importance + relevance over the top-N similar and M most recent), one per distinct text, which
+// touches what it returns. By default from the records of other episodes only (option `recallScope`): what the
+// current episode saw and did is in the prompt already, and repeated as memories it only crowded the prompt with
+// names the model then confused (measured: see ARCHITECTURE.md, memory).
+//
+// Remembered searches (searched()): the containers earlier episodes opened, whose contents the memory holds, for
+// the loop's searchedBefore (the prompt's Unsearched containers leave them out).
 //
 // Episodes: every record's `episode` is the id of the episode that wrote it (`e<n>-<family>-<seed>`, n counting
 // the episodes in the store). With `acrossEpisodes: false` (the default) a new episode starts from an empty
@@ -42,7 +48,7 @@ import type { Embedder, MemoryKind, MemoryRecord } from '../../memory/types.ts';
 import { formatAction } from '../grammar.ts';
 import { actionEntities, type EpisodeResult, type LoopMemory, type MemoryRecallRequest, type MemoryRecallView, type MemoryWrites } from '../loop.ts';
 import { PROMPT_LIMITS } from '../prompt.ts';
-import { rememberedSightings } from './remembered.ts';
+import { rememberedSearches, rememberedSightings } from './remembered.ts';
 import {
   categoryInInstruction,
   failureText,
@@ -68,9 +74,18 @@ export interface AgentMemoryOptions {
   retrieval?: RetrievalOverrides;
   /** A newer sighting or event about an entity deletes the older ones about it (default true). */
   supersede?: boolean;
+  /**
+   * What a decision recalls from (default 'earlier-episodes'): the records of other episodes only, since the
+   * current one is already in the prompt (History, Unsearched, and everything seen in `Named in the task:`); or
+   * 'all-episodes', the current one's records too (measured worse: see ARCHITECTURE.md, memory).
+   */
+  recallScope?: RecallScope;
   /** Simulated seconds on the memory's clock between one episode's last write or recall and the next's start. */
   episodeGap?: number;
 }
+
+export const RECALL_SCOPES = ['earlier-episodes', 'all-episodes'] as const;
+export type RecallScope = (typeof RECALL_SCOPES)[number];
 
 export type AgentMemorySettings = Omit<AgentMemoryOptions, 'store' | 'embedder'> & { embedder?: Embedder };
 
@@ -110,6 +125,7 @@ export class AgentMemory implements LoopMemory {
   readonly acrossEpisodes: boolean;
   readonly k: number;
   readonly supersede: boolean;
+  readonly recallScope: RecallScope;
   readonly episodeGap: number;
   private readonly retrieval: RetrievalOverrides;
   private episodeState: EpisodeState | null = null;
@@ -131,6 +147,7 @@ export class AgentMemory implements LoopMemory {
     this.acrossEpisodes = options.acrossEpisodes ?? false;
     this.k = k;
     this.supersede = options.supersede ?? true;
+    this.recallScope = options.recallScope ?? 'earlier-episodes';
     this.episodeGap = gap;
     this.retrieval = options.retrieval ?? {};
     this.reindex();
@@ -236,7 +253,8 @@ export class AgentMemory implements LoopMemory {
 
   recall(request: MemoryRecallRequest): AgentRecall {
     const ep = this.current();
-    const retrieved = this.search(recallQuery(request), { now: this.clock(ep, request.simTime) });
+    const now = this.clock(ep, request.simTime);
+    const retrieved = this.search(recallQuery(request), this.recallScope === 'earlier-episodes' ? { now, where: (r) => r.episode !== ep.id } : { now });
     return {
       texts: retrieved.map((r) => r.record.text),
       records: retrieved.map((r) => ({ id: r.record.id, text: r.record.text, score: r.score })),
@@ -293,16 +311,28 @@ export class AgentMemory implements LoopMemory {
     return rememberedSightings(this.store.all(), observation, this.episode);
   }
 
+  /**
+   * The containers opened in earlier episodes, whose contents the memory holds (agent/memory/remembered.ts), for
+   * PlannerContext.searchedBefore; none when the memory does not span episodes.
+   */
+  searched(observation: Observation): string[] {
+    if (!this.acrossEpisodes) return [];
+    return rememberedSearches(this.store.all(), observation, this.episode);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Outside the loop
 
-  /** The top-k memories for a free-text query ("where is the red mug"), touched at `now` (default: the memory's clock). */
-  search(query: string, options: { k?: number; now?: number } = {}): Retrieved[] {
+  /**
+   * The top-k memories for a free-text query ("where is the red mug"), touched at `now` (default: the memory's
+   * clock), of the records `where` keeps, one per text (a failure repeated is one memory, not k).
+   */
+  search(query: string, options: { k?: number; now?: number; where?: (record: MemoryRecord) => boolean } = {}): Retrieved[] {
     const k = options.k ?? this.k;
     const now = options.now ?? this.latest;
     this.latest = Math.max(this.latest, now);
     if (this.store.size === 0 || k === 0) return [];
-    return retrieve(this.store, this.embedder.embed(query), { k, now }, this.retrieval);
+    return retrieve(this.store, this.embedder.embed(query), { k, now, distinct: true, ...(options.where ? { where: options.where } : {}) }, this.retrieval);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -124,3 +124,32 @@ export function rememberedSightings(records: readonly MemoryRecord[], observatio
   }
   return out;
 }
+
+/** `Opened blue cabinet (cabinet_2) in bathroom_1: ...` (agent/memory/text.ts): the container's name, or null for a bare id. */
+function openedName(text: string, id: string): string | null | undefined {
+  const m = new RegExp(`^Opened (?:([a-z]+ [a-z ]+) \\(${escape(id)}\\)|${escape(id)})(?: in [a-z_]+_\\d+)?: `).exec(text);
+  if (m === null) return undefined;
+  return m[1] ?? null;
+}
+
+/**
+ * The containers of this house that episodes other than `exceptEpisode` opened (an `Opened ...: inside ...` event),
+ * in the order first opened: the memory holds what was inside each (their contents are among the remembered
+ * sightings), so a search for something not remembered need not look into them again (PlannerContext.searchedBefore).
+ * As with sightings, only where the floor plan agrees: a landmark of this house that opens, of the name recorded.
+ */
+export function rememberedSearches(records: readonly MemoryRecord[], observation: Observation, exceptEpisode: string | null): string[] {
+  const landmarks = new Map(observation.landmarks.map((l) => [l.id, l]));
+  const out = new Set<string>();
+  for (const r of records) {
+    if (r.episode === exceptEpisode || r.kind !== 'event') continue;
+    const [id] = r.entityIds;
+    if (id === undefined || out.has(id)) continue;
+    const l = landmarks.get(id);
+    if (l === undefined || !l.openable) continue;
+    const name = openedName(r.text, id);
+    if (name === undefined || (name !== null && name !== nameOf(l))) continue;
+    out.add(id);
+  }
+  return [...out];
+}

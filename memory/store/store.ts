@@ -136,9 +136,9 @@ export class MemoryStore {
     return out;
   }
 
-  /** The m records accessed most recently (lastAccess descending; ties: simTime descending, id). */
-  recent(m: number): MemoryRecord[] {
-    const rs = [...this.entries.values()].map((e) => e.record);
+  /** The m records accessed most recently (lastAccess descending; ties: simTime descending, id), of those `where` keeps. */
+  recent(m: number, where: (record: MemoryRecord) => boolean = () => true): MemoryRecord[] {
+    const rs = [...this.entries.values()].map((e) => e.record).filter(where);
     rs.sort((a, b) => b.lastAccess - a.lastAccess || b.simTime - a.simTime || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return rs.slice(0, Math.max(0, m)).map(cloneRecord);
   }

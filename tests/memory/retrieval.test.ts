@@ -85,6 +85,30 @@ describe('retrieve', () => {
     expect(ids(retrieve(s, QUERY, { k: 4, now: NOW }, { topN: 0, recentM: 1 }))).toEqual(['only-recent']);
   });
 
+  it('keeps out what `where` rejects, also from the most recent, and gives one record per text with `distinct`', () => {
+    const s = scene();
+    const notRecent = (r: MemoryRecord): boolean => r.id !== 'only-recent';
+    // M = 1 of the records kept: the most recent of those is all-three, not only-recent.
+    expect(ids(retrieve(s, QUERY, { k: 4, now: NOW, where: notRecent }, { topN: 0, recentM: 1 }))).toEqual(['all-three']);
+    expect(ids(retrieve(s, QUERY, { k: 4, now: NOW, where: notRecent }))).not.toContain('only-recent');
+    expect(retrieve(s, QUERY, { k: 4, now: NOW, where: () => false })).toEqual([]);
+    // A second record with all-three's text and scores (the tie goes to the lower id): passed over with
+    // `distinct`, and not touched.
+    const twice = (): MemoryStore => {
+      const t = scene();
+      t.add({ ...rec('all-three-again', RELEVANT, 0.9, NOW - HOUR), text: 'all-three' });
+      return t;
+    };
+    expect(ids(retrieve(twice(), QUERY, { k: 2, now: NOW }))).toEqual(['all-three', 'all-three-again']);
+    const later = NOW + HOUR;
+    const t = twice();
+    const distinct = retrieve(t, QUERY, { k: 2, now: later, distinct: true });
+    expect(ids(distinct)[0]).toBe('all-three');
+    expect(ids(distinct)).toHaveLength(2);
+    expect(ids(distinct)).not.toContain('all-three-again');
+    expect(t.get('all-three-again')?.lastAccess).not.toBe(later);
+  });
+
   it('validates its configuration', () => {
     expect(() => retrieve(scene(), QUERY, { k: 1, now: NOW }, { decayPerHour: 1.5 })).toThrow(MemoryError);
     expect(() => retrieve(scene(), QUERY, { k: 1, now: NaN })).toThrow(MemoryError);

@@ -117,7 +117,8 @@ describe('AgentMemory in the loop', () => {
   });
 
   it('emits plain, structured-clone-safe memory events: a recall before every decision', async () => {
-    const memory = AgentMemory.inMemory();
+    // Recalling from the current episode too, so that this single episode recalls something.
+    const memory = AgentMemory.inMemory({ recallScope: 'all-episodes' });
     const { events, result } = await run('search', 1_000_001, memory);
     const memoryEvents = events.filter((e) => e.type === 'memory-write' || e.type === 'memory-recall');
     expect(memoryEvents.length).toBeGreaterThan(result.steps);
@@ -146,6 +147,22 @@ describe('AgentMemory in the loop', () => {
     const memories = planner.contexts[0]?.memories ?? [];
     expect(memories).toHaveLength(3);
     expect(memories.some((m) => /white candle \(candle_\d+\)/.test(m) && m.includes('green fridge'))).toBe(true);
+  });
+
+  it('recalls from earlier episodes only by default: the current one is in the prompt already', async () => {
+    const memory = AgentMemory.inMemory({ acrossEpisodes: true });
+    expect(memory.recallScope).toBe('earlier-episodes');
+    const first = await run('search', 1_000_001, memory);
+    const recalled = (r: Run): string[] => r.events.flatMap((e) => (e.type === 'memory-recall' ? e.memories.map((m) => m.id) : []));
+    expect(first.written.length).toBeGreaterThan(0);
+    expect(recalled(first)).toEqual([]);
+    const second = await run('search', 1_000_001, memory);
+    // Record ids are `<episode>/<n>` (the second episode's sightings supersede the first's, so the ids tell).
+    const ids = recalled(second);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(new Set(ids.map((id) => id.split('/')[0]))).toEqual(new Set(['e1-search-1000001']));
+    // One memory per text, though the store may hold a text twice.
+    for (const e of second.events) if (e.type === 'memory-recall') expect(new Set(e.memories.map((m) => m.text)).size).toBe(e.memories.length);
   });
 
   it('recalls where a thing was seen for a "where is ..." query', async () => {
