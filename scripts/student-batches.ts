@@ -10,7 +10,7 @@ import { DATA_VERSION } from '../agent/data/generate.ts';
 import { DAGGER_STAGES, loadTrainConfig, studentParts, type DaggerStage, type StudentPart, type TrainConfig } from '../agent/lm/train/config.ts';
 import { FAMILY_NAMES } from '../scenes/family-names.ts';
 
-const BEFORE: Record<DaggerStage, string> = { dagger: 'sft', dagger2: 'dagger' };
+const BEFORE: Record<DaggerStage, string> = { dagger: 'sft', dagger2: 'dagger', dagger3: 'dagger2' };
 
 interface Manifest {
   version?: number;

@@ -5,9 +5,9 @@
 #       missing or names another data version)
 #   (b) umwelt train --stage pretrain --resume
 #   (c) umwelt train --stage sft --resume
-#   (d) for each DAgger round the config has (dagger, then dagger2): its student data (umwelt data --student with the
-#       model before the round, OUT/sft.safetensors then OUT/dagger.safetensors, for each batch whose manifest is
-#       missing or stale), then umwelt train --stage dagger[2] --resume
+#   (d) for each DAgger round the config has (dagger, dagger2, dagger3): its student data (umwelt data --student with
+#       the model before the round, OUT/sft.safetensors, OUT/dagger.safetensors, OUT/dagger2.safetensors, for each
+#       batch whose manifest is missing or stale), then umwelt train --stage dagger[2|3] --resume
 #   (e) models/planner/: planner.safetensors (F32), planner.int8.safetensors, loss CSVs and SVGs
 # CONFIG (default models/planner/train.json) and EPISODES (default 160) may be set in the environment.
 set -euo pipefail
@@ -29,10 +29,10 @@ if stale "$DATA_DIR"; then
 fi
 umwelt train --stage pretrain --config "$CONFIG" --resume
 umwelt train --stage sft --config "$CONFIG" --resume
-# The DAgger rounds (dagger, then dagger2), each after its student data: one line per batch of it
+# The DAgger rounds (dagger, dagger2, dagger3), each after its student data: one line per batch of it
 # (scripts/student-batches.ts), a batch made again unless its manifest says it was made with exactly those arguments.
 ROUNDS="$(node --import tsx scripts/student-batches.ts "$CONFIG")"
-for STAGE in dagger dagger2; do
+for STAGE in dagger dagger2 dagger3; do
   grep -q "^$STAGE " <<<"$ROUNDS" || continue
   while read -r _ STUDENT_DIR STUDENT_EPISODES STUDENT_START STUDENT_RATE STUDENT_FAMILIES STUDENT_MEMORY STUDENT_CHECKPOINT STATE; do
     if [ "$STATE" = stale ]; then

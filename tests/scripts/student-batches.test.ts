@@ -12,6 +12,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const stage = { steps: 10, batchSize: 2, seqLen: 32, lr: 1e-3 };
 const a = { dir: join(root, 'a'), episodes: 10, start: 160, rate: 0.5 };
 const b = { dir: join(root, 'b'), episodes: 4, start: 0, rate: 0.5, families: ['revisit'], memoryMode: 'prompt' as const };
+const c = { dir: join(root, 'c'), episodes: 2, start: 8, rate: 0.5, families: ['revisit'], memoryMode: 'prompt' as const };
 const config = parseTrainConfig(
   { dataDir: 'd', out: 'o', tokenizer: { vocabSize: 512 }, model: { context: 64, dModel: 32, heads: 4, layers: 2 }, pretrain: stage, sft: stage, dagger: { ...stage, student: a }, dagger2: { ...stage, student: [b] } },
   'cfg.json',
@@ -35,5 +36,8 @@ describe('the student batches train-planner.sh makes', () => {
     }
     writeFileSync(join(a.dir, 'manifest.json'), '{ not json');
     expect(batchLines(config)[0]).toMatch(/ stale$/);
+    // A third round's student is the dagger2 model.
+    const three = parseTrainConfig({ ...config, dagger3: { ...stage, student: c, aggregate: 'this-round' } }, 'cfg.json');
+    expect(batchLines(three).at(-1)).toBe(`dagger3 ${c.dir} 2 8 0.5 revisit prompt o/dagger2.safetensors stale`);
   });
 });

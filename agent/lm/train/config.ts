@@ -3,15 +3,35 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { assertNever } from '../../../sim/types.ts';
 
 /** pretrain (plain text), sft (the oracle's examples), dagger (optional: SFT again with the oracle's labels on the states
- *  the SFT model reaches itself, `umwelt data --student`), dagger2 (optional, after dagger: a second round, the
- *  student being the dagger model). */
-export const STAGES = ['pretrain', 'sft', 'dagger', 'dagger2'] as const;
+ *  the SFT model reaches itself, `umwelt data --student`), dagger2 and dagger3 (optional, each after the one before:
+ *  further rounds, the student being the model of the round before). */
+export const STAGES = ['pretrain', 'sft', 'dagger', 'dagger2', 'dagger3'] as const;
 export type Stage = (typeof STAGES)[number];
 /** The DAgger rounds, in order: each starts from the model of the stage before it. */
-export const DAGGER_STAGES = ['dagger', 'dagger2'] as const;
+export const DAGGER_STAGES = ['dagger', 'dagger2', 'dagger3'] as const;
 export type DaggerStage = (typeof DAGGER_STAGES)[number];
+
+/** The stage whose model a DAgger round starts from (and whose model is that round's student). */
+export function stageBefore(stage: DaggerStage): 'sft' | 'dagger' | 'dagger2' {
+  switch (stage) {
+    case 'dagger':
+      return 'sft';
+    case 'dagger2':
+      return 'dagger';
+    case 'dagger3':
+      return 'dagger2';
+    default:
+      return assertNever(stage);
+  }
+}
+
+/** What a DAgger round trains on besides dataDir's examples: the student data of every round up to it, as DAgger
+ *  aggregates ('all-rounds'), or of this round only ('this-round': a round that fine-tunes where the model before
+ *  falls short, the base examples keeping the rest). */
+export const AGGREGATES = ['all-rounds', 'this-round'] as const;
 
 export const LONG_EXAMPLES = ['drop', 'shorten-history'] as const;
 export type LongExamples = (typeof LONG_EXAMPLES)[number];
@@ -69,13 +89,15 @@ export type StudentPart = z.infer<typeof studentPartSchema>;
 
 /**
  * A DAgger round starts from the model of the stage before (dagger: OUT/sft.safetensors, dagger2:
- * OUT/dagger.safetensors) and trains on dataDir's examples plus the student data of this round and every round before.
- * `student` is one batch or a list of them (scripts/train-planner.sh makes each with `umwelt data --student`).
+ * OUT/dagger.safetensors, dagger3: OUT/dagger2.safetensors) and trains on dataDir's examples plus the student data
+ * of this round and (aggregate 'all-rounds', the default) every round before. `student` is one batch or a list of
+ * them (scripts/train-planner.sh makes each with `umwelt data --student`).
  */
 const daggerSchema = z
   .strictObject({
     ...stageFields,
     student: z.union([studentPartSchema, z.array(studentPartSchema).min(1)]),
+    aggregate: z.enum(AGGREGATES).default('all-rounds'),
   })
   .refine(lrOrdered, { message: 'must be <= lr', path: ['minLr'] });
 
@@ -99,6 +121,7 @@ const trainConfigSchema = z.strictObject({
   sft: stageSchema,
   dagger: daggerSchema.optional(),
   dagger2: daggerSchema.optional(),
+  dagger3: daggerSchema.optional(),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
@@ -129,6 +152,7 @@ export function parseTrainConfig(value: unknown, file: string): TrainConfig {
     throw new TrainConfigError(file, 'model.heads', 'rotary positions need an even head size (dModel / heads)');
   }
   if (config.dagger2 !== undefined && config.dagger === undefined) throw new TrainConfigError(file, 'dagger2', 'needs a dagger stage: the second round starts from its model');
+  if (config.dagger3 !== undefined && config.dagger2 === undefined) throw new TrainConfigError(file, 'dagger3', 'needs a dagger2 stage: the third round starts from its model');
   for (const stage of STAGES) {
     const s = config[stage];
     if (s === undefined) continue;
@@ -144,9 +168,13 @@ export function studentParts(config: TrainConfig, stage: DaggerStage): StudentPa
   return student === undefined ? [] : Array.isArray(student) ? student : [student];
 }
 
-/** The student data directories a stage trains on: those of every DAgger round up to it (none for pretrain and sft). */
+/** The student data directories a stage trains on: those of every DAgger round up to it, or of the round alone with
+ *  aggregate 'this-round' (none for pretrain and sft). */
 export function studentDirs(config: TrainConfig, stage: Stage): string[] {
-  const upTo = DAGGER_STAGES.slice(0, (DAGGER_STAGES as readonly Stage[]).indexOf(stage) + 1);
+  const index = (DAGGER_STAGES as readonly Stage[]).indexOf(stage);
+  if (index < 0) return [];
+  const round = DAGGER_STAGES[index] as DaggerStage;
+  const upTo = config[round]?.aggregate === 'this-round' ? [round] : DAGGER_STAGES.slice(0, index + 1);
   return upTo.flatMap((round) => studentParts(config, round).map((part) => part.dir));
 }
 

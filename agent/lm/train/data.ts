@@ -238,6 +238,7 @@ export class StageData {
       case 'sft':
       case 'dagger':
       case 'dagger2':
+      case 'dagger3':
         items = data.examples.map((e) => {
           const episode = episodeKey(e);
           const seq = encodeExample(tokenizer, e.prompt, e.response);

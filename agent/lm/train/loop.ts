@@ -11,7 +11,7 @@ import { makeConfig, type ModelConfig } from '../config.ts';
 import { GptModel, initWeights } from '../model.ts';
 import type { NamedTensors } from '../tensors.ts';
 import type { Tokenizer } from '../tokenizer.ts';
-import { stageConfigOf, studentDirs, type Stage, type TrainConfig } from './config.ts';
+import { DAGGER_STAGES, stageBefore, stageConfigOf, studentDirs, type DaggerStage, type Stage, type TrainConfig } from './config.ts';
 import { readDataDir, readPromptFormat, readSftExamples, StageData, TrainDataError, type DataCounts } from './data.ts';
 import { evalModelPath, lossCsvPath, lossSvgPath, META, modelPath, statePath, loadPlannerModel } from './files.ts';
 import { lossCsv, lossSvg, type LogRow } from './report.ts';
@@ -20,13 +20,15 @@ import { loadState, saveState, type TrainState } from './state.ts';
 import { ensureTokenizer } from './tokenizer.ts';
 import { DataParallel } from './parallel.ts';
 
+const isDaggerStage = (stage: Stage): stage is DaggerStage => (DAGGER_STAGES as readonly Stage[]).includes(stage);
+
 export class TrainStateError extends Error {
   override readonly name = 'TrainStateError';
 }
 
-/** Where a stage's weights came from: fresh, the pretrained model (SFT), the SFT model (dagger), the dagger model
- *  (dagger2), or its own state. */
-export type StageInit = 'scratch' | 'pretrained' | 'sft' | 'dagger' | 'resumed';
+/** Where a stage's weights came from: fresh, the pretrained model (SFT), the model of the stage before (a DAgger
+ *  round: sft, dagger, dagger2), or its own state. */
+export type StageInit = 'scratch' | 'pretrained' | 'sft' | 'dagger' | 'dagger2' | 'resumed';
 
 export interface ProgressInfo {
   step: number;
@@ -131,9 +133,9 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
     weights = loaded.weights;
     moments = loaded.moments;
     init = 'resumed';
-  } else if (stage === 'dagger' || stage === 'dagger2') {
+  } else if (isDaggerStage(stage)) {
     // A DAgger round starts from the model of the stage before it.
-    const from = stage === 'dagger' ? 'sft' : 'dagger';
+    const from = stageBefore(stage);
     const before = modelPath(config.out, from);
     if (!existsSync(before)) throw new TrainStateError(`the ${stage} stage starts from ${before}: train the ${from} stage first`);
     const file = await loadPlannerModel(before);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configuredStages, loadTrainConfig, parseTrainConfig, stageConfigOf, studentDirs, TrainConfigError } from '../../../agent/lm/train/config.ts';
+import { configuredStages, loadTrainConfig, parseTrainConfig, stageBefore, stageConfigOf, studentDirs, TrainConfigError } from '../../../agent/lm/train/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'umwelt-train-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,6 +67,22 @@ describe('training config', () => {
     expect(errorOf({ ...good, dagger2: { ...stage, student: first } })).toMatchObject({ field: 'dagger2', message: expect.stringMatching(/needs a dagger stage/) as unknown });
     expect(errorOf({ ...good, dagger: { ...stage, student: first }, dagger2: { ...stage, student: [] } }).field).toMatch(/^dagger2\.student/);
     expect(errorOf({ ...good, dagger: { ...stage, student: first }, dagger2: { ...stage, student: [{ ...first, families: [] }] } }).field).toMatch(/^dagger2\.student/);
+  });
+
+  it('has a third round after the second, aggregating every round or only its own', () => {
+    const part = (dir: string): { dir: string; episodes: number; start: number; rate: number } => ({ dir, episodes: 2, start: 0, rate: 0.5 });
+    const two = { ...good, dagger: { ...stage, student: part('d1') }, dagger2: { ...stage, student: part('d2') } };
+    const all = parseTrainConfig({ ...two, dagger3: { ...stage, student: part('d3') } }, 'cfg.json');
+    expect(configuredStages(all)).toEqual(['pretrain', 'sft', 'dagger', 'dagger2', 'dagger3']);
+    expect(all.dagger3?.aggregate).toBe('all-rounds');
+    expect(studentDirs(all, 'dagger3')).toEqual(['d1', 'd2', 'd3']);
+    const own = parseTrainConfig({ ...two, dagger3: { ...stage, student: part('d3'), aggregate: 'this-round' } }, 'cfg.json');
+    expect(studentDirs(own, 'dagger3')).toEqual(['d3']);
+    expect(studentDirs(own, 'dagger2')).toEqual(['d1', 'd2']);
+    expect(studentDirs(own, 'sft')).toEqual([]);
+    expect(stageBefore('dagger3')).toBe('dagger2');
+    expect(errorOf({ ...good, dagger: two.dagger, dagger3: { ...stage, student: part('d3') } })).toMatchObject({ field: 'dagger3', message: expect.stringMatching(/needs a dagger2 stage/) as unknown });
+    expect(errorOf({ ...two, dagger3: { ...stage, student: part('d3'), aggregate: 'some' } }).field).toBe('dagger3.aggregate');
   });
 
   it('reports unreadable and non-JSON files', () => {

@@ -228,5 +228,21 @@ describe('training', () => {
     await exportPlanner(twoRounds, dest);
     expect((await loadPlannerModel(join(dest, 'planner.safetensors'))).metadata[META.stage]).toBe('dagger2');
     expect(readFileSync(join(dest, 'dagger2-loss.csv'), 'utf8').length).toBeGreaterThan(0);
+
+    // A third round that trains on its own student data only (aggregate 'this-round'): it starts from the dagger2
+    // model, and its data is the base examples and this round's batch (6 + 6 episodes; all rounds would be 24).
+    const studentDir3 = join(root, 'student3');
+    mkdirSync(studentDir3, { recursive: true });
+    writeFileSync(join(studentDir3, 'sft.jsonl'), data0().examples.map((e) => `${JSON.stringify({ ...e, seed: e.seed + 300 })}\n`).join(''));
+    writeFileSync(join(studentDir3, 'manifest.json'), JSON.stringify({ version: 1 }));
+    const threeRounds = tinyTrainConfig(dataDir, out, {
+      ...twoRounds,
+      dagger3: { ...base.sft, steps: 2, aggregate: 'this-round', student: { dir: studentDir3, episodes: 2, start: 300, rate: 0.5 } },
+    });
+    await trainStage({ config: threeRounds, stage: 'dagger3', steps: 0, onStart: (i) => inits.push(i.init) });
+    expect(inits).toEqual(['sft', 'dagger', 'dagger2']);
+    const round3 = await loadPlannerModel(modelPath(out, 'dagger3'));
+    const round3Counts = JSON.parse(round3.metadata[META.data]!) as { trainEpisodes: number; validationSequences: number };
+    expect(round3Counts.trainEpisodes + round3Counts.validationSequences / 2).toBe(12);
   });
 });
