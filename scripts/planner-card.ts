@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { decodeCheckpoint } from '../agent/lm/checkpoint.ts';
 import { parameterCount, type ModelConfig } from '../agent/lm/config.ts';
 import { DAGGER_STAGES, parseTrainConfig, studentParts, type DaggerStage } from '../agent/lm/train/config.ts';
-import { META } from '../agent/lm/train/files.ts';
+import { lineageOf, META } from '../agent/lm/train/files.ts';
 import { EvalReportSchema, type EvalReport, type GroupSummary } from '../eval/report-schema.ts';
 
 const { values } = parseArgs({
@@ -73,13 +73,16 @@ const promptFormat = meta[META.promptFormat] ?? '1';
 // The pretraining stage's file stays in the run directory (relative to the repository root, where this runs).
 const trainConfig = JSON.parse(meta[META.trainConfig] ?? '{}') as { out?: string; dataDir?: string };
 const trainOut = trainConfig.out;
+// A stage's model file in the run directory, or else what the shipped file's lineage records of that stage.
+const lineage = lineageOf(meta);
 const stageMeta = (stage: string): Record<string, string> | null => {
-  if (trainOut === undefined) return null;
   try {
-    return decodeCheckpoint(new Uint8Array(readFileSync(join(trainOut, `${stage}.safetensors`)))).metadata;
+    if (trainOut !== undefined) return decodeCheckpoint(new Uint8Array(readFileSync(join(trainOut, `${stage}.safetensors`)))).metadata;
   } catch {
-    return null;
+    // Not there: the lineage may know it.
   }
+  const record = lineage.find((r) => r.stage === stage);
+  return record === undefined ? null : { [META.stage]: record.stage, [META.steps]: record.steps, [META.trainSeconds]: record.trainSeconds, [META.data]: record.data };
 };
 const pretrainMeta = stageMeta('pretrain');
 // The shipped file is the last stage's: with DAgger rounds, the SFT stage's file (and the earlier rounds') stay in
@@ -158,8 +161,17 @@ const roundText = (round: { stage: DaggerStage; meta: Record<string, string> | n
     )
     .join('; ');
   const c = countsOf(round.meta);
-  return ` Then DAgger round ${i + 1} (${round.stage}): the ${i === 0 ? 'SFT' : `round-${i}`} model played ${parts}, the oracle labelling every state; the stage trained on ${String(c.trainSequences)} examples from ${String(c.trainEpisodes)} episodes (the instruction examples and the student data of every round so far; validation ${String(c.validationSequences)} examples from ${String(c.validationEpisodes)} episodes).`;
+  const what = shippedTrainConfig[round.stage]?.aggregate === 'this-round' ? 'the instruction examples and the student data of this round only' : 'the instruction examples and the student data of every round so far';
+  const trained =
+    round.meta === null
+      ? `the stage trained on ${what} (its model file is not in ${trainOut ?? 'the run directory'}, so its counts are not known here)`
+      : `the stage trained on ${String(c.trainSequences)} examples from ${String(c.trainEpisodes)} episodes (${what}; validation ${String(c.validationSequences)} examples from ${String(c.validationEpisodes)} episodes)`;
+  return ` Then DAgger round ${i + 1} (${round.stage}): the ${i === 0 ? 'SFT' : `round-${i}`} model played ${parts}, the oracle labelling every state; ${trained}.`;
 };
+const sftText = (): string =>
+  sftMeta === null
+    ? ` The SFT stage's model file is not in ${trainOut ?? 'the run directory'}, so its counts are not known here.`
+    : ` SFT used ${String(countsOf(sftMeta).trainSequences)} examples from ${String(countsOf(sftMeta).trainEpisodes)} episodes and validated on ${String(countsOf(sftMeta).validationSequences)} from ${String(countsOf(sftMeta).validationEpisodes)} other episodes.`;
 const countsOf = (m: Record<string, string> | null): Record<string, unknown> => JSON.parse(m?.[META.data] ?? '{}') as Record<string, unknown>;
 const target = (ok: boolean): string => (ok ? 'met' : '**not met**');
 const int8Cost = (loss: number): string =>
@@ -202,7 +214,7 @@ lines.push(
   '',
   '## Training',
   '',
-  `Data (\`umwelt data --split train\`, the oracle's honest search as the teacher)${manifest?.counts ? `: ${manifest.episodesPerFamily ?? '?'} train seeds per family, ${manifest.counts.episodes ?? '?'} episodes (${manifest.counts.successes ?? '?'} successful), ${manifest.counts.examples ?? '?'} instruction examples, ${manifest.counts.corpusLines ?? '?'} corpus passages` : ''}. SFT used ${String(countsOf(sftMeta).trainSequences)} examples from ${String(countsOf(sftMeta).trainEpisodes)} episodes and validated on ${String(countsOf(sftMeta).validationSequences)} from ${String(countsOf(sftMeta).validationEpisodes)} other episodes.${rounds.map(roundText).join('')}`,
+  `Data (\`umwelt data --split train\`, the oracle's honest search as the teacher)${manifest?.counts ? `: ${manifest.episodesPerFamily ?? '?'} train seeds per family, ${manifest.counts.episodes ?? '?'} episodes (${manifest.counts.successes ?? '?'} successful), ${manifest.counts.examples ?? '?'} instruction examples, ${manifest.counts.corpusLines ?? '?'} corpus passages` : ''}.${sftText()}${rounds.map(roundText).join('')}`,
   '',
   `| stage | steps | seconds (this 2-core machine, both cores) | last train loss | last validation loss |`,
   '|---|---|---|---|---|',

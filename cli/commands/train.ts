@@ -1,4 +1,4 @@
-// `umwelt train`: one stage (pretrain, sft, dagger or dagger2) of the planner's language model, from a training config
+// `umwelt train`: one stage (pretrain, sft, dagger, dagger2 or dagger3) of the planner's language model, from a training config
 // (models/planner/train.json by default; see agent/lm/train/). Resumable: --resume continues the stage's saved
 // state exactly; Ctrl-C saves that state and exits 130. A bad config is one error line and exit code 2.
 import { InvalidArgumentError, type Command } from 'commander';
@@ -128,7 +128,9 @@ export function registerTrain(program: Command, cli: CliContext): void {
         'from OUT/sft.safetensors and trains on the data directory\'s examples plus those of dagger.student ' +
         '(`umwelt data --student OUT/sft.safetensors`: the oracle labelling the states the SFT model reaches). ' +
         'A dagger2 stage is a second round: it starts from OUT/dagger.safetensors and adds the student data of ' +
-        'dagger2.student (made with that model) to the data of the first round.',
+        'dagger2.student (made with that model) to the data of the first round; dagger3, a third, starts from ' +
+        'OUT/dagger2.safetensors. A round with "aggregate": "this-round" trains on the data directory\'s examples ' +
+        'and its own student data only.',
     )
     .requiredOption('--stage <name>', `stage: ${STAGES.join(', ')}`, parseStage)
     .option('-c, --config <file>', 'training config (JSON)', DEFAULT_TRAIN_CONFIG)

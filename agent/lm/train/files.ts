@@ -5,6 +5,7 @@
 //   OUT/<stage>-eval.safetensors     the weights handed to the onEvaluate hook
 //   OUT/<stage>-loss.csv, .svg       the loss log and its chart
 import { join } from 'node:path';
+import { z } from 'zod';
 import { loadCheckpoint } from '../checkpoint-file.ts';
 import { CheckpointError } from '../checkpoint.ts';
 import { validateConfig, weightShapes, type ModelConfig } from '../config.ts';
@@ -35,7 +36,35 @@ export const META = {
   trainConfig: 'train_config',
   /** The prompt format of the training data (agent/prompt-format.ts). */
   promptFormat: PROMPT_FORMAT_KEY,
+  /** The stages before this one, oldest first, as StageRecord JSON: the file this stage started from and its lineage. */
+  lineage: 'lineage',
 } as const;
+
+/** What a model file says of the stage that made it (its metadata's stage, steps, train_seconds and data). */
+export interface StageRecord {
+  stage: string;
+  steps: string;
+  trainSeconds: string;
+  /** DataCounts JSON. */
+  data: string;
+}
+
+const stageRecordSchema = z.strictObject({ stage: z.string(), steps: z.string(), trainSeconds: z.string(), data: z.string() });
+
+/** The lineage a model file records (empty when it records none, as files from before it was kept do). */
+export function lineageOf(metadata: Record<string, string>): StageRecord[] {
+  const text = metadata[META.lineage];
+  if (text === undefined) return [];
+  const parsed = z.array(stageRecordSchema).safeParse(JSON.parse(text));
+  if (!parsed.success) throw new CheckpointError(`lineage metadata is not a list of stage records: ${parsed.error.issues[0]?.message ?? ''}`);
+  return parsed.data;
+}
+
+/** The lineage of a stage that starts from a model file with this metadata: that file's lineage, then that file. */
+export function lineageAfter(metadata: Record<string, string>): StageRecord[] {
+  const own: StageRecord = { stage: metadata[META.stage] ?? '?', steps: metadata[META.steps] ?? '', trainSeconds: metadata[META.trainSeconds] ?? '', data: metadata[META.data] ?? '{}' };
+  return [...lineageOf(metadata), own];
+}
 
 export interface PlannerModelFile {
   config: ModelConfig;

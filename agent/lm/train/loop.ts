@@ -11,9 +11,9 @@ import { makeConfig, type ModelConfig } from '../config.ts';
 import { GptModel, initWeights } from '../model.ts';
 import type { NamedTensors } from '../tensors.ts';
 import type { Tokenizer } from '../tokenizer.ts';
-import { DAGGER_STAGES, stageBefore, stageConfigOf, studentDirs, type DaggerStage, type Stage, type TrainConfig } from './config.ts';
+import { DAGGER_STAGES, stageBefore, stageConfigOf, studentDirs, type DaggerStage, type Stage, type StageConfig, type TrainConfig } from './config.ts';
 import { readDataDir, readPromptFormat, readSftExamples, StageData, TrainDataError, type DataCounts } from './data.ts';
-import { evalModelPath, lossCsvPath, lossSvgPath, META, modelPath, statePath, loadPlannerModel } from './files.ts';
+import { evalModelPath, lineageAfter, lossCsvPath, lossSvgPath, META, modelPath, statePath, loadPlannerModel, type StageRecord } from './files.ts';
 import { lossCsv, lossSvg, type LogRow } from './report.ts';
 import { learningRate } from './schedule.ts';
 import { loadState, saveState, type TrainState } from './state.ts';
@@ -21,6 +21,12 @@ import { ensureTokenizer } from './tokenizer.ts';
 import { DataParallel } from './parallel.ts';
 
 const isDaggerStage = (stage: Stage): stage is DaggerStage => (DAGGER_STAGES as readonly Stage[]).includes(stage);
+
+/** For a state saved before lineage was kept: the lineage of the file the stage started from, if it is still there. */
+async function startedFromLineage(config: TrainConfig, stage: Stage, stageConfig: StageConfig): Promise<StageRecord[]> {
+  const from = isDaggerStage(stage) ? modelPath(config.out, stageBefore(stage)) : stage === 'sft' && stageConfig.init === 'pretrained' ? modelPath(config.out, 'pretrain') : null;
+  return from !== null && existsSync(from) ? lineageAfter((await loadPlannerModel(from)).metadata) : [];
+}
 
 export class TrainStateError extends Error {
   override readonly name = 'TrainStateError';
@@ -124,12 +130,15 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
   let weights: NamedTensors;
   let moments: NamedTensors = new Map();
   let init: StageInit;
+  // The stages before this one (META.lineage), carried through the state file when resumed.
+  let lineage: StageRecord[] = [];
   if (existsSync(stateFile)) {
     if (!options.resume) throw new TrainStateError(`${stateFile} exists: pass --resume to continue that run, or delete it to start over`);
     const loaded = await loadState(stateFile);
     if (loaded.state.stage !== stage) throw new TrainStateError(`${stateFile} is a ${loaded.state.stage} state, not ${stage}`);
     if (loaded.state.modelConfig !== JSON.stringify(modelConfig)) throw new TrainStateError(`${stateFile} was trained with another model config (or tokenizer); delete it to start over`);
     state = { ...loaded.state, steps: options.steps ?? loaded.state.steps };
+    lineage = loaded.state.lineage ?? (await startedFromLineage(config, stage, stageConfig));
     weights = loaded.weights;
     moments = loaded.moments;
     init = 'resumed';
@@ -141,6 +150,7 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
     const file = await loadPlannerModel(before);
     if (JSON.stringify(file.config) !== JSON.stringify(modelConfig)) throw new TrainStateError(`${before} has another model config than this run`);
     weights = file.weights;
+    lineage = lineageAfter(file.metadata);
     init = from;
     state = { stage, step: 0, steps: options.steps ?? stageConfig.steps, cursor: { epoch: 0, index: 0 }, log: [], trainSeconds: 0, modelConfig: JSON.stringify(modelConfig) };
   } else {
@@ -149,6 +159,7 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
       const file = await loadPlannerModel(pretrained);
       if (JSON.stringify(file.config) !== JSON.stringify(modelConfig)) throw new TrainStateError(`${pretrained} has another model config than this run`);
       weights = file.weights;
+      lineage = lineageAfter(file.metadata);
       init = 'pretrained';
     } else {
       weights = initWeights(modelConfig, `${config.seed}:${stage}:init`);
@@ -156,6 +167,7 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
     }
     state = { stage, step: 0, steps: options.steps ?? stageConfig.steps, cursor: { epoch: 0, index: 0 }, log: [], trainSeconds: 0, modelConfig: JSON.stringify(modelConfig) };
   }
+  state.lineage = lineage;
   const schedule = { ...stageConfig, steps: state.steps };
   const model = new GptModel(modelConfig, weights, { weightDecay: stageConfig.weightDecay, clipNorm: stageConfig.clipNorm });
   const files: string[] = [];
@@ -175,6 +187,7 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
       [META.data]: JSON.stringify(stageData.counts),
       [META.trainConfig]: JSON.stringify(config),
       [META.promptFormat]: String(base.promptFormat),
+      [META.lineage]: JSON.stringify(lineage),
     });
     const writeLog = async (): Promise<void> => {
       await writeText(lossCsvPath(config.out, stage), lossCsv(state.log));

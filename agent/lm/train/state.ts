@@ -6,6 +6,7 @@ import { CheckpointError } from '../checkpoint.ts';
 import type { NamedTensors } from '../tensors.ts';
 import type { Stage } from './config.ts';
 import type { Cursor } from './data.ts';
+import type { StageRecord } from './files.ts';
 import type { LogRow } from './report.ts';
 
 const STATE_KEY = 'umwelt.train.state';
@@ -23,6 +24,8 @@ export interface TrainState {
   trainSeconds: number;
   /** The ModelConfig JSON the weights belong to (a resumed run must match it). */
   modelConfig: string;
+  /** The stages before this one (the model file's META.lineage); absent in states written before it was kept. */
+  lineage?: StageRecord[];
 }
 
 export async function saveState(path: string, state: TrainState, weights: NamedTensors, moments: NamedTensors): Promise<void> {

@@ -9,7 +9,7 @@ import { makeConfig } from '../../../agent/lm/config.ts';
 import { GptModel, initWeights } from '../../../agent/lm/model.ts';
 import { encodeExample } from '../../../agent/lm/sequence.ts';
 import { episodeKey, readDataDir, readSftExamples, StageData, validationEpisodes } from '../../../agent/lm/train/data.ts';
-import { loadPlannerModel, META, modelPath } from '../../../agent/lm/train/files.ts';
+import { lineageOf, loadPlannerModel, META, modelPath } from '../../../agent/lm/train/files.ts';
 import { exportPlanner } from '../../../agent/lm/train/export.ts';
 import { trainStage } from '../../../agent/lm/train/loop.ts';
 import { ensureTokenizer } from '../../../agent/lm/train/tokenizer.ts';
@@ -244,5 +244,11 @@ describe('training', () => {
     const round3 = await loadPlannerModel(modelPath(out, 'dagger3'));
     const round3Counts = JSON.parse(round3.metadata[META.data]!) as { trainEpisodes: number; validationSequences: number };
     expect(round3Counts.trainEpisodes + round3Counts.validationSequences / 2).toBe(12);
+    // The file records the stages before it, so a card can describe them when their files are gone.
+    const lineage = lineageOf(round3.metadata);
+    expect(lineage.map((r) => r.stage).slice(-3)).toEqual(['sft', 'dagger', 'dagger2']);
+    const finalRound2 = await loadPlannerModel(modelPath(out, 'dagger2'));
+    expect(lineage.at(-1)).toEqual({ stage: 'dagger2', steps: finalRound2.metadata[META.steps], trainSeconds: finalRound2.metadata[META.trainSeconds], data: finalRound2.metadata[META.data] });
+    expect(lineageOf(finalRound2.metadata).map((r) => r.stage).slice(-2)).toEqual(['sft', 'dagger']);
   });
 });
