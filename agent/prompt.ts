@@ -48,7 +48,8 @@
 //   category, or a landmark's bare category: "the table"), in the order it names them, one line each with what
 //   the agent knows of it: `name #n: in reach on #k, 0.8 m` or `in sight[ on|in #k][, open|closed], 4.2 m` (in
 //   view now; in reach when the gripper can take it from where the agent stands), `held`, `not in sight, last
-//   seen on|in #k` (an object seen earlier in the episode: PlannerContext.seenBefore), `not in sight` (a landmark
+//   seen on|in #k` (an object seen earlier in the episode or remembered from an earlier one:
+//   PlannerContext.seenBefore; format 3 names the place too, `last seen in the blue fridge #5`), `not in sight` (a landmark
 //   out of view); or `none` when none of them has been seen. Finding in the prompt whether the thing asked for is in view, and where it
 //   was seen, is a look-up that a pocket-sized model learns slowly; this line does it, and the model decides.
 // - `Task:` the instruction as the agent sees it now, last: the answer begins by restating what it asks for
@@ -193,12 +194,20 @@ function inReach(obs: Observation, e: SeenEntity): boolean {
   return e.kind === 'object' && Math.hypot(x - ax, z - az) <= ROBOT.reach && e.height <= ROBOT.reachHeight;
 }
 
-/** The `Named in the task:` lines (format 2). */
-function namedLines(context: PlannerContext, m: Marker): string[] {
+/** The `Named in the task:` lines (format 2; format 3 names the place of a thing out of sight). */
+function namedLines(context: PlannerContext, m: Marker, format: PromptFormat): string[] {
   const obs = context.observation;
   const instruction = context.instruction;
   const support = (e: SeenEntity): string =>
     e.state.inside !== undefined ? ` in ${m.ref(e.state.inside)}` : e.state.on_top_of !== undefined ? ` on ${m.ref(e.state.on_top_of)}` : '';
+  // `in the blue fridge #5` (format 3): a landmark by name and mark; anything else as `support` writes it.
+  const landmarks = new Map(obs.landmarks.map((l) => [l.id, l]));
+  const namedSupport = (e: SeenEntity): string => {
+    const id = e.state.inside ?? e.state.on_top_of;
+    const l = id === undefined ? undefined : landmarks.get(id);
+    if (format < 3 || l === undefined) return support(e);
+    return ` ${e.state.inside !== undefined ? 'in' : 'on'} the ${nameOf(l)} ${m.ref(l.id)}`;
+  };
   type Named = { at: number; id: string; name: string; says: () => string };
   const named: Named[] = [];
   const add = (id: string, e: { color: string; category: string }, landmark: boolean, says: () => string): void => {
@@ -213,7 +222,7 @@ function namedLines(context: PlannerContext, m: Marker): string[] {
   const held = obs.holding === null ? undefined : [...obs.visible, ...(context.seenBefore ?? [])].find((e) => e.id === obs.holding);
   if (held) add(held.id, held, false, () => 'held');
   for (const e of context.seenBefore ?? []) {
-    add(e.id, e, e.kind !== 'object', () => (e.kind === 'object' ? `not in sight, last seen${support(e)}` : 'not in sight'));
+    add(e.id, e, e.kind !== 'object', () => (e.kind === 'object' ? `not in sight, last seen${namedSupport(e)}` : 'not in sight'));
   }
   for (const l of obs.landmarks) add(l.id, l, true, () => 'not in sight');
   named.sort((a, b) => a.at - b.at);
@@ -298,8 +307,9 @@ export function renderPrompt(context: PlannerContext, options: RenderOptions = {
     }
   }
   // Named in the task (format 2): what the agent knows of each thing the instruction names.
-  if ((options.format ?? LATEST_PROMPT_FORMAT) >= 2) {
-    const named = namedLines(context, m);
+  const format = options.format ?? LATEST_PROMPT_FORMAT;
+  if (format >= 2) {
+    const named = namedLines(context, m, format);
     if (named.length === 0) lines.push('Named in the task: none');
     else lines.push('Named in the task:', ...named);
   }

@@ -169,7 +169,7 @@ describe('renderPrompt / renderResponse', () => {
     expect(unsearchedPlaces({ instruction: 'Find the red ball.', observation, history: [] }).surfaces.map((l) => l.id)).toEqual(['sofa_1', 'shelf_1', 'table_1']);
   });
 
-  it('says what the agent knows of each thing the task names (format 2), in the order the task names them', () => {
+  it('says what the agent knows of each thing the task names (format 2 and 3), in the order the task names them', () => {
     const at = (x: number): [number, number, number] => [x, 0.5, 0];
     const landmarks = [
       { id: 'table_1', category: 'table', color: 'white' as const, room: 'kitchen_1', openable: false, holds: true },
@@ -184,12 +184,15 @@ describe('renderPrompt / renderResponse', () => {
     const instruction = 'Put the green cup, the blue ball and the red mug on the table.';
     const observation = { step: 4, instruction, agent: { position: at(0), yaw: 0, room: 'kitchen_1' }, holding: null, visible: [mug, ball], landmarks, lastAction: null, lastOutcome: null };
     const context: PlannerContext = { instruction, observation, history: [], memories: [], seenBefore: [cup] };
-    const { text, marks } = renderPrompt(context);
+    const { text, marks } = renderPrompt(context, { format: 2 });
     const named = text.slice(text.indexOf('Named in the task:'), text.indexOf('Task:'));
     // The cup was seen before (a new mark), the ball is in sight but beyond reach, the mug within reach, the table
     // (named by its bare category) out of view.
     expect(named).toBe('Named in the task:\ngreen cup #6: not in sight, last seen in #2\nblue ball #5: in sight on #3, 4.2 m\nred mug #4: in reach on #1, 0.9 m\nwhite table #1: not in sight\n');
     expect(marks.ids[5]).toBe('cup_1');
+    // Format 3 (the latest) names the place of what is out of sight; nothing else changes.
+    const latest = renderPrompt(context).text;
+    expect(latest).toBe(text.replace('last seen in #2', 'last seen in the red fridge #2'));
     // Holding the mug: held; format 1 has no such section.
     const holding = renderPrompt({ ...context, observation: { ...observation, holding: 'mug_1', visible: [ball] }, seenBefore: [cup, mug] }).text;
     expect(holding).toMatch(/red mug #\d+: held\n/);

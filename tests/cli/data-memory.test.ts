@@ -1,5 +1,5 @@
 // `umwelt data --memory-mode prompt`: the visits of a revisit house share one memory, as in the eval harness. The
-// first visit starts with `Memories: none` (and is otherwise what it is without a memory), later visits start with
+// first visit has `Memories: none` throughout (it is what it is without a memory), later visits start with
 // memories of the earlier ones, and the oracle's label on a later visit goes to where the memory places its target; the bytes are the same on two worker threads;
 // the manifest records the mode; options that cannot be met are usage errors.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -49,20 +49,19 @@ describe('umwelt data --memory-mode prompt', () => {
       const first = examples.find((e) => e.seed === seed && e.step === 1);
       if (first !== undefined) expect(memoriesOf(first.prompt), `seed ${seed}`).toMatch(/^\n- \S/); // a failed visit gives none
     }
-    // The first visit of house 0 starts with none and recalls only what it saw itself: its examples are those
-    // made without a memory but for the Memories lines.
+    // The first visit of house 0 has no earlier episode to recall (what it saw itself is in the prompt already):
+    // its examples are those made without a memory.
     const visit1 = examples.filter((e) => e.seed === 0);
-    expect(memoriesOf(visit1[0]?.prompt ?? '')).toBe(' none');
-    expect(visit1.some((e) => memoriesOf(e.prompt) !== ' none')).toBe(true);
+    expect(visit1.length).toBeGreaterThan(0);
+    expect(visit1.every((e) => memoriesOf(e.prompt) === ' none')).toBe(true);
     // Each example names its house, which training holds out for validation as one unit.
     expect(new Set(examples.map((e) => `${e.seed}:${e.house ?? ''}`))).toEqual(new Set(manifest.episodes.map((e) => `${e.seed}:revisit-house-${Math.floor(e.seed / 4)}`)));
-    const noMemories = ({ house: _house, ...e }: SftExample): SftExample => ({ ...e, prompt: e.prompt.replace(/\nMemories:(.*(?:\n- .*)*)\nHistory:/, '\nMemories: none\nHistory:') });
-    expect(visit1.map(noMemories)).toEqual(await withoutMemory(0));
+    expect(visit1.map(({ house: _house, ...e }) => e)).toEqual(await withoutMemory(0));
     // House 0, visit 4: its black candle was seen in the white cabinet #8 (living room) on visit 2's long search;
     // the oracle goes straight there, where without a memory it searches the kitchen's containers first.
     const visit4 = examples.filter((e) => e.seed === 3);
     expect(visit4[0]?.prompt).toContain('\nliving_room_1: green sofa #5, yellow table #6, black shelf #7, white cabinet #8 (opens),');
-    expect(visit4[0]?.prompt).toContain('\nNamed in the task:\nblack candle #17: not in sight, last seen in #8\n');
+    expect(visit4[0]?.prompt).toContain('\nNamed in the task:\nblack candle #17: not in sight, last seen in the white cabinet #8\n');
     expect(visit4[0]?.response).toMatch(/I remember it in the white cabinet #8[\s\S]*\nAction: goto\(#8\)$/);
     expect(visit4.length).toBe(4);
     const plain = await withoutMemory(3);
