@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { assertNever } from '../../../sim/types.ts';
 
 /** pretrain (plain text), sft (the oracle's examples), dagger (optional: SFT again with the oracle's labels on the states
  *  the SFT model reaches itself, `umwelt data --student`), dagger2 and dagger3 (optional, each after the one before:
@@ -23,8 +22,10 @@ export function stageBefore(stage: DaggerStage): 'sft' | 'dagger' | 'dagger2' {
       return 'dagger';
     case 'dagger3':
       return 'dagger2';
-    default:
-      return assertNever(stage);
+    default: {
+      const never: never = stage;
+      throw new Error(`unknown DAgger stage ${String(never)}`);
+    }
   }
 }
 
