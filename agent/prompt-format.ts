@@ -4,12 +4,12 @@
 //   1  the sections Places, See, You, Unsearched, Memories, History, Task
 //   2  format 1 plus `Named in the task:` before Task, and what the agent saw earlier in the episode there
 //   3  format 2 with the place of a thing out of sight named as well as marked (`last seen in the blue fridge #5`,
-//      not `last seen in #5`): a remembered object's answer goes to that place, and a model copies a name and
-//      mark from a few tokens back far more reliably than it looks a mark up in Places
+//      not `last seen in #5`), so that a remembered object's answer can copy that place from a few tokens back.
+//      Not the latest: a model fine-tuned on it did no better with a memory (ARCHITECTURE.md, the prompt format)
 // A file that says nothing is format 1 (everything written before the version existed).
 export const PROMPT_FORMATS = [1, 2, 3] as const;
 export type PromptFormat = (typeof PROMPT_FORMATS)[number];
-export const LATEST_PROMPT_FORMAT: PromptFormat = 3;
+export const LATEST_PROMPT_FORMAT: PromptFormat = 2;
 /** The metadata key of a model file (a data manifest's field is `promptFormat`). */
 export const PROMPT_FORMAT_KEY = 'prompt_format';
 

@@ -61,7 +61,7 @@ describe('umwelt data --memory-mode prompt', () => {
     // the oracle goes straight there, where without a memory it searches the kitchen's containers first.
     const visit4 = examples.filter((e) => e.seed === 3);
     expect(visit4[0]?.prompt).toContain('\nliving_room_1: green sofa #5, yellow table #6, black shelf #7, white cabinet #8 (opens),');
-    expect(visit4[0]?.prompt).toContain('\nNamed in the task:\nblack candle #17: not in sight, last seen in the white cabinet #8\n');
+    expect(visit4[0]?.prompt).toContain('\nNamed in the task:\nblack candle #17: not in sight, last seen in #8\n');
     expect(visit4[0]?.response).toMatch(/I remember it in the white cabinet #8[\s\S]*\nAction: goto\(#8\)$/);
     expect(visit4.length).toBe(4);
     const plain = await withoutMemory(3);

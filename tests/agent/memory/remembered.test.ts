@@ -198,7 +198,7 @@ describe('remembered sightings in the loop and the oracle', () => {
     expect(remembered?.state).toEqual({ inside: target.container });
     const prompt = renderPrompt(first as PlannerContext, { format: 2 }).text;
     expect(prompt).toMatch(/Named in the task:\n[a-z ]+ #\d+: not in sight, last seen in #\d+\n/);
-    expect(renderPrompt(first as PlannerContext).text).toMatch(/Named in the task:\n[a-z ]+ #\d+: not in sight, last seen in the [a-z ]+ #\d+\n/);
+    expect(renderPrompt(first as PlannerContext, { format: 3 }).text).toMatch(/Named in the task:\n[a-z ]+ #\d+: not in sight, last seen in the [a-z ]+ #\d+\n/);
     // The oracle goes straight there, says why, and needs fewer steps than without a memory.
     expect(second.thoughts[0]).toContain('I remember it in');
     expect(second.planner.contexts.length).toBeGreaterThan(0);
