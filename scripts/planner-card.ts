@@ -6,12 +6,11 @@
 //   npx tsx scripts/planner-card.ts --test R.json --heldout R.json --int8 R.json --smoke R.json
 //     [--scratch R.json --sft-test R.json]
 //     [--free-test R.json --free-heldout R.json] [--agreement A.json [--previous-agreement A.json]] [--memory R.json]
-//     [--memory-ci R.json] [--dir models/planner]
+//     [--dir models/planner]
 // --free-*: the same model's reports from decoding with a free thought (no mark rule, agent/planners/thought-marks.ts),
 // for the comparison of the two decodings on the same episodes. --agreement: scripts/planner-agreement.ts --json of
 // this model (and of the model it replaces), where each parts from the oracle. --memory: the report of the memory
 // suite (scenes/scenarios/memory.json --planner lm), the planner with and without a memory on the same visits.
-// --memory-ci: the same suite cut to its first houses (`-e K`), which tests/agent/lm-shipped.test.ts replays.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,7 +33,6 @@ const { values } = parseArgs({
     agreement: { type: 'string' },
     'previous-agreement': { type: 'string' },
     memory: { type: 'string' },
-    'memory-ci': { type: 'string' },
     dir: { type: 'string', default: 'models/planner' },
   },
   strict: true,
@@ -58,7 +56,6 @@ if ((scratch === null) !== (sftTest === null)) throw new Error('--scratch and --
 const freeTest = values['free-test'] === undefined ? null : report(values['free-test']);
 const freeHeldout = values['free-heldout'] === undefined ? null : report(values['free-heldout']);
 const memorySuite = values.memory === undefined ? null : report(values.memory);
-const memoryCi = values['memory-ci'] === undefined ? null : report(values['memory-ci']);
 /** The lm arms of a memory-suite report: without and with a memory. */
 const memoryArms = (r: EvalReport): { without: GroupSummary; withMemory: GroupSummary } => {
   const without = r.overall.find((g) => g.planner === 'lm');
@@ -317,12 +314,6 @@ function agreementLines(): string[] {
     ...kinds.map((kind) => (previousAgreement === null ? `| ${kind} | ${share(agreement, kind)} |` : `| ${kind} | ${share(agreement, kind)} | ${share(previousAgreement, kind)} |`)),
   ];
 }
-/** What the CI test replays of the memory suite: its first visits, each arm's successes and mean steps. */
-function memoryCiCard(r: EvalReport): Record<string, unknown> {
-  const { without, withMemory } = memoryArms(r);
-  const arm = (g: GroupSummary): Record<string, number> => ({ successes: g.successes, stepsMean: g.steps.mean });
-  return { scenario: scenarioPath(r), episodes: without.episodes, without: arm(without), withMemory: arm(withMemory) };
-}
 const seedsPerFamily = smoke.episodes / Math.max(1, smoke.families.length);
 const maxSteps = smoke.source.scenarios[0]?.maxSteps ?? 40;
 writeFileSync(
@@ -330,7 +321,6 @@ writeFileSync(
   `${JSON.stringify(
     {
       ci: { scenario: scenarioPath(smoke), seedsPerFamily, maxSteps, episodes: s.episodes, successes: s.successes },
-      ...(memoryCi === null ? {} : { memoryCi: memoryCiCard(memoryCi) }),
       test: { successRate: t.successRate, meanOverFamilies: testMean, spl: t.spl },
       heldout: { successRate: h.successRate, meanOverFamilies: heldoutMean },
       int8: { successRate: q.successRate },
