@@ -55,7 +55,13 @@ const stageRecordSchema = z.strictObject({ stage: z.string(), steps: z.string(),
 export function lineageOf(metadata: Record<string, string>): StageRecord[] {
   const text = metadata[META.lineage];
   if (text === undefined) return [];
-  const parsed = z.array(stageRecordSchema).safeParse(JSON.parse(text));
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CheckpointError('lineage metadata is not JSON');
+  }
+  const parsed = z.array(stageRecordSchema).safeParse(value);
   if (!parsed.success) throw new CheckpointError(`lineage metadata is not a list of stage records: ${parsed.error.issues[0]?.message ?? ''}`);
   return parsed.data;
 }

@@ -250,5 +250,8 @@ describe('training', () => {
     const finalRound2 = await loadPlannerModel(modelPath(out, 'dagger2'));
     expect(lineage.at(-1)).toEqual({ stage: 'dagger2', steps: finalRound2.metadata[META.steps], trainSeconds: finalRound2.metadata[META.trainSeconds], data: finalRound2.metadata[META.data] });
     expect(lineageOf(finalRound2.metadata).map((r) => r.stage).slice(-2)).toEqual(['sft', 'dagger']);
+    // A damaged lineage is a clear error, not a crash in JSON.parse.
+    expect(() => lineageOf({ [META.lineage]: '[{' })).toThrow(/lineage metadata is not JSON/);
+    expect(() => lineageOf({ [META.lineage]: '[{"stage": 3}]' })).toThrow(/not a list of stage records/);
   });
 });
