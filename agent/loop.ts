@@ -6,6 +6,7 @@ import { assertNever, type Action, type FailureReason, type Observation, type Ou
 import { formatAction } from './grammar.ts';
 import { latencySummary, spl, type EpisodeMetrics } from './metrics.ts';
 import type { Decision, HistoryEntry, Planner } from './planner.ts';
+import { visitedPlaces } from './prompt.ts';
 import type { MemoryKind } from '../memory/types.ts';
 
 export type LoopEvent =
@@ -150,9 +151,20 @@ function writeEvent(step: number, writes: MemoryWrites): LoopEvent | null {
 }
 
 /** What was seen before and is not in view now (the held thing included), in the order first seen. */
-function seenBefore(lastSeen: ReadonlyMap<string, SeenEntity>, observation: Observation): SeenEntity[] {
+function seenBefore(lastSeen: ReadonlyMap<string, SeenEntity>, observation: Observation, spent: ReadonlySet<SeenEntity>): SeenEntity[] {
   const inView = new Set(observation.visible.map((e) => e.id));
-  return [...lastSeen.values()].filter((e) => !inView.has(e.id));
+  return [...lastSeen.values()].filter((e) => !inView.has(e.id) && !spent.has(e));
+}
+
+/**
+ * The remembered sightings (from an earlier episode, not replaced by one of this episode) whose place the agent
+ * has gone to or opened in this episode: there, what it sees (or does not) is the news, and the search goes on
+ * as any search does (open the container it stands at). Kept, the sighting's `last seen in #k` drew a
+ * pocket-sized model back to "I remember it in #k, so I go there" at the place itself, step after step.
+ */
+function spentSightings(remembered: readonly SeenEntity[], lastSeen: ReadonlyMap<string, SeenEntity>, history: readonly HistoryEntry[], observation: Observation): Set<SeenEntity> {
+  const visited = new Set(visitedPlaces(history, observation.landmarks));
+  return new Set(remembered.filter((e) => lastSeen.get(e.id) === e && visited.has(e.state.inside ?? e.state.on_top_of ?? '')));
 }
 
 export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
@@ -174,13 +186,18 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
   const lastSeen = new Map<string, SeenEntity>();
   // The containers an earlier episode looked into (from a memory that spans episodes).
   const searchedBefore: string[] = [];
+  // The remembered sightings (from that memory), each until the episode sees the thing itself.
+  const remembered: SeenEntity[] = [];
   const see = (obs: Observation): void => {
     for (const e of [...(obs.glimpsed ?? []), ...obs.visible]) lastSeen.set(e.id, e);
   };
   emit({ type: 'observation', step: 0, observation });
   if (memory) {
     await memory.episodeStart({ seed, family: reset.info.family, instruction: reset.info.instruction, simTime: simTime() });
-    for (const e of (await memory.remembered?.(observation)) ?? []) lastSeen.set(e.id, e);
+    for (const e of (await memory.remembered?.(observation)) ?? []) {
+      lastSeen.set(e.id, e);
+      remembered.push(e);
+    }
     searchedBefore.push(...((await memory.searched?.(observation)) ?? []));
   }
   see(observation);
@@ -206,10 +223,11 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
       memories = [...recalled.texts];
       emit({ type: 'memory-recall', step, memories: recalled.records.map(({ id, text, score }) => ({ id, text, score })) });
     }
+    const spent = spentSightings(remembered, lastSeen, history, observation);
     const started = clock();
     // The instruction as the agent sees it now: a scripted scenario may change it mid-episode.
     const decision = await planner.decide(
-      { instruction: observation.instruction, observation, history: shownHistory, memories, seenBefore: seenBefore(lastSeen, observation), searchedBefore },
+      { instruction: observation.instruction, observation, history: shownHistory, memories, seenBefore: seenBefore(lastSeen, observation, spent), searchedBefore, recalled: remembered.filter((e) => lastSeen.get(e.id) === e && !spent.has(e)) },
       { signal: options.signal },
     );
     const latencyMs = clock() - started;

@@ -163,12 +163,43 @@ export interface UnsearchedPlaces {
   containers: Landmark[];
 }
 
-/** Where something not yet seen may still be, each list in Places order. */
-export function unsearchedPlaces(context: Pick<PlannerContext, 'observation' | 'instruction' | 'history' | 'searchedBefore'>): UnsearchedPlaces {
-  const visited = new Set([...visitedPlaces(context.history, context.observation.landmarks), ...(context.searchedBefore ?? [])]);
+/**
+ * The places where a long-term memory last put the things the task names (PlannerContext.recalled), in the order
+ * the instruction names the things: where an earlier episode saw the thing, and this one has not looked yet.
+ */
+export function recalledPlaces(context: Pick<PlannerContext, 'observation' | 'instruction' | 'recalled'>): string[] {
+  const inView = new Set(context.observation.visible.map((v) => v.id));
+  const named = (context.recalled ?? [])
+    .filter((e) => e.kind === 'object' && !inView.has(e.id) && e.id !== context.observation.holding)
+    .map((e) => ({ at: namedAt(context.instruction, e, false), place: e.state.inside ?? e.state.on_top_of }))
+    .filter((n): n is { at: number; place: string } => n.at >= 0 && n.place !== undefined)
+    .sort((a, b) => a.at - b.at);
+  return [...new Set(named.map((n) => n.place))];
+}
+
+/**
+ * Where something not yet seen may still be: places neither visited in this episode nor (containers) looked into
+ * on an earlier visit (searchedBefore), in Places order, except that the places where the memory last put a thing
+ * the task names (recalledPlaces) come first, searched before or not. When no container is left that way, the
+ * containers searched before are listed again: the memory said the thing was in none of them, and it was wrong.
+ */
+export function unsearchedPlaces(context: Pick<PlannerContext, 'observation' | 'instruction' | 'history' | 'searchedBefore' | 'recalled'>): UnsearchedPlaces {
+  const visited = new Set(visitedPlaces(context.history, context.observation.landmarks));
+  const searched = new Set(context.searchedBefore ?? []);
   const inSight = new Set(context.observation.visible.map((v) => v.id));
-  const places = placeOrder(context.observation, context.instruction).filter((l) => l.holds && !visited.has(l.id));
-  return { surfaces: places.filter((l) => !l.openable && !inSight.has(l.id)), containers: places.filter((l) => l.openable) };
+  const first = recalledPlaces(context).filter((id) => !visited.has(id));
+  const rank = (l: Landmark): number => (first.includes(l.id) ? first.indexOf(l.id) : first.length);
+  const places = placeOrder(context.observation, context.instruction)
+    .filter((l) => l.holds && !visited.has(l.id))
+    .map((l, i) => ({ l, i }))
+    .sort((a, b) => rank(a.l) - rank(b.l) || a.i - b.i)
+    .map(({ l }) => l);
+  const fresh = places.filter((l) => first.includes(l.id) || !searched.has(l.id));
+  const containers = fresh.filter((l) => l.openable);
+  return {
+    surfaces: fresh.filter((l) => !l.openable && !inSight.has(l.id)),
+    containers: containers.length > 0 ? containers : places.filter((l) => l.openable),
+  };
 }
 
 export interface RenderOptions {

@@ -6,8 +6,12 @@ import type { FamilyName, Split } from '../../scenes/family-names.ts';
 import type { EpisodeData, SftExample, Student } from './episode.ts';
 import { dataJobs, runDataJob, type DataJob, type DataMemoryMode } from './jobs.ts';
 
-/** Bumped whenever the prompt format or the data change (5: prompt format 2, agent/prompt-format.ts). */
-export const DATA_VERSION = 5;
+/**
+ * Bumped whenever the prompt format or the data change (5: prompt format 2, agent/prompt-format.ts; 6: with a
+ * memory, the Unsearched lines put where the task's things were remembered first and list searched containers
+ * again when none is left; data without a memory are as in 5).
+ */
+export const DATA_VERSION = 6;
 
 export interface DataOptions {
   split: Split;

@@ -51,6 +51,7 @@ import { PROMPT_LIMITS } from '../prompt.ts';
 import { rememberedSearches, rememberedSightings } from './remembered.ts';
 import {
   categoryInInstruction,
+  concernsTask,
   failureText,
   label,
   nameOf,
@@ -58,6 +59,7 @@ import {
   sightingSignature,
   sightingText,
   supportPhrase,
+  taskNames,
   whereabouts,
   type KnownEntity,
 } from './text.ts';
@@ -80,12 +82,21 @@ export interface AgentMemoryOptions {
    * 'all-episodes', the current one's records too (measured worse: see ARCHITECTURE.md, memory).
    */
   recallScope?: RecallScope;
+  /**
+   * Which records a decision may recall (default 'task'): those that name a thing the instruction names by colour
+   * (`concernsTask`, agent/memory/text.ts), or, for an instruction that names none, any; or 'any'. What the
+   * memory knows of the rest reaches the planner through the remembered searches and sightings; as Memories lines
+   * it crowded the prompt with other things' names (measured: see ARCHITECTURE.md, memory).
+   */
+  recallFilter?: RecallFilter;
   /** Simulated seconds on the memory's clock between one episode's last write or recall and the next's start. */
   episodeGap?: number;
 }
 
 export const RECALL_SCOPES = ['earlier-episodes', 'all-episodes'] as const;
 export type RecallScope = (typeof RECALL_SCOPES)[number];
+export const RECALL_FILTERS = ['task', 'any'] as const;
+export type RecallFilter = (typeof RECALL_FILTERS)[number];
 
 export type AgentMemorySettings = Omit<AgentMemoryOptions, 'store' | 'embedder'> & { embedder?: Embedder };
 
@@ -126,6 +137,7 @@ export class AgentMemory implements LoopMemory {
   readonly k: number;
   readonly supersede: boolean;
   readonly recallScope: RecallScope;
+  readonly recallFilter: RecallFilter;
   readonly episodeGap: number;
   private readonly retrieval: RetrievalOverrides;
   private episodeState: EpisodeState | null = null;
@@ -148,6 +160,7 @@ export class AgentMemory implements LoopMemory {
     this.k = k;
     this.supersede = options.supersede ?? true;
     this.recallScope = options.recallScope ?? 'earlier-episodes';
+    this.recallFilter = options.recallFilter ?? 'task';
     this.episodeGap = gap;
     this.retrieval = options.retrieval ?? {};
     this.reindex();
@@ -254,7 +267,10 @@ export class AgentMemory implements LoopMemory {
   recall(request: MemoryRecallRequest): AgentRecall {
     const ep = this.current();
     const now = this.clock(ep, request.simTime);
-    const retrieved = this.search(recallQuery(request), this.recallScope === 'earlier-episodes' ? { now, where: (r) => r.episode !== ep.id } : { now });
+    const earlier = (r: MemoryRecord): boolean => this.recallScope === 'all-episodes' || r.episode !== ep.id;
+    const named = this.recallFilter === 'task' ? taskNames(request.instruction) : [];
+    const concerns = (r: MemoryRecord): boolean => named.length === 0 || concernsTask(r.text, named);
+    const retrieved = this.search(recallQuery(request), { now, where: (r) => earlier(r) && concerns(r) });
     return {
       texts: retrieved.map((r) => r.record.text),
       records: retrieved.map((r) => ({ id: r.record.id, text: r.record.text, score: r.score })),

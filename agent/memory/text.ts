@@ -13,7 +13,7 @@
 //   Episode e1-pickup-1000001 succeeded in 6 steps: Pick up the red mug.
 //
 // Pure functions of JSON-safe input.
-import type { EntityState, SeenEntity } from '../../sim/types.ts';
+import { COLORS, type EntityState, type SeenEntity } from '../../sim/types.ts';
 import { PROMPT_LIMITS } from '../prompt.ts';
 
 /** What the memory knows about an entity: from the floor plan (landmarks) or from having seen it. */
@@ -81,6 +81,26 @@ export function failureText(action: string, reason: string, detail: string, wher
 /** Whether the instruction names this colour and category, as the prompt decides it ("the white table"). */
 export function namedInInstruction(instruction: string, e: { color: string; category: string }): boolean {
   return instruction.toLowerCase().includes(nameOf(e));
+}
+
+/**
+ * The coloured things an instruction names, as `colour word` pairs ("the orange box is hidden" -> `orange box`):
+ * the first word after each colour word. What a record must name to concern the task (concernsTask).
+ */
+export function taskNames(instruction: string): string[] {
+  const words = instruction.toLowerCase().split(/[^a-z]+/).filter((w) => w.length > 0);
+  const out: string[] = [];
+  for (const [i, color] of words.entries()) {
+    const word = words[i + 1];
+    if (word !== undefined && (COLORS as readonly string[]).includes(color) && !out.includes(`${color} ${word}`)) out.push(`${color} ${word}`);
+  }
+  return out;
+}
+
+/** Whether a record's text names one of the task's things (taskNames) as a whole phrase. */
+export function concernsTask(text: string, names: readonly string[]): boolean {
+  const lower = text.toLowerCase();
+  return names.some((n) => new RegExp(`(^|[^a-z])${n}([^a-z]|$)`).test(lower));
 }
 
 /** Whether the instruction names the category as a word ("the fridge", "a mug"), colour aside. */

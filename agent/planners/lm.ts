@@ -41,8 +41,14 @@ import { autoDeclines, defaultGpuSource, gpuEngineFor, serially, type GpuSource,
 
 export { ACTION_MARKER, DEFAULT_MAX_ACTION_TOKENS, DEFAULT_MAX_THOUGHT_TOKENS } from './lm-answer.ts';
 export { LM_ENGINES, type LMEngineName } from './lm-gpu.ts';
-/** Tokens a prompt must leave free for the answer: the action line at least. */
-export const ANSWER_RESERVE = 24;
+/**
+ * Tokens a prompt leaves free for the answer (besides the action marker): a whole answer's worth. Training fits
+ * each example, prompt and answer, in the context (a long one loses History lines: `shorten-history`), so a
+ * prompt that leaves less room is one the model never saw followed by its whole answer, and the thought is cut
+ * off by the context's end mid-sentence. The training data's answers take at most 58 tokens (p99 56, measured on
+ * the base and memory data with the shipped tokenizer); prompts with three Memories lines often need the room.
+ */
+export const ANSWER_RESERVE = 64;
 /** The action kinds the prompt's Actions line offers (agent/prompt.ts ACTIONS_LINE). */
 export const LM_ACTION_KINDS: readonly ActionKind[] = ['goto', 'pick', 'place', 'open', 'close', 'toggle', 'say', 'done'];
 

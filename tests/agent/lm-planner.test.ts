@@ -26,7 +26,7 @@ import { ANSWER_RESERVE, engineFor, fitPrompt, LM_ACTION_KINDS, LMPlanner, LMPla
 import { OraclePlanner } from '../../agent/planners/oracle.ts';
 import { renderPrompt, renderResponse } from '../../agent/prompt.ts';
 import { LATEST_PROMPT_FORMAT, PROMPT_FORMAT_KEY } from '../../agent/prompt-format.ts';
-import { promptIds } from '../../agent/lm/sequence.ts';
+import { encodeExample, promptIds } from '../../agent/lm/sequence.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { FAMILY_NAMES } from '../../scenes/family-names.ts';
 import { tinyBundle, type TinyBundle } from '../fixtures/lm-bundle.ts';
@@ -261,6 +261,23 @@ describe('the lm planner', () => {
     for (const i of lessSeen.prompt.marks.ids.keys()) expect(lessSeen.prompt.text).toMatch(new RegExp(`#${i + 1}(?!\\d)`));
     expect(() => fitPrompt(context, tiny.tokenizer, 20)).toThrow(LMPlannerError);
   }, 30_000);
+});
+
+describe('the answer reserve', () => {
+  it('holds a whole answer: the oracle answers of every family, in the shipped tokenizer, with their <eos>', async () => {
+    const bundle = await loadBundleFile(defaultCheckpointPath());
+    const lengths: number[] = [];
+    for (const steps of await oracleSteps(12)) {
+      for (const { context, answer } of steps) {
+        const prompt = renderPrompt(context).text;
+        lengths.push(encodeExample(bundle.tokenizer, prompt, answer).ids.length - promptIds(bundle.tokenizer, prompt).length);
+      }
+    }
+    expect(lengths.length).toBeGreaterThan(50);
+    // The reserve covers the longest with room to spare; 24 tokens (what it was) held less than a whole answer.
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(ANSWER_RESERVE);
+    expect(Math.min(...lengths)).toBeGreaterThan(24);
+  }, 60_000);
 });
 
 /** The contexts and oracle answers of consecutive steps of oracle episodes, one per family. */

@@ -169,6 +169,38 @@ describe('renderPrompt / renderResponse', () => {
     expect(unsearchedPlaces({ instruction: 'Find the red ball.', observation, history: [] }).surfaces.map((l) => l.id)).toEqual(['sofa_1', 'shelf_1', 'table_1']);
   });
 
+  it('lists first where a memory last put the things the task names, and lists searched containers again when none is left', () => {
+    const landmarks = [
+      { id: 'table_1', category: 'table', color: 'white' as const, room: 'kitchen_1', openable: false, holds: true },
+      { id: 'fridge_1', category: 'fridge', color: 'red' as const, room: 'kitchen_1', openable: true, holds: true },
+      { id: 'cabinet_1', category: 'cabinet', color: 'red' as const, room: 'kitchen_1', openable: true, holds: true },
+      { id: 'drawer_1', category: 'drawer', color: 'blue' as const, room: 'kitchen_1', openable: true, holds: true },
+    ];
+    const thing = (id: string, category: string, state: object) =>
+      ({ id, kind: 'object' as const, category, color: 'green' as const, room: 'kitchen_1', distance: 2, bearing: 0, height: 0.5, position: [1, 0.5, 0] as [number, number, number], state });
+    const cup = thing('cup_1', 'cup', { inside: 'drawer_1' });
+    const vase = thing('vase_1', 'vase', { inside: 'cabinet_1' });
+    const instruction = 'Find the green cup and pick it up.';
+    const observation = { step: 0, instruction, agent: { position: [0, 0, 0] as [number, number, number], yaw: 0, room: 'kitchen_1' }, holding: null, visible: [], landmarks, lastAction: null, lastOutcome: null };
+    const base = { instruction, observation, history: [], memories: [] };
+    const ids = (c: PlannerContext): string[] => unsearchedPlaces(c).containers.map((l) => l.id);
+    expect(ids(base)).toEqual(['fridge_1', 'cabinet_1', 'drawer_1']);
+    // The cup was remembered in the drawer, which an earlier visit opened: the drawer comes first all the same. The
+    // vase is remembered too, but the task does not name it; the cabinet, searched before, is left out.
+    const recalled = { ...base, seenBefore: [cup, vase], recalled: [cup, vase], searchedBefore: ['drawer_1', 'cabinet_1'] };
+    expect(ids(recalled)).toEqual(['drawer_1', 'fridge_1']);
+    expect(renderPrompt(recalled).text).toContain('Unsearched containers: blue drawer #4, red fridge #2\n');
+    // Once the drawer has been looked into in this episode (the cup was not there), it is no longer first.
+    const looked = { ...recalled, history: [{ step: 1, action: 'open(drawer_1)', outcome: { ok: true as const } }] };
+    expect(ids(looked)).toEqual(['fridge_1']);
+    // Every container searched before and the cup remembered nowhere: the memory was wrong, so they are listed again.
+    const stale = { ...base, searchedBefore: ['fridge_1', 'cabinet_1', 'drawer_1'] };
+    expect(ids(stale)).toEqual(['fridge_1', 'cabinet_1', 'drawer_1']);
+    expect(ids({ ...stale, history: looked.history })).toEqual(['fridge_1', 'cabinet_1']);
+    // A remembered sighting that does not reach the context (no memory) changes nothing.
+    expect(ids({ ...base, seenBefore: [cup] })).toEqual(['fridge_1', 'cabinet_1', 'drawer_1']);
+  });
+
   it('says what the agent knows of each thing the task names (format 2 and 3), in the order the task names them', () => {
     const at = (x: number): [number, number, number] => [x, 0.5, 0];
     const landmarks = [

@@ -1,12 +1,13 @@
 // `umwelt data --memory-mode prompt`: the visits of a revisit house share one memory, as in the eval harness. The
-// first visit has `Memories: none` throughout (it is what it is without a memory), later visits start with
-// memories of the earlier ones, and the oracle's label on a later visit goes to where the memory places its target; the bytes are the same on two worker threads;
+// first visit has `Memories: none` throughout (it is what it is without a memory), later visits start with the
+// earlier ones' memories of their target, and the oracle's label on a later visit goes to where the memory places its target; the bytes are the same on two worker threads;
 // the manifest records the mode; options that cannot be met are usage errors.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SftExample } from '../../agent/data/episode.ts';
+import { concernsTask, taskNames } from '../../agent/memory/text.ts';
 import { generateData } from '../../agent/data/generate.ts';
 import { dataJobs, DataOptionsError } from '../../agent/data/jobs.ts';
 import type { PlannerContext } from '../../agent/planner.ts';
@@ -44,11 +45,18 @@ describe('umwelt data --memory-mode prompt', () => {
     expect(manifest.episodes.map((e) => e.seed)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     const examples = examplesOf(a);
     expect(examples.length).toBe(manifest.counts.examples);
-    // Every later visit starts with memories (of the earlier visits: a first step has seen only the start).
+    // A later visit recalls what earlier visits wrote about its target, and nothing about other things.
+    let recalled = 0;
     for (const seed of [1, 2, 3, 5, 6, 7]) {
       const first = examples.find((e) => e.seed === seed && e.step === 1);
-      if (first !== undefined) expect(memoriesOf(first.prompt), `seed ${seed}`).toMatch(/^\n- \S/); // a failed visit gives none
+      if (first === undefined) continue; // a failed visit gives none
+      const names = taskNames(/\nTask: (.*)\n$/.exec(first.prompt)?.[1] ?? '');
+      expect(names.length, `seed ${seed}`).toBeGreaterThan(0);
+      const lines = memoriesOf(first.prompt).split('\n- ').slice(1);
+      expect(lines.every((line) => concernsTask(line, names)), `seed ${seed}`).toBe(true);
+      recalled += lines.length;
     }
+    expect(recalled).toBeGreaterThan(0);
     // The first visit of house 0 has no earlier episode to recall (what it saw itself is in the prompt already):
     // its examples are those made without a memory.
     const visit1 = examples.filter((e) => e.seed === 0);

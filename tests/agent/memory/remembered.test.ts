@@ -199,6 +199,16 @@ describe('remembered sightings in the loop and the oracle', () => {
     const prompt = renderPrompt(first as PlannerContext, { format: 2 }).text;
     expect(prompt).toMatch(/Named in the task:\n[a-z ]+ #\d+: not in sight, last seen in #\d+\n/);
     expect(renderPrompt(first as PlannerContext, { format: 3 }).text).toMatch(/Named in the task:\n[a-z ]+ #\d+: not in sight, last seen in the [a-z ]+ #\d+\n/);
+    // Where it was remembered heads the Unsearched containers, although the first visit looked into it.
+    expect(first?.recalled?.map((e) => e.id)).toContain(target.id);
+    expect(first?.searchedBefore).toContain(target.container);
+    expect(unsearchedPlaces(first as PlannerContext).containers[0]?.id).toBe(target.container);
+    // Once the agent has gone there, the sighting is spent: what it sees there is the news, and the search goes on.
+    expect(second.planner.contexts[0] && second.thoughts[0]).toContain('I remember it in');
+    const there = second.planner.contexts[1];
+    expect(there?.history.at(-1)?.action).toBe(`goto(${target.container})`);
+    expect(there?.seenBefore?.some((e) => e.id === target.id)).toBe(false);
+    expect(there?.recalled?.some((e) => e.id === target.id)).toBe(false);
     // The oracle goes straight there, says why, and needs fewer steps than without a memory.
     expect(second.thoughts[0]).toContain('I remember it in');
     expect(second.planner.contexts.length).toBeGreaterThan(0);
