@@ -40,7 +40,8 @@
 //   Places order (unsearchedPlaces, from the whole history): surfaces neither visited nor in sight, and containers
 //   neither visited (gone to or opened) nor remembered as looked into on an earlier visit (searchedBefore), or
 //   `none`; at most PROMPT_LIMITS.unsearched each, then `(+k more)`. What a search needs to remember beyond the
-//   last steps.
+//   last steps. With a memory, where it last saw a thing the task names comes first (recalledPlaces), and
+//   containers searched before are listed again when no other is left.
 // - `Memories:` retrieved memories, one `- text` line each (at most PROMPT_LIMITS.memories), or `none`.
 // - `History:` the last PROMPT_LIMITS.history steps, oldest first: `step. action: ok` or `step. action: failed
 //   reason (detail)`, actions written with marks where the prompt has one, or `none`.

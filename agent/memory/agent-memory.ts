@@ -30,7 +30,9 @@
 // (recency + importance + relevance over the top-N similar and M most recent), one per distinct text, which
 // touches what it returns. By default from the records of other episodes only (option `recallScope`): what the
 // current episode saw and did is in the prompt already, and repeated as memories it only crowded the prompt with
-// names the model then confused (measured: see ARCHITECTURE.md, memory).
+// names the model then confused (measured: see ARCHITECTURE.md, memory). By default, too, only records that name
+// a thing the task names by colour (option `recallFilter`, text.ts concernsTask): lines about other things made
+// the shipped model lose its way (measured there too).
 //
 // Remembered searches (searched()): the containers earlier episodes opened, whose contents the memory holds, for
 // the loop's searchedBefore (the prompt's Unsearched containers leave them out).
