@@ -157,14 +157,23 @@ function seenBefore(lastSeen: ReadonlyMap<string, SeenEntity>, observation: Obse
 }
 
 /**
- * The remembered sightings (from an earlier episode, not replaced by one of this episode) whose place the agent
- * has gone to or opened in this episode: there, what it sees (or does not) is the news, and the search goes on
- * as any search does (open the container it stands at). Kept, the sighting's `last seen in #k` drew a
- * pocket-sized model back to "I remember it in #k, so I go there" at the place itself, step after step.
+ * The remembered sightings (from an earlier episode) that this episode has not replaced with one of its own, split
+ * by whether the agent has gone to or opened their place in this episode. A spent one leaves seenBefore: there,
+ * what the agent sees (or does not) is the news, and the search goes on as any search does (open the container
+ * it stands at). Kept, its `last seen in #k` drew a pocket-sized model back to "I remember it in #k, so I go there"
+ * at the place itself, step after step. The standing ones are PlannerContext.recalled.
  */
-function spentSightings(remembered: readonly SeenEntity[], lastSeen: ReadonlyMap<string, SeenEntity>, history: readonly HistoryEntry[], observation: Observation): Set<SeenEntity> {
+function rememberedNow(
+  remembered: readonly SeenEntity[],
+  lastSeen: ReadonlyMap<string, SeenEntity>,
+  history: readonly HistoryEntry[],
+  observation: Observation,
+): { standing: SeenEntity[]; spent: Set<SeenEntity> } {
+  const current = remembered.filter((e) => lastSeen.get(e.id) === e);
+  if (current.length === 0) return { standing: [], spent: new Set() };
   const visited = new Set(visitedPlaces(history, observation.landmarks));
-  return new Set(remembered.filter((e) => lastSeen.get(e.id) === e && visited.has(e.state.inside ?? e.state.on_top_of ?? '')));
+  const gone = (e: SeenEntity): boolean => visited.has(e.state.inside ?? e.state.on_top_of ?? '');
+  return { standing: current.filter((e) => !gone(e)), spent: new Set(current.filter(gone)) };
 }
 
 export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
@@ -223,11 +232,11 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
       memories = [...recalled.texts];
       emit({ type: 'memory-recall', step, memories: recalled.records.map(({ id, text, score }) => ({ id, text, score })) });
     }
-    const spent = spentSightings(remembered, lastSeen, history, observation);
+    const { standing, spent } = rememberedNow(remembered, lastSeen, history, observation);
     const started = clock();
     // The instruction as the agent sees it now: a scripted scenario may change it mid-episode.
     const decision = await planner.decide(
-      { instruction: observation.instruction, observation, history: shownHistory, memories, seenBefore: seenBefore(lastSeen, observation, spent), searchedBefore, recalled: remembered.filter((e) => lastSeen.get(e.id) === e && !spent.has(e)) },
+      { instruction: observation.instruction, observation, history: shownHistory, memories, seenBefore: seenBefore(lastSeen, observation, spent), searchedBefore, recalled: standing },
       { signal: options.signal },
     );
     const latencyMs = clock() - started;

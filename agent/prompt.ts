@@ -190,11 +190,10 @@ export function unsearchedPlaces(context: Pick<PlannerContext, 'observation' | '
   const inSight = new Set(context.observation.visible.map((v) => v.id));
   const first = recalledPlaces(context).filter((id) => !visited.has(id));
   const rank = (l: Landmark): number => (first.includes(l.id) ? first.indexOf(l.id) : first.length);
+  // Array.prototype.sort is stable: the rest keep Places order.
   const places = placeOrder(context.observation, context.instruction)
     .filter((l) => l.holds && !visited.has(l.id))
-    .map((l, i) => ({ l, i }))
-    .sort((a, b) => rank(a.l) - rank(b.l) || a.i - b.i)
-    .map(({ l }) => l);
+    .sort((a, b) => rank(a) - rank(b));
   const fresh = places.filter((l) => first.includes(l.id) || !searched.has(l.id));
   const containers = fresh.filter((l) => l.openable);
   return {

@@ -9,7 +9,7 @@ import { OraclePlanner } from '../../agent/planners/oracle.ts';
 import { placeOrder, PROMPT_LIMITS, renderPrompt, renderResponse, restateThought, unsearchedPlaces, visitedPlaces } from '../../agent/prompt.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
-import type { Action } from '../../sim/types.ts';
+import type { Action, Color, Landmark } from '../../sim/types.ts';
 
 const GOLDEN_PROMPT = `Actions: goto(x) pick(x) place(x, y) open(x) close(x) toggle(x) say("...") done(); x is a #mark or an id.
 Places:
@@ -55,6 +55,9 @@ async function oracleSteps(family: FamilyName, seed: number): Promise<Step[]> {
   expect(result.success, `${family} ${seed}`).toBe(true);
   return steps;
 }
+
+/** A floor-plan landmark; its category is its id's (`fridge_1`: fridge). */
+const landmark = (id: string, color: Color, room: string, openable: boolean, holds = true): Landmark => ({ id, category: id.replace(/_\d+$/, ''), color, room, openable, holds });
 
 const words = (text: string): number => text.split(/\s+/).filter((w) => w.length > 0).length;
 
@@ -134,13 +137,13 @@ describe('renderPrompt / renderResponse', () => {
 
   it('lists the agent\'s room first and the places still unsearched, remembering visits beyond the history it shows', () => {
     const landmarks = [
-      { id: 'table_1', category: 'table', color: 'white' as const, room: 'kitchen_1', openable: false, holds: true },
-      { id: 'fridge_1', category: 'fridge', color: 'red' as const, room: 'kitchen_1', openable: true, holds: true },
-      { id: 'cabinet_1', category: 'cabinet', color: 'red' as const, room: 'kitchen_1', openable: true, holds: true },
-      { id: 'sofa_1', category: 'sofa', color: 'blue' as const, room: 'living_room_1', openable: false, holds: true },
-      { id: 'shelf_1', category: 'shelf', color: 'green' as const, room: 'living_room_1', openable: false, holds: true },
-      { id: 'lamp_1', category: 'lamp', color: 'black' as const, room: 'living_room_1', openable: false, holds: false },
-      { id: 'bench_1', category: 'bench', color: 'white' as const, room: 'kitchen_1', openable: false, holds: true },
+      landmark('table_1', 'white', 'kitchen_1', false),
+      landmark('fridge_1', 'red', 'kitchen_1', true),
+      landmark('cabinet_1', 'red', 'kitchen_1', true),
+      landmark('sofa_1', 'blue', 'living_room_1', false),
+      landmark('shelf_1', 'green', 'living_room_1', false),
+      landmark('lamp_1', 'black', 'living_room_1', false, false),
+      landmark('bench_1', 'white', 'kitchen_1', false),
     ];
     // The white bench is in sight: what lies on it would be in sight too.
     const bench = { id: 'bench_1', kind: 'furniture' as const, category: 'bench', color: 'white' as const, room: 'kitchen_1', distance: 3, bearing: 0, height: 0.5, position: [0, 0, 0] as [number, number, number], state: {} };
@@ -171,10 +174,10 @@ describe('renderPrompt / renderResponse', () => {
 
   it('lists first where a memory last put the things the task names, and lists searched containers again when none is left', () => {
     const landmarks = [
-      { id: 'table_1', category: 'table', color: 'white' as const, room: 'kitchen_1', openable: false, holds: true },
-      { id: 'fridge_1', category: 'fridge', color: 'red' as const, room: 'kitchen_1', openable: true, holds: true },
-      { id: 'cabinet_1', category: 'cabinet', color: 'red' as const, room: 'kitchen_1', openable: true, holds: true },
-      { id: 'drawer_1', category: 'drawer', color: 'blue' as const, room: 'kitchen_1', openable: true, holds: true },
+      landmark('table_1', 'white', 'kitchen_1', false),
+      landmark('fridge_1', 'red', 'kitchen_1', true),
+      landmark('cabinet_1', 'red', 'kitchen_1', true),
+      landmark('drawer_1', 'blue', 'kitchen_1', true),
     ];
     const thing = (id: string, category: string, state: object) =>
       ({ id, kind: 'object' as const, category, color: 'green' as const, room: 'kitchen_1', distance: 2, bearing: 0, height: 0.5, position: [1, 0.5, 0] as [number, number, number], state });
@@ -204,9 +207,9 @@ describe('renderPrompt / renderResponse', () => {
   it('says what the agent knows of each thing the task names (format 2 and 3), in the order the task names them', () => {
     const at = (x: number): [number, number, number] => [x, 0.5, 0];
     const landmarks = [
-      { id: 'table_1', category: 'table', color: 'white' as const, room: 'kitchen_1', openable: false, holds: true },
-      { id: 'fridge_1', category: 'fridge', color: 'red' as const, room: 'kitchen_1', openable: true, holds: true },
-      { id: 'shelf_1', category: 'shelf', color: 'green' as const, room: 'kitchen_1', openable: false, holds: true },
+      landmark('table_1', 'white', 'kitchen_1', false),
+      landmark('fridge_1', 'red', 'kitchen_1', true),
+      landmark('shelf_1', 'green', 'kitchen_1', false),
     ];
     const seen = (id: string, category: string, color: 'red' | 'blue' | 'green', x: number, state: object) =>
       ({ id, kind: 'object' as const, category, color, room: 'kitchen_1', distance: x, bearing: 0, height: 0.5, position: at(x), state });
