@@ -39,6 +39,8 @@ export interface EvaluateOptions {
   checkpoint?: string;
   /** The remote planner's server and model (required when `planners` holds 'remote'); the key stays in the environment. */
   remote?: RemoteSettings;
+  /** The lm planner's loop guard (default true; agent/planners/loop-guard.ts). */
+  loopGuard?: boolean;
   signal?: AbortSignal;
   /** Called once the plan is known and the journal read. */
   onStart?(progress: EvalProgress): void;
@@ -95,12 +97,14 @@ function remoteOf(specs: readonly EpisodeSpec[], remote: RemoteSettings | undefi
   return settings;
 }
 
-function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[], checkpointDigest: string | null, remote: RemoteSettings | null): RunManifest {
+function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[], checkpointDigest: string | null, remote: RemoteSettings | null, loopGuard: boolean): RunManifest {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ version: packageVersion(), digests: source.scenarios.map((s) => [s.path, s.digest]) }));
   for (const spec of specs) hash.update(JSON.stringify(spec));
   // Another checkpoint is another run (absent without an lm planner, so that those fingerprints stay as they were).
   if (checkpointDigest !== null) hash.update(JSON.stringify({ checkpoint: checkpointDigest }));
+  // So is the lm without its loop guard (only when off, so that the default runs keep their fingerprints).
+  if (checkpointDigest !== null && !loopGuard) hash.update(JSON.stringify({ loopGuard }));
   // Another server, model, mode or streaming is another run (absent without a remote planner, likewise). The key's
   // variable is not: the same server with another key gives the same run.
   if (remote !== null) hash.update(JSON.stringify({ remote: { baseUrl: remote.baseUrl, model: remote.model, mode: remote.mode, stream: remote.stream } }));
@@ -143,7 +147,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
 
   const remote = remoteOf(specs, options.remote);
 
-  const journal = Journal.open(resolve(options.out), manifestOf(source, specs, checkpointDigest, remote), specs);
+  const journal = Journal.open(resolve(options.out), manifestOf(source, specs, checkpointDigest, remote, options.loopGuard ?? true), specs);
   try {
     const recordings = options.record ? join(journal.dir, 'recordings') : null;
     if (recordings) mkdirSync(recordings, { recursive: true });
@@ -165,6 +169,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       recordDir: recordings,
       checkpoint,
       remote,
+      loopGuard: options.loopGuard ?? true,
       onResult: (record) => {
         if (byId.has(record.id)) return;
         journal.append(record);

@@ -10,9 +10,10 @@ import { dataJobs, runDataJob, type DataJob, type DataMemoryMode } from './jobs.
  * Bumped whenever the prompt format or the data change (5: prompt format 2, agent/prompt-format.ts; 6: with a
  * memory, the Unsearched lines put where the task's things were remembered first and list searched containers
  * again when none is left, a remembered sighting is spent once its place is visited, and only memories that name
- * what the task names are recalled; data without a memory are as in 5).
+ * what the task names are recalled; data without a memory are as in 5; 7: a student decides under its loop guard,
+ agent/planners/loop-guard.ts, so that data made with a student differ; the oracle's alone are as in 6).
  */
-export const DATA_VERSION = 6;
+export const DATA_VERSION = 7;
 
 export interface DataOptions {
   split: Split;

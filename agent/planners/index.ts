@@ -32,6 +32,8 @@ export interface PlannerOptions {
   checkpoint?: string;
   /** The remote planner's server, model and settings (required for 'remote'). */
   remote?: RemotePlannerOptions;
+  /** The lm planner's loop guard (default true; agent/planners/loop-guard.ts). */
+  loopGuard?: boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ export function makePlanner(name: RunPlannerName, env: Env, options: PlannerOpti
     case 'random':
       return new RandomPlanner();
     case 'lm':
-      return new LMPlanner({ bundle: () => fileBundle(options.checkpoint) });
+      return new LMPlanner({ bundle: () => fileBundle(options.checkpoint), loopGuard: options.loopGuard ?? true });
     case 'remote':
       if (options.remote === undefined) throw new RemotePlannerError('bad_option', 'the remote planner needs a base URL and a model (--base-url, --model)');
       return new RemotePlanner(options.remote);

@@ -37,6 +37,7 @@ import { LATEST_PROMPT_FORMAT, type PromptFormat } from '../prompt-format.ts';
 import { ACTION_MARKER, decodeAnswer, type Answer, type AnswerOptions } from './lm-answer.ts';
 import { decodeAnswerAsync } from './lm-answer-async.ts';
 import { thoughtMarks } from './thought-marks.ts';
+import { LoopGuard, promptState } from './loop-guard.ts';
 import { autoDeclines, defaultGpuSource, gpuEngineFor, serially, type GpuSource, type LMEngineName } from './lm-gpu.ts';
 
 export { ACTION_MARKER, DEFAULT_MAX_ACTION_TOKENS, DEFAULT_MAX_THOUGHT_TOKENS } from './lm-answer.ts';
@@ -50,6 +51,9 @@ export { LM_ENGINES, type LMEngineName } from './lm-gpu.ts';
  */
 export const ANSWER_RESERVE = 64;
 /** The action kinds the prompt's Actions line offers (agent/prompt.ts ACTIONS_LINE). */
+/** Sampled decodes tried when the greedy choice repeats itself (loop-guard.ts), and how they sample. */
+export const LOOP_GUARD_TRIES = 3;
+export const LOOP_GUARD_SAMPLING: SamplingOptions = { temperature: 1 };
 export const LM_ACTION_KINDS: readonly ActionKind[] = ['goto', 'pick', 'place', 'open', 'close', 'toggle', 'say', 'done'];
 
 export type LMPlannerErrorCode = 'prompt_too_long';
@@ -90,6 +94,9 @@ export interface LMPlannerOptions {
   log?: (line: string) => void;
   /** Keep the thought's marks consistent with the prompt's descriptions (default true; thought-marks.ts). */
   thoughtMarks?: boolean;
+  /** Decode again, by sampling, a choice that repeats one made in the same prompt state in this episode
+   *  (default true; loop-guard.ts). */
+  loopGuard?: boolean;
 }
 
 export interface FittedPrompt {
@@ -169,6 +176,7 @@ export class LMPlanner implements Planner {
   private episode = 'none';
   /** Why this planner decodes on the CPU although WebGPU was asked for (logged once), or null. */
   private fallenBack: string | null = null;
+  private readonly guard = new LoopGuard();
 
   constructor(options: LMPlannerOptions) {
     this.options = options;
@@ -196,11 +204,30 @@ export class LMPlanner implements Planner {
 
   reset(info: EpisodeInfo): void {
     this.episode = `${info.family}:${info.seed}`;
+    this.guard.reset();
   }
 
   async decide(context: PlannerContext): Promise<Decision> {
     const { bundle, engine } = await this.ready();
     const prepared = this.prepare(bundle, engine.config.context, context);
+    const greedy = await this.answer(bundle, engine, prepared);
+    if (!(this.options.loopGuard ?? true) || greedy.action === null) return greedy;
+    const state = promptState(prepared.prompt.text);
+    let chosen = greedy;
+    let tokens = greedy.stats.tokens ?? 0;
+    // The same choice in the same state again: decode again by sampling, a few seeded tries (loop-guard.ts).
+    const sampling = (prepared.options.sampling?.temperature ?? 0) > 0 ? prepared.options.sampling : LOOP_GUARD_SAMPLING;
+    for (let i = 0; i < LOOP_GUARD_TRIES && chosen.action !== null && this.guard.repeats(state, chosen.action); i++) {
+      const again = await this.answer(bundle, engine, { ...prepared, options: { ...prepared.options, sampling, seed: `${prepared.options.seed}:again:${i}` } });
+      tokens += again.stats.tokens ?? 0;
+      if (again.action !== null && !this.guard.repeats(state, again.action)) chosen = again;
+    }
+    if (chosen.action !== null) this.guard.note(state, chosen.action);
+    return chosen === greedy ? greedy : { ...chosen, stats: { ...chosen.stats, tokens } };
+  }
+
+  /** One answer to a prepared prompt, on the WebGPU engine when it is in use, else (or after falling back) the CPU. */
+  private async answer(bundle: PlannerBundle, engine: CpuEngine, prepared: Prepared): Promise<Decision> {
     const gpu = await this.gpuEngine(bundle);
     if (gpu !== null) {
       try {

@@ -30,6 +30,7 @@ import {
   DEFAULT_PLANNER,
   DEFAULT_SEED,
   INT8_HELP,
+  NO_LOOP_GUARD_HELP,
   MAX_STEPS_LIMIT,
   parseFamily,
   parseMaxSteps,
@@ -155,6 +156,8 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
     throw new UsageError(`--checkpoint and --int8 are for --planner lm, not ${plannerName}`);
   }
   if (!usesCheckpoint(plannerName) && options.engine !== undefined) throw new UsageError(`--engine is for --planner lm, not ${plannerName}`);
+  const loopGuard = options.loopGuard ?? true;
+  if (!usesCheckpoint(plannerName) && !loopGuard) throw new UsageError(`--no-loop-guard is for --planner lm, not ${plannerName}`);
   if (options.memoryMode !== undefined && options.memory === undefined) throw new UsageError('--memory-mode needs --memory FILE');
   if (usesCheckpoint(plannerName)) {
     const failed = await preloadCheckpoint(checkpoint, out);
@@ -168,8 +171,8 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
     const engine = options.engine ?? 'cpu';
     const made =
       usesCheckpoint(plannerName) && engine !== 'cpu'
-        ? new LMPlanner({ bundle: () => loadBundleFile(checkpoint), engine, log: (line) => out.error(line) })
-        : makePlanner(plannerName, env, { checkpoint, remote });
+        ? new LMPlanner({ bundle: () => loadBundleFile(checkpoint), engine, loopGuard, log: (line) => out.error(line) })
+        : makePlanner(plannerName, env, { checkpoint, remote, loopGuard });
     // The checkpoint is already read; this builds the engine, so that the first decision's latency is its own.
     if (made instanceof LMPlanner) await made.ready();
     const planner = yielding(made);
@@ -177,8 +180,8 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
     const plannerConfig =
       remote !== undefined
         ? { baseUrl: remote.baseUrl, model: remote.model, apiKeyEnv: remote.apiKeyEnv, mode: remote.mode, stream: remote.stream }
-        : usesCheckpoint(plannerName) && checkpoint !== undefined
-          ? { checkpoint }
+        : usesCheckpoint(plannerName) && (checkpoint !== undefined || !loopGuard)
+          ? { ...(checkpoint === undefined ? {} : { checkpoint }), ...(loopGuard ? {} : { loopGuard }) }
           : undefined;
     let recorder: EpisodeRecorder | null = null;
     if (options.record !== undefined) {
@@ -259,7 +262,8 @@ export function registerRun(program: Command, cli: CliContext): void {
     .option('-p, --planner <name>', `planner: ${RUN_PLANNERS.join(', ')}`, parseRunPlanner, DEFAULT_PLANNER)
     .option('--checkpoint <file>', CHECKPOINT_HELP)
     .option('--int8', INT8_HELP)
-    .option('--engine <name>', engineHelp("the lm planner's"), parseEngine);
+    .option('--engine <name>', engineHelp("the lm planner's"), parseEngine)
+    .option('--no-loop-guard', NO_LOOP_GUARD_HELP);
   addRemoteFlags(command)
     .option('-n, --max-steps <k>', `step limit of the episode, 1-${MAX_STEPS_LIMIT}`, parseMaxSteps, DEFAULT_MAX_STEPS)
     .option('--json', 'print one JSON object with the result and metrics, nothing else')

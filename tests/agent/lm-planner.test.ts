@@ -192,6 +192,31 @@ describe('the lm planner', () => {
     expect(await run()).toEqual(await run());
   });
 
+  it('decodes again, by sampling, a choice it already made in the same prompt state (the loop guard), until reset', async () => {
+    const seed = 1_000_004;
+    const spy = new Spy(new LMPlanner({ bundle: bundleOf(tiny), maxThoughtTokens: 16, loopGuard: false }));
+    await runEpisode({ env: familyEnv('fetch', { maxSteps: 1 }), planner: spy, seed });
+    const { context, decision: greedy } = spy.steps[0]!;
+    const info = { seed, family: 'fetch', instruction: context.instruction };
+    const actionOf = (d: Decision): string => (d.action === null ? 'none' : formatAction(d.action));
+
+    const guarded = new LMPlanner({ bundle: bundleOf(tiny), maxThoughtTokens: 16 });
+    guarded.reset(info);
+    const first = await guarded.decide(context);
+    expect(first.raw).toBe(greedy.raw);
+    const second = await guarded.decide(context);
+    expect(actionOf(second)).not.toBe(actionOf(first));
+    // Every decode is counted, the greedy one that repeated included.
+    expect(second.stats.tokens).toBeGreaterThan(first.stats.tokens!);
+    guarded.reset(info);
+    expect((await guarded.decide(context)).raw).toBe(greedy.raw);
+
+    const unguarded = new LMPlanner({ bundle: bundleOf(tiny), maxThoughtTokens: 16, loopGuard: false });
+    unguarded.reset(info);
+    expect((await unguarded.decide(context)).raw).toBe(greedy.raw);
+    expect((await unguarded.decide(context)).raw).toBe(greedy.raw);
+  });
+
   it('forces "Action:" when the thought has no room', async () => {
     const planner = new LMPlanner({ bundle: bundleOf(tiny), maxThoughtTokens: 0 });
     const env = familyEnv('goto', { maxSteps: 1 });

@@ -95,5 +95,20 @@ describe('umwelt eval --planner lm', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^umwelt: error: no planner checkpoint at .*nope\.safetensors\n$/);
     expect(existsSync(join(dir, 'eval2'))).toBe(false);
+    // Without the loop guard it is another run: the journal of the guarded one is not resumed into it.
+    const unguarded = await umwelt('eval', scenario, '--planner', 'lm', '--checkpoint', tiny.path, '-e', '1', '-w', '1', '--out', out, '--no-loop-guard');
+    expect(unguarded.code).not.toBe(0);
+    expect(unguarded.stderr).toContain('differ');
+  }, 240_000);
+});
+
+describe('umwelt run --no-loop-guard', () => {
+  it('runs the lm planner without its loop guard, and belongs to the lm planner', async () => {
+    const run = await umwelt('run', '--planner', 'lm', '--checkpoint', tiny.path, '--family', 'goto', '--max-steps', '2', '--no-loop-guard', '--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const misuse = await umwelt('run', '--planner', 'oracle', '--no-loop-guard');
+    expect(misuse.code).toBe(2);
+    expect(misuse.stderr).toContain('--no-loop-guard is for --planner lm, not oracle');
   }, 240_000);
 });

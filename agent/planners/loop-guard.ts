@@ -1,0 +1,48 @@
+// The LM planner's loop guard: a greedy policy in a world that answers the same action the same way goes round
+// a cycle for good once it has come back to a state it has been in (the trace that made this: goto, open, goto,
+// close of one cabinet, again and again until the step limit). The guard remembers, per episode, which actions
+// the planner chose in which prompt state (the prompt without its History section, which only counts steps), and
+// says when a new choice would repeat one; the planner then decodes again by sampling (lm.ts), a few seeded tries,
+// and keeps the greedy choice when every try repeats too.
+import { formatAction } from '../grammar.ts';
+import type { Action } from '../../sim/types.ts';
+
+/** The prompt's text without its History section (`History:` and its numbered lines, or `History: none`). */
+export function promptState(promptText: string): string {
+  const out: string[] = [];
+  let inHistory = false;
+  for (const line of promptText.split('\n')) {
+    if (line.startsWith('History:')) {
+      inHistory = true;
+      continue;
+    }
+    if (inHistory && /^\d+\. /.test(line)) continue;
+    inHistory = false;
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+export class LoopGuard {
+  private readonly chosen = new Map<string, Set<string>>();
+
+  /** Forget the episode. */
+  reset(): void {
+    this.chosen.clear();
+  }
+
+  /** Whether `action` in this prompt state is one the planner already chose there in this episode. */
+  repeats(state: string, action: Action): boolean {
+    return this.chosen.get(state)?.has(formatAction(action)) ?? false;
+  }
+
+  /** Remember that `action` was chosen in this prompt state. */
+  note(state: string, action: Action): void {
+    let actions = this.chosen.get(state);
+    if (actions === undefined) {
+      actions = new Set();
+      this.chosen.set(state, actions);
+    }
+    actions.add(formatAction(action));
+  }
+}
