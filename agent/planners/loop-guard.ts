@@ -1,13 +1,20 @@
 // The LM planner's loop guard: a greedy policy in a world that answers the same action the same way goes round
 // a cycle for good once it has come back to a state it has been in (the trace that made this: goto, open, goto,
 // close of one cabinet, again and again until the step limit). The guard remembers, per episode, which actions
-// the planner chose in which prompt state (the prompt without its History section, which only counts steps), and
-// says when a new choice would repeat one; the planner then decodes again by sampling (lm.ts), a few seeded tries,
-// and keeps the greedy choice when every try repeats too.
+// the planner chose in which prompt state (the prompt without its History section, which only counts steps, and
+// without distances), and says when a new choice would repeat one; the planner then decodes again by sampling at
+// rising temperatures (lm.ts, LOOP_GUARD_TEMPERATURES), seeded, and keeps the greedy choice when every try
+// repeats too.
 import { formatAction } from '../grammar.ts';
 import type { Action } from '../../sim/types.ts';
 
-/** The prompt's text without its History section (`History:` and its numbered lines, or `History: none`). */
+/** A distance at a line's end (`, 1.3 m`): coming back to a place from another side changes only these. */
+const DISTANCE = /, \d+(\.\d+)? m$/;
+
+/**
+ * The prompt's text without its History section (`History:` and its numbered lines, or `History: none`) and
+ * without the distances that end its lines.
+ */
 export function promptState(promptText: string): string {
   const out: string[] = [];
   let inHistory = false;
@@ -18,7 +25,7 @@ export function promptState(promptText: string): string {
     }
     if (inHistory && /^\d+\. /.test(line)) continue;
     inHistory = false;
-    out.push(line);
+    out.push(line.replace(DISTANCE, ''));
   }
   return out.join('\n');
 }

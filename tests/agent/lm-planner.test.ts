@@ -361,7 +361,8 @@ describe('prefix reuse', () => {
     const shared = bundleOf(tiny); // one engine for the planners that reuse (engineFor)
     const apart = bundleOf(tiny); // another for the planner that does not
     for (const sampling of [{}, { temperature: 1, topK: 0 }]) {
-      const options = { maxThoughtTokens: 20, sampling, seed: 3 };
+      // Without the loop guard: reuseA and reuseB each see every other step, plain sees all, so their guards differ.
+      const options = { maxThoughtTokens: 20, sampling, seed: 3, loopGuard: false };
       const reuseA = new LMPlanner({ bundle: shared, ...options });
       const reuseB = new LMPlanner({ bundle: shared, ...options });
       const plain = new LMPlanner({ bundle: apart, reusePrefix: false, ...options });

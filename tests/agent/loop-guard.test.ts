@@ -1,5 +1,5 @@
-// The loop guard's pieces: the prompt state leaves out only the History section, and the record of choices is
-// per state and forgotten at reset.
+// The loop guard's pieces: the prompt state leaves out only the History section and the distances, and the record
+// of choices is per state and forgotten at reset.
 import { describe, expect, it } from 'vitest';
 import { LoopGuard, promptState } from '../../agent/planners/loop-guard.ts';
 
@@ -19,6 +19,13 @@ describe('promptState', () => {
     const state = promptState(prompt(['1. goto(#2): ok', '2. open(#2): ok']));
     expect(state).toBe(promptState(prompt([])));
     expect(state).toBe(['Places:', 'kitchen_1: white counter #1, green fridge #2 (opens)', 'You: in kitchen_1, holding nothing.', 'Memories: none', 'Named in the task: none', 'Task: Find the red mug.'].join('\n'));
+  });
+
+  it('leaves out the distances, so coming back to a place from another side is the same state', () => {
+    const here = prompt([]).replace('Places:', 'See:\nwhite counter #1, 1.3 m\nred mug #3 on #1, 12.0 m\nPlaces:');
+    const there = prompt([]).replace('Places:', 'See:\nwhite counter #1, 0.9 m\nred mug #3 on #1, 7.5 m\nPlaces:');
+    expect(promptState(here)).toBe(promptState(there));
+    expect(promptState(here)).toContain('\nred mug #3 on #1\n');
   });
 
   it('keeps every other line, so a change elsewhere is another state', () => {
