@@ -6,11 +6,13 @@
 //   npx tsx scripts/planner-card.ts --test R.json --heldout R.json --int8 R.json --smoke R.json
 //     [--scratch R.json --sft-test R.json]
 //     [--free-test R.json --free-heldout R.json] [--agreement A.json [--previous-agreement A.json]] [--memory R.json]
+//     [--unguarded-test R.json --unguarded-heldout R.json --unguarded-memory R.json]
 //     [--dir models/planner]
 // --free-*: the same model's reports from decoding with a free thought (no mark rule, agent/planners/thought-marks.ts),
 // for the comparison of the two decodings on the same episodes. --agreement: scripts/planner-agreement.ts --json of
 // this model (and of the model it replaces), where each parts from the oracle. --memory: the report of the memory
 // suite (scenes/scenarios/memory.json --planner lm), the planner with and without a memory on the same visits.
+// --unguarded-*: the same model's reports under --no-loop-guard (agent/planners/loop-guard.ts), on the same episodes.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +35,9 @@ const { values } = parseArgs({
     agreement: { type: 'string' },
     'previous-agreement': { type: 'string' },
     memory: { type: 'string' },
+    'unguarded-test': { type: 'string' },
+    'unguarded-heldout': { type: 'string' },
+    'unguarded-memory': { type: 'string' },
     dir: { type: 'string', default: 'models/planner' },
   },
   strict: true,
@@ -56,6 +61,12 @@ if ((scratch === null) !== (sftTest === null)) throw new Error('--scratch and --
 const freeTest = values['free-test'] === undefined ? null : report(values['free-test']);
 const freeHeldout = values['free-heldout'] === undefined ? null : report(values['free-heldout']);
 const memorySuite = values.memory === undefined ? null : report(values.memory);
+// The loop guard's comparison: the same model's reports under `--no-loop-guard`, on the same episodes.
+const unguarded = {
+  test: values['unguarded-test'] === undefined ? null : report(values['unguarded-test']),
+  heldout: values['unguarded-heldout'] === undefined ? null : report(values['unguarded-heldout']),
+  memory: values['unguarded-memory'] === undefined ? null : report(values['unguarded-memory']),
+};
 /** The lm arms of a memory-suite report: without and with a memory. */
 const memoryArms = (r: EvalReport): { without: GroupSummary; withMemory: GroupSummary } => {
   const without = r.overall.find((g) => g.planner === 'lm');
@@ -198,7 +209,7 @@ const lines: string[] = [
   '',
   '## How well it plans',
   '',
-  `Greedy decoding, measured with \`umwelt eval\` on seeds never seen in training (the harness's report files were the input of this card).`,
+  `Greedy decoding under the loop guard (below), measured with \`umwelt eval\` on seeds never seen in training (the harness's report files were the input of this card).`,
   '',
   '| | episodes | success [95% CI] | mean over families | SPL | decision latency p50 / p95 |',
   '|---|---|---|---|---|---|',
@@ -256,6 +267,10 @@ lines.push(
         ...test.families.map((f) => `| ${f} (test) | ${pct(family(freeTest, f)?.successRate ?? NaN)} | ${pct(family(test, f)?.successRate ?? NaN)} |`),
       ]),
   '',
+  '## Decoding: the loop guard',
+  '',
+  ...loopGuardLines(),
+  '',
   '## Where it parts from the oracle',
   '',
   ...agreementLines(),
@@ -272,7 +287,7 @@ lines.push(
   '',
   '## The CI check',
   '',
-  `\`tests/agent/lm-shipped.test.ts\` replays the smoke scenario's ${s.episodes} episodes (three test seeds per family) greedily and fails below ${s.successes} successes, the count measured here.`,
+  `\`tests/agent/lm-shipped.test.ts\` replays the smoke scenario's ${s.episodes} episodes (three test seeds per family) greedily, under the loop guard, and fails below ${s.successes} successes, the count measured here.`,
   '',
 );
 writeFileSync(join(dir, 'README.md'), `${lines.join('\n')}\n`);
@@ -295,6 +310,23 @@ function memoryLines(): string[] {
       ? 'No paired comparison in the report.'
       : `On the same ${c.episodes} visits: ${c.discordant.plannerOnly} succeed only with the memory, ${c.discordant.baselineOnly} only without (McNemar p ${c.mcnemarP === null ? '-' : c.mcnemarP.toPrecision(2)})${c.steps ? `; mean steps ${c.steps.planner.toFixed(1)} with against ${c.steps.baseline.toFixed(1)} without (${c.steps.planner <= c.steps.baseline ? `${pct(1 - c.steps.planner / c.steps.baseline)} fewer` : `${pct(c.steps.planner / c.steps.baseline - 1)} more`})` : ''}.`,
   ];
+}
+
+/** The loop guard: the same model with and without it, on the same episodes. */
+function loopGuardLines(): string[] {
+  const intro =
+    'A greedy policy that comes back to a state it has been in goes round the same cycle until the step limit (traced: goto, open, goto, close of one cabinet, ten times over). The planner remembers, per episode, the action it chose in each prompt state (the prompt without its History section and its distances) and decodes a choice that repeats one again by sampling, seeded, at temperatures 1, 1.5, 2 and 2.5 in turn, keeping the first that does not repeat, else the greedy one (agent/planners/loop-guard.ts; `--no-loop-guard` turns it off). The same model on the same episodes:';
+  const rows: string[] = [];
+  const pair = (name: string, off: GroupSummary, on: GroupSummary): string => `| ${name} | ${ci(off)}, ${off.steps.mean.toFixed(1)} steps, SPL ${off.spl.toFixed(2)} | ${ci(on)}, ${on.steps.mean.toFixed(1)} steps, SPL ${on.spl.toFixed(2)} |`;
+  if (unguarded.test !== null) rows.push(pair('test split', lm(unguarded.test), t));
+  if (unguarded.heldout !== null) rows.push(pair('held-out split', lm(unguarded.heldout), h));
+  if (unguarded.memory !== null && memorySuite !== null) {
+    const off = memoryArms(unguarded.memory);
+    const on = memoryArms(memorySuite);
+    rows.push(pair('memory suite, without a memory', off.without, on.without), pair('memory suite, with a memory', off.withMemory, on.withMemory));
+  }
+  if (rows.length === 0) return [intro, '', 'Not measured for this card (no --unguarded-* report).'];
+  return [intro, '', '| | without the guard | with the guard |', '|---|---|---|', ...rows];
 }
 
 /** The agreement table: per kind of oracle decision, how often the planner chose the same action. */
