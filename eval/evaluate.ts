@@ -143,6 +143,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     checkpointDigest = createHash('sha256').update(readFileSync(checkpoint ?? defaultCheckpointPath())).digest('hex');
   } else if (checkpoint !== null) {
     throw new EvalInputError(`a checkpoint is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
+  } else if (options.loopGuard === false) {
+    throw new EvalInputError(`turning the loop guard off is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
   }
 
   const remote = remoteOf(specs, options.remote);

@@ -110,5 +110,10 @@ describe('umwelt run --no-loop-guard', () => {
     const misuse = await umwelt('run', '--planner', 'oracle', '--no-loop-guard');
     expect(misuse.code).toBe(2);
     expect(misuse.stderr).toContain('--no-loop-guard is for --planner lm, not oracle');
+    const scenario = join(dir, 'guard.json');
+    writeFileSync(scenario, JSON.stringify({ version: 1, name: 'guard', families: ['goto'], split: 'test', seeds: { start: 0, count: 1 }, maxSteps: 2, planner: 'oracle' }));
+    const evalMisuse = await umwelt('eval', scenario, '--no-loop-guard', '-w', '1', '--out', join(dir, 'guard-eval'));
+    expect(evalMisuse.code).toBe(2);
+    expect(evalMisuse.stderr).toContain('turning the loop guard off is for the lm planner, and this run has none (planners: oracle)');
   }, 240_000);
 });
