@@ -102,8 +102,8 @@ describe('umwelt eval --planner lm', () => {
   }, 240_000);
 });
 
-describe('umwelt run --no-loop-guard', () => {
-  it('runs the lm planner without its loop guard, and belongs to the lm planner', async () => {
+describe('umwelt run and eval --no-loop-guard', () => {
+  it('runs the lm planner without its loop guard, and belongs to the lm planner alone', async () => {
     const run = await umwelt('run', '--planner', 'lm', '--checkpoint', tiny.path, '--family', 'goto', '--max-steps', '2', '--no-loop-guard', '--json');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
