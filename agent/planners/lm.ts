@@ -228,7 +228,8 @@ export class LMPlanner implements Planner {
       if (again.action !== null && !this.guard.repeats(state, again.action)) chosen = again;
     }
     if (chosen.action !== null) this.guard.note(state, chosen.action);
-    return chosen === greedy ? greedy : { ...chosen, stats: { ...chosen.stats, tokens } };
+    // Every decode counts, the tries that repeated too (and all of them when the greedy choice stands).
+    return { ...chosen, stats: { ...chosen.stats, tokens } };
   }
 
   /** One answer to a prepared prompt, on the WebGPU engine when it is in use, else (or after falling back) the CPU. */
