@@ -73,9 +73,9 @@ export function samplingDistribution(logits: ArrayLike<number>, options: Samplin
 /** One token from logits: chooseByUniform with u = rng.next(), drawn only when the distribution has more than one
  *  token (so `rng` is consumed only when sampling, and not when top-k, top-p or rounding leave a single token). */
 export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions, rng: Prng): number {
-  const dist = samplingDistribution(logits, options);
-  if (!drawsUniform(dist)) return dist[0]!.token;
-  return tokenAt(dist, rng.next());
+  if (checkSampling(options).temperature === 0) return argmax(logits);
+  const ranked = new RankedLogits(logits, options);
+  return ranked.size === 1 ? ranked.tokenAtRank(0) : ranked.tokenAtRank(ranked.rankAt(rng.next()));
 }
 
 /** Whether sampleToken draws u for this distribution (samplingDistribution): when it has more than one token. */
@@ -94,8 +94,98 @@ export function tokenAt(dist: readonly { token: number; p: number }[], u: number
 
 /** The token sampleToken gives when its draw is u in [0, 1) (any u when the distribution has a single token). */
 export function chooseByUniform(logits: ArrayLike<number>, options: SamplingOptions, u: number): number {
+  return sampleByUniform(logits, options, u).token;
+}
+
+/** chooseByUniform, and whether the choice draws u (drawsUniform(samplingDistribution(logits, options))). */
+export function sampleByUniform(logits: ArrayLike<number>, options: SamplingOptions, u: number): { token: number; drew: boolean } {
   checkUniform(u);
-  return tokenAt(samplingDistribution(logits, options), u);
+  if (checkSampling(options).temperature === 0) return { token: argmax(logits), drew: false };
+  const ranked = new RankedLogits(logits, options);
+  return ranked.size === 1 ? { token: ranked.tokenAtRank(0), drew: false } : { token: ranked.tokenAtRank(ranked.rankAt(u)), drew: true };
+}
+
+/** A logit's sort key in RankedLogits: its negation; NaN (never a model's output) as a masked id, last. */
+const rankKey = (logit: number): number => (Number.isNaN(logit) ? Number.POSITIVE_INFINITY : -logit);
+
+/**
+ * samplingDistribution and tokenAt without sorting the ids: the same arithmetic, in the same order, on the logits'
+ * values sorted natively (a Float64Array sort, ~10x faster than sorting 1,024 ids with a comparator, which took
+ * 0.24 ms a token and as long as the engine's step), and the id of a rank found only for the rank chosen (the ids
+ * of equal logits rank in ascending order). Same tokens as tokenAt(samplingDistribution(...), u), bit for bit:
+ * tests/agent/lm/sampling-fast.test.ts. Temperature > 0.
+ */
+class RankedLogits {
+  /** -logit, ascending: the logits most likely first; -infinity logits (masked ids) last. */
+  private readonly negated: Float64Array;
+  /** The cumulative probabilities of the distribution's ranks, as tokenAt sums them. */
+  private readonly cumulative: Float64Array;
+  /** How many tokens the distribution has. */
+  readonly size: number;
+
+  constructor(
+    private readonly logits: ArrayLike<number>,
+    options: SamplingOptions,
+  ) {
+    const { temperature, topK, topP } = checkSampling(options);
+    const n = logits.length;
+    const negated = new Float64Array(n);
+    for (let i = 0; i < n; i++) negated[i] = rankKey(logits[i]!);
+    negated.sort();
+    this.negated = negated;
+    let finite = n;
+    while (finite > 1 && negated[finite - 1] === Number.POSITIVE_INFINITY) finite--;
+    if (finite === 1) {
+      this.size = 1;
+      this.cumulative = new Float64Array(0);
+      return;
+    }
+    const kept = topK > 0 ? Math.min(topK, finite) : finite;
+    const max = -negated[0]!;
+    const weights = new Float64Array(kept);
+    let total = 0;
+    for (let r = 0; r < kept; r++) {
+      weights[r] = Math.exp((-negated[r]! - max) / temperature);
+      total += weights[r]!;
+    }
+    let mass = 0;
+    let size = 0;
+    for (let r = 0; r < kept; r++) {
+      const p = weights[r]! / total;
+      weights[r] = p;
+      mass += p;
+      size++;
+      if (mass >= topP) break;
+    }
+    const cumulative = new Float64Array(size);
+    let sum = 0;
+    for (let r = 0; r < size; r++) {
+      sum += weights[r]! / mass;
+      cumulative[r] = sum;
+    }
+    this.size = size;
+    this.cumulative = cumulative;
+  }
+
+  /** The rank tokenAt chooses at u: the first whose cumulative probability exceeds u, else the last. */
+  rankAt(u: number): number {
+    for (let r = 0; r < this.size; r++) if (u < this.cumulative[r]!) return r;
+    return this.size - 1;
+  }
+
+  /** The id at a rank: among the ids whose logit equals the rank's (-0 and 0 alike), in ascending order, the one
+   *  as far in as the rank is into its run of equal values. */
+  tokenAtRank(rank: number): number {
+    const value = this.negated[rank]!;
+    let first = rank;
+    while (first > 0 && this.negated[first - 1] === value) first--;
+    let skip = rank - first;
+    const logits = this.logits;
+    for (let i = 0; i < logits.length; i++) {
+      if (rankKey(logits[i]!) === value && skip-- === 0) return i;
+    }
+    throw new Error(`no id has the logit of rank ${rank}`);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
 // CPU by the same rules (maskedArgmax, sampling.ts chooseByUniform over the masked logits: chooseMasked), so that
 // one decode path (planners/lm-answer-async.ts, constrained-async.ts) serves both.
 import type { ModelConfig } from '../config.ts';
-import { checkSampling, checkUniform, drawsUniform, samplingDistribution, tokenAt, type SamplingOptions } from '../sampling.ts';
+import { checkSampling, checkUniform, sampleByUniform, type SamplingOptions } from '../sampling.ts';
 import { commonPrefix, type PrefixEngine } from './types.ts';
 
 export interface AsyncPrefixEngine {
@@ -79,8 +79,7 @@ export function checkSample(sampling: SamplingOptions, u: number, mask: Uint32Ar
 /** chooseByUniform over the masked logits, whether it used u (sampleToken would have drawn it: engine.lastDrew),
  *  and the unconstrained best id (engine.lastBest). */
 export function chooseMasked(logits: Float32Array, sampling: SamplingOptions, u: number, mask: Uint32Array | undefined): { token: number; drew: boolean; best: number } {
-  const dist = samplingDistribution(maskedLogits(logits, mask), sampling);
-  return { token: tokenAt(dist, u), drew: drawsUniform(dist), best: maskedArgmax(logits) };
+  return { ...sampleByUniform(maskedLogits(logits, mask), sampling, u), best: maskedArgmax(logits) };
 }
 
 /** engine.samplePrefill: the id, and whether it used u (engine.lastDrew). */
