@@ -2,19 +2,21 @@
 // A prompt is processed as a matrix (four rows share each weight read); each further token is a row of one.
 // Two kernels compute the same maths: 'js', plain loops, the reference; and 'simd' (the default where WebAssembly
 // SIMD exists), where the weights, caches and scratch rows live in one WebAssembly memory (sized once at
-// construction) and every linear layer, attention score row and weighted sum of values is one call into simd.ts.
+// construction) and every linear layer is one call into simd.ts, as are a head's attention scores and weighted sum
+// of values for a block of rows: its keys and values are cached in gemm panels, so both are products of the gemm
+// (~1.1x the decode speed of a dot product per score and a weighted sum per row, at 300 positions).
 // 'js' keeps the checkpoint's matrices [in, out] transposed, [out, in], so that every output is a dot product
 // over two contiguous rows with the sum in registers (measured in V8 for a 128 x 512 matvec: ~1.1 GMAC/s, against
 // ~0.57 GMAC/s for `for i in in: for o in out`). 'simd' keeps them [in, out], in the column panels of its gemm,
 // which sums every output over i in order with four rows per weight read (~1.3x the dot-product kernel's speed
-// on prompts). Keys and values of consumed positions stay in per-layer caches [context, d].
+// on prompts). Keys and values of consumed positions stay in per-layer caches.
 // Both kernels sum every row exactly as they would sum it alone, so the cache rows, and the logits, do not depend
 // on how the ids were split into prefill and step calls: truncate() then prefill() is bit for bit a fresh
 // prefill of the same ids (prefix reuse, types.ts prefillReusing).
 import { headDim, mlpWidth, validateConfig, type ModelConfig } from '../config.ts';
 import { ropeTables, type RopeTables } from '../rope.ts';
 import type { NamedTensors } from '../tensors.ts';
-import { gemmPanels, lmKernels, type LmKernels } from './simd.ts';
+import { GEMM_PANEL, gemmPanels, lmKernels, type LmKernels } from './simd.ts';
 import { checkIds, checkTruncate, weight, type PrefixEngine } from './types.ts';
 
 export type CpuKernel = 'js' | 'simd';
@@ -57,9 +59,21 @@ class Arena {
 function arenaFloats(config: ModelConfig): number {
   const { vocabSize: V, context: C, dModel: d, layers: L } = config;
   const m = mlpWidth(config);
-  const perLayer = 2 * d + 3 * d * d + 3 * d + d * d + d + 2 * d + d * m + m + m * d + d + 2 * C * d;
+  const Cp = keyPanelsWidth(C);
+  // Per layer: the weights, then the keys and the values in their panels, [d, Cp] each.
+  const perLayer = 2 * d + 3 * d * d + 3 * d + d * d + d + 2 * d + d * m + m + m * d + d + 2 * d * Cp;
   const arrays = 8 + 14 * L;
-  return V * d + C * d + L * perLayer + 2 * d + Math.max(V, C) + C * (4 * d + 3 * d + m) + (C + 4) + V + 4 * arrays;
+  return V * d + C * d + L * perLayer + 2 * d + Math.max(V, Cp) + ATTENTION_ROWS * Cp + C * (4 * d + 3 * d + m) + V + 4 * arrays;
+}
+
+/** Rows of a prefill whose attention scores are computed together ('simd'): each block computes the scores of the
+ *  positions its last row sees, so rows see up to this many positions past their own, computed and not used. */
+const ATTENTION_ROWS = 32;
+
+/** Columns of a head's keys in gemm panels ('simd'): the context rounded up to whole panels, so that every panel is
+ *  GEMM_PANEL keys wide however many positions are consumed, and a key is written once where it stays. */
+function keyPanelsWidth(context: number): number {
+  return Math.ceil(context / GEMM_PANEL) * GEMM_PANEL;
 }
 
 /** A layer's weights; matrices [out, in] for 'js' (see matvec), [in, out] in gemm panels for 'simd'. */
@@ -76,9 +90,13 @@ interface Layer {
   fcB: Float32Array;
   outW: Float32Array;
   outB: Float32Array;
-  /** [context, d]: keys (rotated when positions are rotary) of consumed positions, heads side by side. */
+  /** 'js': [context, d], keys (rotated when positions are rotary) of consumed positions, heads side by side.
+   *  'simd': per head, K_h^T [hd, Cp] in gemm panels (keyPanelsWidth), heads one after another, so that a head's
+   *  attention scores for all the rows of a prefill are one gemm: S [T, Cp] = Q_h [T, hd] K_h^T. */
   k: Float32Array;
-  /** [context, d] */
+  /** 'js': [context, d], values of consumed positions, heads side by side. 'simd': per head, V_h [Cp, hd] in
+   *  gemm panels (column panels of at most GEMM_PANEL, each [Cp, width] row-major), heads one after another, so
+   *  that a head's attention output for all the rows of a prefill is one gemm per panel: O [T, hd] = P [T, Cp] V_h. */
   v: Float32Array;
 }
 
@@ -204,12 +222,16 @@ export class CpuEngine implements PrefixEngine {
   private readonly logits: Float32Array;
   private readonly acc: Float64Array;
   private readonly scores: Float64Array;
+  /** 'simd': one block of rows' attention scores for one head [ATTENTION_ROWS, Cp], and their softmax totals. */
+  private readonly scoreRows: Float32Array;
+  private readonly rowTotals: Float64Array;
   readonly kernel: CpuKernel;
   private readonly kernels: LmKernels | null;
   private readonly arena: Arena;
-  /** 'simd': zeros [max(V, C)] (the bias of bias-free products) and f32 attention scores [C rounded up to 4]. */
+  /** 'simd': zeros [max(V, Cp)] (the bias of bias-free products). */
   private readonly zeros: Float32Array;
-  private readonly scores32: Float32Array;
+  /** 'simd': the width of a head's key panels (keyPanelsWidth). */
+  private readonly keyWidth: number;
   /** Scratch rows, grown to the longest prefill. */
   private capacity = 0;
   private x: Float32Array = new Float32Array(0); // [T, d] residual stream
@@ -258,8 +280,8 @@ export class CpuEngine implements PrefixEngine {
         fcB: w(`${p}.mlp.fc.b`, [m]),
         outW: wT(`${p}.mlp.proj.w`, m, d),
         outB: w(`${p}.mlp.proj.b`, [d]),
-        k: arena.alloc(C * d),
-        v: arena.alloc(C * d),
+        k: arena.alloc(kernels === null ? C * d : d * keyPanelsWidth(C)),
+        v: arena.alloc(kernels === null ? C * d : d * keyPanelsWidth(C)),
       });
     }
     this.lnfG = w('lnf.g', [d]);
@@ -267,9 +289,11 @@ export class CpuEngine implements PrefixEngine {
     this.rope = config.positions === 'rope' ? ropeTables(C, headDim(config)) : null;
     this.logits = arena.alloc(V);
     this.acc = new Float64Array(Math.max(3 * d, m));
+    this.rowTotals = new Float64Array(ATTENTION_ROWS);
     this.scores = new Float64Array(C);
-    this.zeros = arena.alloc(kernels === null ? 0 : Math.max(V, C));
-    this.scores32 = arena.alloc(kernels === null ? 0 : (C + 3) & ~3);
+    this.keyWidth = keyPanelsWidth(C);
+    this.zeros = arena.alloc(kernels === null ? 0 : Math.max(V, this.keyWidth));
+    this.scoreRows = arena.alloc(kernels === null ? 0 : ATTENTION_ROWS * this.keyWidth);
     if (kernels !== null) this.allocRows(C); // every scratch row now: the memory never grows after a view exists
   }
 
@@ -331,21 +355,61 @@ export class CpuEngine implements PrefixEngine {
     kernels.gemm(wT.byteOffset, x.byteOffset, b.byteOffset, y.byteOffset, inDim, outDim, rows, inDim * 4, outDim * 4);
   }
 
-  /** 'simd' attention of row t, head offset ho, over cache positions 0..last, into att. */
-  private attendSimd(kernels: LmKernels, keys: Float32Array, values: Float32Array, q: number, t: number, ho: number, last: number, scale: number): void {
+  /** 'simd': the key and value of position p (row q of qkv) into the layer's panels. Key component c of head h:
+   *  the head's panel p / 32, row c, lane p % 32. Value component c: the head's value panel c / 32, row p. */
+  private cacheSimd(layer: Layer, qkv: Float32Array, q: number, p: number): void {
+    const { dModel: d, heads: H } = this.config;
+    const hd = d / H;
+    const Cp = this.keyWidth;
+    const keyLane = ((p / GEMM_PANEL) | 0) * hd * GEMM_PANEL + (p % GEMM_PANEL);
+    for (let h = 0; h < H; h++) {
+      const keys = h * hd * Cp + keyLane;
+      for (let c = 0; c < hd; c++) layer.k[keys + c * GEMM_PANEL] = qkv[q + d + h * hd + c]!;
+      for (let c0 = 0; c0 < hd; c0 += GEMM_PANEL) {
+        const width = Math.min(GEMM_PANEL, hd - c0);
+        const values = h * hd * Cp + c0 * Cp + p * width;
+        for (let c = 0; c < width; c++) layer.v[values + c] = qkv[q + 2 * d + h * hd + c0 + c]!;
+      }
+    }
+  }
+
+  /** 'simd' attention of rows 0..T-1 (positions p0..p0+T-1) for head h, over cache positions up to each row's
+   *  own, into att; in blocks of ATTENTION_ROWS rows, each over the positions its last row sees (rounded up to
+   *  whole panels: `cols`). S [rows, cols] = Q_h K_h^T in one gemm over the head's key panels; per row, a softmax
+   *  over whole vectors of four (the scores past the row's position -inf, and 0 from the next vector on), so that
+   *  the row of S is its unnormalised probabilities over all `cols` positions; O [rows, hd] = S V_h in one gemm
+   *  per value panel (its sums over positions in order, as a weighted sum takes them; the zeros add nothing), then
+   *  each row divided by its total. A row's results do not depend on the block it is computed in. */
+  private attendHeadSimd(kernels: LmKernels, layer: Layer, h: number, T: number, p0: number, scale: number): void {
     const { dModel: d } = this.config;
     const hd = headDim(this.config);
-    const scores = this.scores32;
+    const Cp = this.keyWidth;
+    const ho = h * hd;
+    const scores = this.scoreRows;
     const att = this.att;
-    kernels.matvec(keys.byteOffset + ho * 4, this.qkv.byteOffset + q * 4, this.zeros.byteOffset, scores.byteOffset, hd, last + 1, d * 4);
-    // Softmax over whole vectors of four: the scores past `last` are -inf (exp ~1e-38 in the total, never used).
-    const n4 = (last + 4) & ~3;
-    for (let j = last + 1; j < n4; j++) scores[j] = -Infinity;
-    const total = kernels.softmax(scores.byteOffset, n4, scale);
-    const out = t * d + ho;
-    kernels.wsum(scores.byteOffset, values.byteOffset + ho * 4, att.byteOffset + out * 4, last + 1, hd, d * 4);
-    const inv = 1 / total;
-    for (let c = 0; c < hd; c++) att[out + c] = att[out + c]! * inv;
+    const totals = this.rowTotals;
+    for (let t0 = 0; t0 < T; t0 += ATTENTION_ROWS) {
+      const rows = Math.min(ATTENTION_ROWS, T - t0);
+      const cols = Math.ceil((p0 + t0 + rows) / GEMM_PANEL) * GEMM_PANEL;
+      kernels.gemm(layer.k.byteOffset + ho * Cp * 4, this.qkv.byteOffset + (t0 * 3 * d + ho) * 4, this.zeros.byteOffset, scores.byteOffset, hd, cols, rows, 3 * d * 4, cols * 4);
+      for (let r = 0; r < rows; r++) {
+        const last = p0 + t0 + r; // attends to positions 0..last
+        const row = r * cols;
+        const n4 = (last + 4) & ~3;
+        for (let j = last + 1; j < n4; j++) scores[row + j] = -Infinity;
+        totals[r] = kernels.softmax(scores.byteOffset + row * 4, n4, scale);
+        scores.fill(0, row + n4, row + cols);
+      }
+      for (let c0 = 0; c0 < hd; c0 += GEMM_PANEL) {
+        const width = Math.min(GEMM_PANEL, hd - c0);
+        kernels.gemm(layer.v.byteOffset + (ho * Cp + c0 * Cp) * 4, scores.byteOffset, this.zeros.byteOffset, att.byteOffset + (t0 * d + ho + c0) * 4, cols, width, rows, cols * 4, d * 4);
+      }
+      for (let r = 0; r < rows; r++) {
+        const out = (t0 + r) * d + ho;
+        const inv = 1 / totals[r]!;
+        for (let c = 0; c < hd; c++) att[out + c] = att[out + c]! * inv;
+      }
+    }
   }
 
   private run(ids: readonly number[]): Float32Array {
@@ -380,25 +444,26 @@ export class CpuEngine implements PrefixEngine {
             this.rotate(qkv, q + d + h * hd, hd, p0 + t);
           }
         }
-        const cacheRow = (p0 + t) * d;
-        for (let i = 0; i < d; i++) {
-          layer.k[cacheRow + i] = qkv[q + d + i]!;
-          layer.v[cacheRow + i] = qkv[q + 2 * d + i]!;
+        if (this.kernels === null) {
+          const cacheRow = (p0 + t) * d;
+          for (let i = 0; i < d; i++) {
+            layer.k[cacheRow + i] = qkv[q + d + i]!;
+            layer.v[cacheRow + i] = qkv[q + 2 * d + i]!;
+          }
+        } else {
+          this.cacheSimd(layer, qkv, q, p0 + t);
         }
       }
       const keys = layer.k;
       const values = layer.v;
       const acc = this.acc;
       const kernels = this.kernels;
-      for (let t = 0; t < T; t++) {
+      if (kernels !== null) for (let h = 0; h < H; h++) this.attendHeadSimd(kernels, layer, h, T, p0, scale);
+      for (let t = 0; t < T && kernels === null; t++) {
         const last = p0 + t; // attends to positions 0..last
         for (let h = 0; h < H; h++) {
           const q = t * 3 * d + h * hd;
           const ho = h * hd;
-          if (kernels !== null) {
-            this.attendSimd(kernels, keys, values, q, t, ho, last, scale);
-            continue;
-          }
           let max = -Infinity;
           for (let j = 0; j <= last; j++) {
             const kRow = j * d + ho;

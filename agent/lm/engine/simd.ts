@@ -1,17 +1,16 @@
 // The decoder's SIMD kernels: a small WebAssembly module, assembled below from its text form (the way
 // memory/index/simd.ts builds its dot product; copied, not imported: agent/lm/ may not depend on memory/), with
-// five functions over the engine's linear memory, each called once per matrix or row so the JS->wasm crossing is
+// four functions over the engine's linear memory, each called once per matrix or row so the JS->wasm crossing is
 // paid once per product rather than once per output:
-//   gemm(w, x, b, y, n, cols, rows, xs, ys): Y[r, c] = b[c] + sum_i<n X[r, i] W[i, c], the linear layers, W kept
-//     in panels of 32 columns (gemmPanels). Each output is one f32x4 lane summed over i in order (no horizontal
+//   gemm(w, x, b, y, n, cols, rows, xs, ys): Y[r, c] = b[c] + sum_i<n X[r, i] W[i, c], the linear layers and the
+//     attention's two products (scores against the keys, probabilities times the values: cpu.ts keeps both caches
+//     in panels), W kept in panels of 32 columns (gemmPanels). Each output is one f32x4 lane summed over i in order (no horizontal
 //     sums): four rows at a time, two vectors of outputs each, every weight vector read once for the four; then
 //     the rows left one at a time, a whole panel (eight vectors) in flight, two steps of i per loop turn. Built by gemmRows/gemmBlock below
 //     (its text form would be long). A row's sums do not depend on the rows computed with it.
 //   matvec(w, x, b, y, n, rows, stride): y[o] = b[o] + sum_i<n w[o*stride + i] x[i] for o < rows (f32x4 lanes,
-//     four accumulators, 16 floats per step, then 4 per step; n must be a multiple of 4). With stride d and a
-//     zero bias it is also the attention scores q_h . K[j, head] over the KV cache.
-//   wsum(p, v, y, n, cols, stride): y[c] = sum_j<n p[j] v[j*stride + c] for c < cols (cols a multiple of 4): the
-//     attention's probability-weighted sum of cached values.
+//     four accumulators, 16 floats per step, then 4 per step; n must be a multiple of 4): the logits, over the
+//     tied embedding rows.
 //   softmax(p, n4, scale) -> total: p[j] = exp(p[j] scale - max), the attention's unnormalised probabilities, and
 //     gelu(p, n4), the MLP's activation in place: both over f32x4 lanes with a polynomial exp (expOf, ~2 ulp), in
 //     place of Math.exp / Math.tanh per element (which took a third of a prefill). Built by the code below.
@@ -55,36 +54,11 @@
 //       (local.set $b (i32.add (local.get $b) (i32.const 4)))
 //       (local.set $y (i32.add (local.get $y) (i32.const 4)))
 //       (br $row))))
-//   (func (export "wsum") (param $p i32) (param $v i32) (param $y i32) (param $n i32) (param $cols i32) (param $stride i32)
-//     (local $pEnd i32) (local $yEnd i32) (local $c i32) (local $vp i32) (local $s v128)
-//     (local.set $yEnd (i32.add (local.get $y) (i32.shl (local.get $cols) (i32.const 2))))
-//     (local.set $c (local.get $y))
-//     (block $zeroed (loop $zero
-//       (br_if $zeroed (i32.ge_u (local.get $c) (local.get $yEnd)))
-//       (v128.store (local.get $c) (v128.const i32x4 0 0 0 0))
-//       (local.set $c (i32.add (local.get $c) (i32.const 16)))
-//       (br $zero)))
-//     (local.set $pEnd (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
-//     (block $done (loop $row
-//       (br_if $done (i32.ge_u (local.get $p) (local.get $pEnd)))
-//       (local.set $s (f32x4.splat (f32.load (local.get $p))))
-//       (local.set $c (local.get $y))
-//       (local.set $vp (local.get $v))
-//       (block $doneCols (loop $col
-//         (br_if $doneCols (i32.ge_u (local.get $c) (local.get $yEnd)))
-//         (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (f32x4.mul (local.get $s) (v128.load (local.get $vp)))))
-//         (local.set $c (i32.add (local.get $c) (i32.const 16)))
-//         (local.set $vp (i32.add (local.get $vp) (i32.const 16)))
-//         (br $col)))
-//       (local.set $p (i32.add (local.get $p) (i32.const 4)))
-//       (local.set $v (i32.add (local.get $v) (local.get $stride)))
-//       (br $row)))))
+
 
 export interface LmKernels {
   /** y[o] = b[o] + sum_i<n w[o*stride + i] x[i], o < rows; pointers are byte offsets, stride in bytes, n % 4 == 0. */
   matvec(w: number, x: number, b: number, y: number, n: number, rows: number, stride: number): void;
-  /** y[c] = sum_j<n p[j] v[j*stride + c], c < cols; pointers are byte offsets, stride in bytes, cols % 4 == 0. */
-  wsum(p: number, v: number, y: number, n: number, cols: number, stride: number): void;
   /** Y[r, c] = b[c] + sum_i<n X[r, i] W[i, c] for r < rows, c < cols: W [n, cols] in gemmPanels' layout, rows of
    *  X xs bytes apart, of Y ys bytes apart, cols % 4 == 0; every output summed over i in order (f32), then the bias
    *  added, however many rows are given at once. */
@@ -188,31 +162,6 @@ const MATVEC_BODY = [
     ...get(ACC0), ...EXTRACT(2), ...get(ACC0), ...EXTRACT(3), F32_ADD, F32_ADD,
     F32_ADD, ...F32_STORE,
     ...advanceBy(W, STRIDE), ...advance(BIAS, 4), ...advance(Y, 4),
-  ]),
-  END,
-];
-
-// wsum locals: 0 $p, 1 $v, 2 $y, 3 $n, 4 $cols, 5 $stride (params); 6 $pEnd, 7 $yEnd, 8 $c, 9 $vp (i32); 10 $s (v128).
-const [WP, WV, WY, WN, WCOLS, WSTRIDE, P_END, WY_END, C, VP, S] = Array.from({ length: 11 }, (_, i) => i) as [
-  number, number, number, number, number, number, number, number, number, number, number,
-];
-const WSUM_BODY = [
-  2, 4, I32, 1, V128, // local declarations: 4 × i32, 1 × v128
-  ...endOf(WY_END, WY, WCOLS),
-  ...get(WY), ...set(C),
-  ...whileBelow(C, WY_END, [...get(C), ...V128_ZERO, ...V128_STORE, ...advance(C, 16)]),
-  ...endOf(P_END, WP, WN),
-  ...whileBelow(WP, P_END, [
-    ...get(WP), ...F32_LOAD, ...F32X4_SPLAT, ...set(S),
-    ...get(WY), ...set(C),
-    ...get(WV), ...set(VP),
-    ...whileBelow(C, WY_END, [
-      ...get(C),
-      ...get(C), ...V128_LOAD(0), ...get(S), ...get(VP), ...V128_LOAD(0), ...F32X4_MUL, ...F32X4_ADD,
-      ...V128_STORE,
-      ...advance(C, 16), ...advance(VP, 16),
-    ]),
-    ...advance(WP, 4), ...advanceBy(WV, WSTRIDE),
   ]),
   END,
 ];
@@ -404,14 +353,14 @@ const i32s = (n: number): number[] => new Array<number>(n).fill(I32);
 
 const MODULE_BYTES = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-  // types: (i32 × 7) -> (), (i32 × 6) -> (), (i32 × 9) -> (), (i32, i32, f32) -> f32, (i32, i32) -> ()
-  ...section(1, [5, 0x60, 7, ...i32s(7), 0, 0x60, 6, ...i32s(6), 0, 0x60, 9, ...i32s(9), 0, 0x60, 3, I32, I32, F32, 1, F32, 0x60, 2, I32, I32, 0]),
+  // types: (i32 × 7) -> (), (i32 × 9) -> (), (i32, i32, f32) -> f32, (i32, i32) -> ()
+  ...section(1, [4, 0x60, 7, ...i32s(7), 0, 0x60, 9, ...i32s(9), 0, 0x60, 3, I32, I32, F32, 1, F32, 0x60, 2, I32, I32, 0]),
   ...section(2, [1, ...ascii('env'), ...ascii('memory'), 0x02, 0x00, 0x01]), // import memory, min 1 page
-  ...section(3, [5, 0, 1, 2, 3, 4]), // functions 0..4 have types 0..4
+  ...section(3, [4, 0, 1, 2, 3]), // functions 0..3 have types 0..3
   ...section(7, [
-    5, ...ascii('matvec'), 0x00, 0x00, ...ascii('wsum'), 0x00, 0x01, ...ascii('gemm'), 0x00, 0x02, ...ascii('softmax'), 0x00, 0x03, ...ascii('gelu'), 0x00, 0x04,
+    4, ...ascii('matvec'), 0x00, 0x00, ...ascii('gemm'), 0x00, 0x01, ...ascii('softmax'), 0x00, 0x02, ...ascii('gelu'), 0x00, 0x03,
   ]), // exports
-  ...section(10, [5, ...sized(MATVEC_BODY), ...sized(WSUM_BODY), ...sized(GEMM_BODY), ...sized(SOFTMAX_BODY), ...sized(GELU_BODY)]), // code: five bodies
+  ...section(10, [4, ...sized(MATVEC_BODY), ...sized(GEMM_BODY), ...sized(SOFTMAX_BODY), ...sized(GELU_BODY)]), // code: four bodies
 ]);
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -439,7 +388,6 @@ export function lmKernels(memory: WebAssembly.Memory): LmKernels | null {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   return {
     matvec: instance.exports.matvec as LmKernels['matvec'],
-    wsum: instance.exports.wsum as LmKernels['wsum'],
     gemm: instance.exports.gemm as LmKernels['gemm'],
     softmax: instance.exports.softmax as LmKernels['softmax'],
     gelu: instance.exports.gelu as LmKernels['gelu'],
