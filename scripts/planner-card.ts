@@ -4,7 +4,7 @@
 // training steps and seconds per stage, data counts) and the loss CSVs. Nothing in the card is typed by hand.
 //
 //   npx tsx scripts/planner-card.ts --test R.json --heldout R.json --int8 R.json --smoke R.json
-//     [--scratch R.json --sft-test R.json]
+//     [--compare DIR]
 //     [--free-test R.json --free-heldout R.json] [--agreement A.json [--previous-agreement A.json]] [--memory R.json]
 //     [--unguarded-test R.json --unguarded-heldout R.json --unguarded-memory R.json]
 //     [--dir models/planner]
@@ -13,6 +13,9 @@
 // this model (and of the model it replaces), where each parts from the oracle. --memory: the report of the memory
 // suite (scenes/scenarios/memory.json --planner lm), the planner with and without a memory on the same visits.
 // --unguarded-*: the same model's reports under --no-loop-guard (agent/planners/loop-guard.ts), on the same episodes.
+// --compare: the pretraining comparison's directory (runs/compare): pretrained/ and scratch/, the SFT stages of
+// models/planner/compare-pretrained.json and compare-scratch.json (their model files and loss CSVs), and
+// eval-pretrained/ and eval-scratch/, their `umwelt eval` of the test split.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,8 +31,7 @@ const { values } = parseArgs({
     heldout: { type: 'string' },
     int8: { type: 'string' },
     smoke: { type: 'string' },
-    scratch: { type: 'string' },
-    'sft-test': { type: 'string' },
+    compare: { type: 'string' },
     'free-test': { type: 'string' },
     'free-heldout': { type: 'string' },
     agreement: { type: 'string' },
@@ -53,11 +55,27 @@ const test = report(need('test'));
 const heldout = report(need('heldout'));
 const int8 = report(need('int8'));
 const smoke = report(need('smoke'));
-// The pretraining comparison: SFT from scratch (train-scratch.json) against the pipeline's SFT stage (before any
-// DAgger round), both at the same SFT steps on the same test episodes.
-const scratch = values.scratch === undefined ? null : report(values.scratch);
-const sftTest = values['sft-test'] === undefined ? null : report(values['sft-test']);
-if ((scratch === null) !== (sftTest === null)) throw new Error('--scratch and --sft-test go together: the SFT-from-scratch model and the SFT stage of the pipeline, on the same episodes');
+/** One arm of the pretraining comparison: its SFT model's metadata, validation losses and test report. */
+interface CompareArm {
+  meta: Record<string, string>;
+  /** [step, validation loss] at each evaluation of the SFT stage. */
+  val: [number, number][];
+  test: EvalReport;
+}
+const compareArm = (root: string, arm: 'pretrained' | 'scratch'): CompareArm => {
+  const meta = decodeCheckpoint(new Uint8Array(readFileSync(join(root, arm, 'sft.safetensors')))).metadata;
+  const rows = readFileSync(join(root, arm, 'sft-loss.csv'), 'utf8').trim().split('\n');
+  const header = rows[0]!.split(',');
+  const [stepAt, valAt] = [header.indexOf('step'), header.indexOf('val_loss')];
+  const val = rows
+    .slice(1)
+    .map((l) => l.split(','))
+    .filter((c) => c[valAt] !== undefined && c[valAt] !== '')
+    .map((c): [number, number] => [Number(c[stepAt]), Number(c[valAt])]);
+  return { meta, val, test: report(join(root, `eval-${arm}`, 'report.json')) };
+};
+// The pretraining comparison: the same SFT stage after the pipeline's pretraining and from random weights.
+const compare = values.compare === undefined ? null : { pretrained: compareArm(values.compare, 'pretrained'), scratch: compareArm(values.compare, 'scratch') };
 const freeTest = values['free-test'] === undefined ? null : report(values['free-test']);
 const freeHeldout = values['free-heldout'] === undefined ? null : report(values['free-heldout']);
 const memorySuite = values.memory === undefined ? null : report(values.memory);
@@ -281,9 +299,7 @@ lines.push(
   '',
   '## Does pretraining help SFT?',
   '',
-  scratch === null || sftTest === null
-    ? 'Not measured for this model: the comparison (`models/planner/train-scratch.json`, SFT from scratch at the same steps, evaluated on the same episodes) has not been run yet.'
-    : `At equal SFT steps, before any DAgger round, on the same test episodes: with pretraining ${ci(lm(sftTest))}, from scratch ${ci(lm(scratch))}.`,
+  ...compareLines(),
   '',
   '## The CI check',
   '',
@@ -362,3 +378,33 @@ writeFileSync(
   )}\n`,
 );
 process.stdout.write(`wrote ${join(dir, 'README.md')} and ${join(dir, 'card.json')}\n`);
+
+/** The pretraining comparison's section: both arms at equal SFT steps on the same episodes. */
+function compareLines(): string[] {
+  if (compare === null) {
+    return ['Not measured for this card: the comparison (`models/planner/compare-pretrained.json` against `compare-scratch.json`, the same SFT stage after pretraining and from random weights, evaluated on the same episodes) has not been run.'];
+  }
+  const { pretrained, scratch } = compare;
+  const steps = (a: CompareArm): string => a.meta[META.steps] ?? '?';
+  if (steps(pretrained) !== steps(scratch)) throw new Error(`the comparison's arms trained ${steps(pretrained)} and ${steps(scratch)} SFT steps: not equal`);
+  const evaluated = (a: CompareArm): number => lm(a.test).episodes;
+  if (evaluated(pretrained) !== evaluated(scratch) || scenarioPath(pretrained.test) !== scenarioPath(scratch.test)) throw new Error("the comparison's arms were not evaluated on the same episodes");
+  const pretrainSteps = lineageOf(pretrained.meta).find((r) => r.stage === 'pretrain')?.steps ?? '?';
+  const valSteps = pretrained.val.map(([step]) => step);
+  const valAt = (a: CompareArm, step: number): string => a.val.find(([s]) => s === step)?.[1].toFixed(3) ?? '-';
+  const row = (name: string, a: CompareArm): string => {
+    const g = lm(a.test);
+    return `| ${name} | ${valSteps.map((step) => valAt(a, step)).join(' / ')} | ${ci(g)} | ${pct(meanOverFamilies(a.test))} | ${g.spl.toFixed(2)} | ${g.steps.mean.toFixed(1)} |`;
+  };
+  const gain = lm(pretrained.test).successRate - lm(scratch.test).successRate;
+  return [
+    `\`models/planner/compare-pretrained.json\` and \`compare-scratch.json\`: the same SFT stage (the same data, ${steps(pretrained)} steps, schedule and seed), one started from the pretraining stage (${pretrainSteps} steps on the corpus), the other from random weights; each SFT model then on its own (no DAgger round), greedy under the loop guard, on the same ${evaluated(pretrained)} episodes of ${scenarioPath(pretrained.test)}.`,
+    '',
+    `| | validation loss at step ${valSteps.join(' / ')} | success [95% CI] | mean over families | SPL | mean steps |`,
+    '|---|---|---|---|---|---|',
+    row('pretrained first', pretrained),
+    row('from scratch', scratch),
+    '',
+    `Pretraining first: ${gain >= 0 ? '+' : ''}${(100 * gain).toFixed(1)} points of success at equal SFT steps.`,
+  ];
+}
