@@ -16,7 +16,7 @@
 // --compare: the pretraining comparison's directory (runs/compare): pretrained/ and scratch/, the SFT stages of
 // models/planner/compare-pretrained.json and compare-scratch.json (their model files and loss CSVs), and
 // eval-pretrained/ and eval-scratch/, their `umwelt eval` of the test split.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeCheckpoint } from '../agent/lm/checkpoint.ts';
@@ -72,6 +72,8 @@ const compareArm = (root: string, arm: 'pretrained' | 'scratch'): CompareArm => 
     .map((l) => l.split(','))
     .filter((c) => c[valAt] !== undefined && c[valAt] !== '')
     .map((c): [number, number] => [Number(c[stepAt]), Number(c[valAt])]);
+  // The arm's loss curve goes beside the card, which names it.
+  for (const ext of ['csv', 'svg']) copyFileSync(join(root, arm, `sft-loss.${ext}`), join(dir, `compare-${arm}-sft-loss.${ext}`));
   return { meta, val, test: report(join(root, `eval-${arm}`, 'report.json')) };
 };
 // The pretraining comparison: the same SFT stage after the pipeline's pretraining and from random weights.
@@ -405,6 +407,6 @@ function compareLines(): string[] {
     row('pretrained first', pretrained),
     row('from scratch', scratch),
     '',
-    `Pretraining first: ${gain >= 0 ? '+' : ''}${(100 * gain).toFixed(1)} points of success at equal SFT steps.`,
+    `Pretraining first: ${gain >= 0 ? '+' : ''}${(100 * gain).toFixed(1)} points of success at equal SFT steps. The SFT loss curves: \`compare-pretrained-sft-loss.csv\` and \`compare-scratch-sft-loss.csv\` (and \`.svg\`).`,
   ];
 }
