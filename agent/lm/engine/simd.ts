@@ -4,10 +4,10 @@
 // paid once per product rather than once per output:
 //   gemm(w, x, b, y, n, cols, rows, xs, ys): Y[r, c] = b[c] + sum_i<n X[r, i] W[i, c], the linear layers and the
 //     attention's two products (scores against the keys, probabilities times the values: cpu.ts keeps both caches
-//     in panels), W kept in panels of 32 columns (gemmPanels). Each output is one f32x4 lane summed over i in order (no horizontal
-//     sums): four rows at a time, two vectors of outputs each, every weight vector read once for the four; then
-//     the rows left one at a time, a whole panel (eight vectors) in flight, two steps of i per loop turn. Built by gemmRows/gemmBlock below
-//     (its text form would be long). A row's sums do not depend on the rows computed with it.
+//     in panels), W kept in panels of 32 columns (gemmPanels). Each output is one f32x4 lane summed over i in
+//     order (no horizontal sums): four rows at a time, two vectors of outputs each, every weight vector read once
+//     for the four; then the rows left one at a time, a whole panel (eight vectors) in flight, two steps of i per
+//     loop turn. Built by gemmRows/gemmBlock below. A row's sums do not depend on the rows computed with it.
 //   matvec(w, x, b, y, n, rows, stride): y[o] = b[o] + sum_i<n w[o*stride + i] x[i] for o < rows (f32x4 lanes,
 //     four accumulators, 16 floats per step, then 4 per step; n must be a multiple of 4): the logits, over the
 //     tied embedding rows.
@@ -53,8 +53,8 @@
 //       (local.set $w (i32.add (local.get $w) (local.get $stride)))
 //       (local.set $b (i32.add (local.get $b) (i32.const 4)))
 //       (local.set $y (i32.add (local.get $y) (i32.const 4)))
-//       (br $row))))
-
+//       (br $row)))))
+// (gemm, softmax and gelu are built by the code below; their text forms would be long.)
 
 export interface LmKernels {
   /** y[o] = b[o] + sum_i<n w[o*stride + i] x[i], o < rows; pointers are byte offsets, stride in bytes, n % 4 == 0. */
