@@ -37,8 +37,9 @@
 // - `You:` the agent's room and what it holds (`holding category #n`, the category read off the id because the
 //   observation does not list a held thing among the visible ones, or `holding nothing`).
 // - `Unsearched surfaces:` and `Unsearched containers:` the places that may still hold something not yet seen, in
-//   Places order (unsearchedPlaces, from the whole history): surfaces neither visited nor in sight, and containers
-//   neither visited (gone to or opened) nor remembered as looked into on an earlier visit (searchedBefore), or
+//   Places order (unsearchedPlaces, from the whole history): surfaces neither gone to nor in sight, and containers
+//   neither opened in this episode (searchedPlaces: going to one is not looking in) nor remembered as looked into
+//   on an earlier visit (searchedBefore), or
 //   `none`; at most PROMPT_LIMITS.unsearched each, then `(+k more)`. What a search needs to remember beyond the
 //   last steps. With a memory, where it last saw a thing the task names comes first (recalledPlaces), and
 //   containers searched before are listed again when no other is left.
@@ -157,8 +158,28 @@ export function visitedPlaces(history: readonly HistoryEntry[], landmarks: reado
   return out;
 }
 
+/**
+ * Places searched in this episode, from the whole history: a surface once gone to (a successful `goto`), a container
+ * once opened (a successful `open`). Going to a container is not looking into it: traced, the model went to the
+ * drawer that held its target, then opened another container, and the drawer, counted as visited, left the
+ * Unsearched line for good (the episode ran out of steps); listed still, it is the first container again.
+ */
+export function searchedPlaces(history: readonly HistoryEntry[], landmarks: readonly Landmark[]): Set<string> {
+  const byId = new Map(landmarks.map((l) => [l.id, l]));
+  const out = new Set<string>();
+  for (const h of history) {
+    if (!h.outcome.ok || h.action === null) continue;
+    const parsed = parseAction(h.action);
+    if (!parsed.ok) continue;
+    const a = parsed.action;
+    const place = a.kind === 'goto' || a.kind === 'open' ? byId.get(a.target) : undefined;
+    if (place !== undefined && (a.kind === 'open' || !place.openable)) out.add(place.id);
+  }
+  return out;
+}
+
 export interface UnsearchedPlaces {
-  /** Places things rest on that are neither visited nor in sight (what lies on one in sight would be in sight too). */
+  /** Places things rest on that are neither gone to nor in sight (what lies on one in sight would be in sight too). */
   surfaces: Landmark[];
   /** Places that open and hold things inside, not yet visited. */
   containers: Landmark[];
@@ -179,13 +200,13 @@ export function recalledPlaces(context: Pick<PlannerContext, 'observation' | 'in
 }
 
 /**
- * Where something not yet seen may still be: places neither visited in this episode nor (containers) looked into
- * on an earlier visit (searchedBefore), in Places order, except that the places where the memory last put a thing
+ * Where something not yet seen may still be: places not searched in this episode (searchedPlaces) nor (containers)
+ * looked into on an earlier visit (searchedBefore), in Places order, except that the places where the memory last put a thing
  * the task names (recalledPlaces) come first, searched before or not. When no container is left that way, the
  * containers searched before are listed again: the memory said the thing was in none of them, and it was wrong.
  */
 export function unsearchedPlaces(context: Pick<PlannerContext, 'observation' | 'instruction' | 'history' | 'searchedBefore' | 'recalled'>): UnsearchedPlaces {
-  const visited = new Set(visitedPlaces(context.history, context.observation.landmarks));
+  const visited = searchedPlaces(context.history, context.observation.landmarks);
   const searched = new Set(context.searchedBefore ?? []);
   const inSight = new Set(context.observation.visible.map((v) => v.id));
   const first = recalledPlaces(context).filter((id) => !visited.has(id));

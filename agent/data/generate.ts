@@ -11,9 +11,11 @@ import { dataJobs, runDataJob, type DataJob, type DataMemoryMode } from './jobs.
  * memory, the Unsearched lines put where the task's things were remembered first and list searched containers
  * again when none is left, a remembered sighting is spent once its place is visited, and only memories that name
  * what the task names are recalled; data without a memory are as in 5; 7: a student decides under its loop guard,
- * agent/planners/loop-guard.ts, so that data made with a student differ; the oracle's alone are as in 6).
+ * agent/planners/loop-guard.ts, so that data made with a student differ; the oracle's alone are as in 6; 8: a
+ * container gone to but not opened stays in the prompt's Unsearched containers, agent/prompt.ts searchedPlaces, so
+ * that the prompts after a `goto` of a container differ; the oracle's actions are as in 7).
  */
-export const DATA_VERSION = 7;
+export const DATA_VERSION = 8;
 
 export interface DataOptions {
   split: Split;

@@ -7,6 +7,12 @@
 //   2. else marks whose description ends with the same last word (the category: "... the yellow fridge" when the
 //      fridge is blue);
 //   3. else no constraint (the thought describes nothing the prompt marks).
+// And a thought that says where the thing could be ("It could be in the green drawer", "It could be on the white
+// table", the teacher's words for the first place not yet searched) names a place of the prompt's `Unsearched
+// containers:` (`surfaces:`) line: of the marks the rules above allow, those on that line, or, when none is, every
+// mark on it; so does the place its closing choice goes to ("So: goto the green drawer"). Traced on the memory suite: with the bedroom's drawer remembered as searched, the list began with the
+// kitchen's drawer, and the model wrote "It could be in the white drawer #2", the bedroom's, and went back to it
+// until the step limit.
 // Built from the prompt's text alone, so `umwelt serve` (which has no world) applies the same rule as the planner.
 import type { Tokenizer } from '../lm/tokenizer.ts';
 
@@ -17,7 +23,16 @@ const MAX_WORDS = 3;
 export interface ThoughtMarks {
   /** Mark token id -> the descriptions the prompt gives that mark (each a list of lower-case words). */
   readonly phrases: ReadonlyMap<number, readonly string[][]>;
+  /** The mark tokens of the prompt's `Unsearched containers:` (in) and `Unsearched surfaces:` (on) lines. */
+  readonly unsearched: { readonly in: ReadonlySet<number>; readonly on: ReadonlySet<number> };
 }
+
+/** A thought's sentence that says where the thing could be, up to the place's description. */
+const COULD_BE = /(?:^|[.:]\s*)It could be (in|on) the(?: [a-z]+)*$/;
+/** The thought's closing choice of where to go, up to the place's description... */
+const SO_GOTO = /So: goto the(?: [a-z]+)*$/;
+/** ...in a thought that said where the thing could be. */
+const SAID_COULD_BE = /(?:^|[.:]\s*)It could be (in|on) the /g;
 
 /** The words before position `end` of `text` on its line, back to punctuation or a mark, at most MAX_WORDS. */
 function wordsBefore(text: string, end: number): string[] {
@@ -47,7 +62,12 @@ export function thoughtMarks(promptText: string, tokenizer: Tokenizer): ThoughtM
     if (!list.some((p) => p.join(' ') === words.join(' '))) list.push(words);
     phrases.set(id, list);
   }
-  return { phrases };
+  const lineMarks = (label: string): Set<number> => {
+    const line = promptText.split('\n').find((l) => l.startsWith(label)) ?? '';
+    const ids = [...line.matchAll(/ #\d+/g)].map((m) => tokenizer.encode(m[0], { allowSpecial: false }));
+    return new Set(ids.filter((t) => t.length === 1).map((t) => t[0]!));
+  };
+  return { phrases, unsearched: { in: lineMarks('Unsearched containers:'), on: lineMarks('Unsearched surfaces:') } };
 }
 
 function endsWith(words: readonly string[], suffix: readonly string[]): boolean {
@@ -61,6 +81,16 @@ function endsWith(words: readonly string[], suffix: readonly string[]): boolean 
  * constraint (see the rules at the top of this file).
  */
 export function allowedMarks(text: string, marks: ThoughtMarks): Set<number> | null {
+  const described = describedMarks(text, marks);
+  const where = COULD_BE.exec(text)?.[1] ?? (SO_GOTO.test(text) ? [...text.matchAll(SAID_COULD_BE)].at(-1)?.[1] : undefined);
+  const places = where === undefined ? undefined : marks.unsearched[where === 'in' ? 'in' : 'on'];
+  if (places === undefined || places.size === 0) return described;
+  const both = new Set([...(described ?? [])].filter((id) => places.has(id)));
+  return both.size > 0 ? both : new Set(places);
+}
+
+/** Rules 1-3: the marks the prompt gives the description that ends `text`, or null. */
+function describedMarks(text: string, marks: ThoughtMarks): Set<number> | null {
   const words = wordsBefore(text, text.length);
   if (words.length === 0) return null;
   const exact = new Set<number>();

@@ -6,7 +6,7 @@ import { extractAction, resolveMarks } from '../../agent/grammar.ts';
 import { runEpisode } from '../../agent/loop.ts';
 import type { Planner, PlannerContext } from '../../agent/planner.ts';
 import { OraclePlanner } from '../../agent/planners/oracle.ts';
-import { placeOrder, PROMPT_LIMITS, renderPrompt, renderResponse, restateThought, unsearchedPlaces, visitedPlaces } from '../../agent/prompt.ts';
+import { placeOrder, PROMPT_LIMITS, renderPrompt, renderResponse, restateThought, searchedPlaces, unsearchedPlaces, visitedPlaces } from '../../agent/prompt.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
 import type { Action, Color, Landmark } from '../../sim/types.ts';
@@ -170,6 +170,13 @@ describe('renderPrompt / renderResponse', () => {
     expect(unsearched.surfaces.map((l) => l.id)).toEqual(['shelf_1']);
     expect(unsearched.containers.map((l) => l.id)).toEqual(['cabinet_1']);
     expect(unsearchedPlaces({ instruction: 'Find the red ball.', observation, history: [] }).surfaces.map((l) => l.id)).toEqual(['sofa_1', 'shelf_1', 'table_1']);
+    // Going to a container is not looking into it: the cabinet stays unsearched until it is opened.
+    const wentTo = [...history, { step: 9, action: 'goto(cabinet_1)', outcome: ok }];
+    expect([...searchedPlaces(wentTo, landmarks)]).toEqual(['table_1', 'fridge_1', 'sofa_1']);
+    expect(unsearchedPlaces({ instruction: 'Find the red ball.', observation, history: wentTo }).containers.map((l) => l.id)).toEqual(['cabinet_1']);
+    const opened = [...wentTo, { step: 10, action: 'open(cabinet_1)', outcome: ok }];
+    expect(searchedPlaces(opened, landmarks).has('cabinet_1')).toBe(true);
+    expect(unsearchedPlaces({ instruction: 'Find the red ball.', observation, history: opened }).containers).toEqual([]);
   });
 
   it('lists first where a memory last put the things the task names, and lists searched containers again when none is left', () => {

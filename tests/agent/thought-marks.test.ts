@@ -41,6 +41,39 @@ describe('thought marks', () => {
     expect(allowedMarks('', marks)).toBeNull();
   });
 
+  it('keeps a place the thought says the thing could be in (on) to the prompt\'s Unsearched containers (surfaces)', () => {
+    const prompt = [
+      'Places:',
+      'bedroom_1: white bed #1, green drawer #2 (opens), white table #3',
+      'kitchen_1: blue counter #5, blue drawer #7 (opens)',
+      'bathroom_1: green cabinet #9 (opens)',
+      'See:',
+      'nothing',
+      'Unsearched surfaces: white bed #1, blue counter #5',
+      'Unsearched containers: blue drawer #7, green cabinet #9',
+      'Task: Find the orange book and pick it up.',
+    ].join('\n');
+    const m = thoughtMarks(prompt, tokenizer);
+    const said = 'Thought: I need the orange book. The orange book is not in sight. It could be in the';
+    // A drawer of no colour the prompt gives: of the drawers, the one not yet searched (not the bedroom's #2).
+    expect(allowedMarks(`${said} white drawer`, m)).toEqual(new Set([id('#7')]));
+    expect(allowedMarks(`${said} green cabinet`, m)).toEqual(new Set([id('#9')]));
+    // A searched container described exactly: the unsearched ones instead.
+    expect(allowedMarks(`${said} green drawer`, m)).toEqual(new Set([id('#7'), id('#9')]));
+    expect(allowedMarks(said, m)).toEqual(new Set([id('#7'), id('#9')]));
+    expect(allowedMarks('The orange book is not in sight. It could be on the white', m)).toEqual(new Set([id('#1'), id('#5')]));
+    expect(allowedMarks('It could be on the white bed', m)).toEqual(new Set([id('#1')]));
+    // The closing choice of such a thought goes to one of them too, whatever the sentence before wrote.
+    expect(allowedMarks(`${said} white drawer. first container I have not checked. So: goto the white drawer`, m)).toEqual(new Set([id('#7')]));
+    expect(allowedMarks('I need the orange book. So: goto the green drawer', m)).toEqual(new Set([id('#2')]));
+    // Other sentences keep the description rules.
+    expect(allowedMarks('I open the green drawer', m)).toEqual(new Set([id('#2')]));
+    expect(allowedMarks('I remember it in the green drawer', m)).toEqual(new Set([id('#2')]));
+    // Nothing unsearched: the description rules alone.
+    const none = thoughtMarks(prompt.replace(/Unsearched containers: .*/, 'Unsearched containers: none'), tokenizer);
+    expect(allowedMarks(`${said} green drawer`, none)).toEqual(new Set([id('#2')]));
+  });
+
   it('masks out every other mark token and nothing else', () => {
     const mask = thoughtMask('goto the yellow counter', marks, tokenizer);
     expect(mask).not.toBeNull();
