@@ -181,7 +181,7 @@ export function searchedPlaces(history: readonly HistoryEntry[], landmarks: read
 export interface UnsearchedPlaces {
   /** Places things rest on that are neither gone to nor in sight (what lies on one in sight would be in sight too). */
   surfaces: Landmark[];
-  /** Places that open and hold things inside, not yet visited. */
+  /** Places that open and hold things inside, not yet opened. */
   containers: Landmark[];
 }
 
@@ -200,20 +200,21 @@ export function recalledPlaces(context: Pick<PlannerContext, 'observation' | 'in
 }
 
 /**
- * Where something not yet seen may still be: places not searched in this episode (searchedPlaces) nor (containers)
- * looked into on an earlier visit (searchedBefore), in Places order, except that the places where the memory last put a thing
- * the task names (recalledPlaces) come first, searched before or not. When no container is left that way, the
- * containers searched before are listed again: the memory said the thing was in none of them, and it was wrong.
+ * Where something not yet seen may still be: places not searched in this episode (searchedPlaces) nor
+ * (containers) looked into on an earlier visit (searchedBefore), in Places order, except that the places where the
+ * memory last put a thing the task names (recalledPlaces) come first, searched before or not. When no container is
+ * left that way, the containers searched before are listed again: the memory said the thing was in none of them,
+ * and it was wrong.
  */
 export function unsearchedPlaces(context: Pick<PlannerContext, 'observation' | 'instruction' | 'history' | 'searchedBefore' | 'recalled'>): UnsearchedPlaces {
-  const visited = searchedPlaces(context.history, context.observation.landmarks);
+  const searchedNow = searchedPlaces(context.history, context.observation.landmarks);
   const searched = new Set(context.searchedBefore ?? []);
   const inSight = new Set(context.observation.visible.map((v) => v.id));
-  const first = recalledPlaces(context).filter((id) => !visited.has(id));
+  const first = recalledPlaces(context).filter((id) => !searchedNow.has(id));
   const rank = (l: Landmark): number => (first.includes(l.id) ? first.indexOf(l.id) : first.length);
   // Array.prototype.sort is stable: the rest keep Places order.
   const places = placeOrder(context.observation, context.instruction)
-    .filter((l) => l.holds && !visited.has(l.id))
+    .filter((l) => l.holds && !searchedNow.has(l.id))
     .sort((a, b) => rank(a) - rank(b));
   const fresh = places.filter((l) => first.includes(l.id) || !searched.has(l.id));
   const containers = fresh.filter((l) => l.openable);

@@ -10,9 +10,9 @@
 // And a thought that says where the thing could be ("It could be in the green drawer", "It could be on the white
 // table", the teacher's words for the first place not yet searched) names a place of the prompt's `Unsearched
 // containers:` (`surfaces:`) line: of the marks the rules above allow, those on that line, or, when none is, every
-// mark on it; so does the place its closing choice goes to ("So: goto the green drawer"). Traced on the memory suite: with the bedroom's drawer remembered as searched, the list began with the
-// kitchen's drawer, and the model wrote "It could be in the white drawer #2", the bedroom's, and went back to it
-// until the step limit.
+// mark on it; so does the place its closing choice goes to ("So: goto the green drawer"). Traced on the memory
+// suite: with the bedroom's drawer remembered as searched, the list began with the kitchen's drawer, and the model
+// wrote "It could be in the white drawer #2", the bedroom's, and went back to it until the step limit.
 // Built from the prompt's text alone, so `umwelt serve` (which has no world) applies the same rule as the planner.
 import type { Tokenizer } from '../lm/tokenizer.ts';
 
