@@ -22,7 +22,7 @@ export interface PlannerContext {
    *  seen (the loop keeps it from the observations; absent: nothing is known beyond the observation). */
   seenBefore?: readonly SeenEntity[];
   /** Containers an earlier episode looked into, whose contents the long-term memory holds (absent: none). The
-   *  prompt's Unsearched containers leave them out, as it does the places visited in this episode. */
+   *  prompt's Unsearched containers leave them out, as it does the containers opened in this episode. */
   searchedBefore?: readonly string[];
   /** The sightings a long-term memory supplied at the start (an earlier episode saw the thing there) that this
    *  episode has not replaced with one of its own (absent: none). The prompt's Unsearched lines put the places
