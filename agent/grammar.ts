@@ -478,3 +478,26 @@ function stripDecoration(s: string): string {
   while (end > start && /[\s`*_]/.test(s.charAt(end - 1))) end--;
   return s.slice(start, end);
 }
+
+/** Entity ids an action names. */
+export function actionEntities(action: Action): string[] {
+  switch (action.kind) {
+    case 'goto':
+    case 'open':
+    case 'close':
+    case 'toggle':
+      return [action.target];
+    case 'pick':
+      return [action.object];
+    case 'place':
+      return [action.object, action.receptacle];
+    case 'say':
+    case 'done':
+    case 'move':
+    case 'grasp':
+    case 'release':
+      return [];
+    default:
+      return assertNever(action, 'action');
+  }
+}

@@ -2,8 +2,8 @@
 // unparsable action, nor one naming an entity that does not exist: those come back to the planner as failed
 // outcomes), and emits typed events that recorders, metrics and the UI subscribe to.
 import type { Env, ResetResult, StepResult } from '../sim/env.ts';
-import { assertNever, type Action, type FailureReason, type Observation, type Outcome, type SeenEntity } from '../sim/types.ts';
-import { formatAction } from './grammar.ts';
+import type { Action, FailureReason, Observation, Outcome, SeenEntity } from '../sim/types.ts';
+import { actionEntities, formatAction } from './grammar.ts';
 import { latencySummary, spl, type EpisodeMetrics } from './metrics.ts';
 import type { Decision, HistoryEntry, Planner } from './planner.ts';
 import { visitedPlaces } from './prompt.ts';
@@ -120,28 +120,6 @@ export interface RunOptions {
   memory?: LoopMemory;
 }
 
-/** Entity ids an action names. */
-export function actionEntities(action: Action): string[] {
-  switch (action.kind) {
-    case 'goto':
-    case 'open':
-    case 'close':
-    case 'toggle':
-      return [action.target];
-    case 'pick':
-      return [action.object];
-    case 'place':
-      return [action.object, action.receptacle];
-    case 'say':
-    case 'done':
-    case 'move':
-    case 'grasp':
-    case 'release':
-      return [];
-    default:
-      return assertNever(action, 'action');
-  }
-}
 
 /** Copies of what a memory reports, so that events hold plain data whatever the implementation returns. */
 function writeEvent(step: number, writes: MemoryWrites): LoopEvent | null {
@@ -174,6 +152,20 @@ function rememberedNow(
   const visited = new Set(visitedPlaces(history, observation.landmarks));
   const gone = (e: SeenEntity): boolean => visited.has(e.state.inside ?? e.state.on_top_of ?? '');
   return { standing: current.filter((e) => !gone(e)), spent: new Set(current.filter(gone)) };
+}
+
+/**
+ * A goto to a thing the agent has not seen in this episode but recalls from an earlier one (a standing sighting,
+ * PlannerContext.recalled) goes to the place it was recalled at: what the prompt's `last seen in #k` says. The
+ * skills only go to objects seen in this episode (anything else fails not_visible), and "go to the black apple"
+ * from a planner that remembers it in the drawer means the drawer. The decision keeps what the planner chose; the
+ * step (action-start, action-end, the history) is what was done.
+ */
+export function towardRecalled(action: Action, recalled: readonly SeenEntity[]): Action {
+  if (action.kind !== 'goto') return action;
+  const sighting = recalled.find((e) => e.id === action.target);
+  const place = sighting?.state.inside ?? sighting?.state.on_top_of;
+  return place === undefined ? action : { kind: 'goto', target: place };
 }
 
 export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
@@ -244,7 +236,7 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
     tokens += decision.stats.tokens ?? 0;
     emit({ type: 'decision', step, decision, latencyMs });
 
-    const action = decision.action;
+    const action = decision.action === null ? null : towardRecalled(decision.action, standing);
     let result: StepResult;
     if (action === null) {
       result = env.reject({ ok: false, reason: 'invalid_action', detail: decision.error?.message ?? decision.failure?.message ?? 'no action in the output' });
@@ -262,7 +254,7 @@ export async function runEpisode(options: RunOptions): Promise<EpisodeResult> {
     emit({ type: 'action-end', step, action, outcome, physicsSteps: result.info.actionPhysicsSteps, stateHash: result.info.stateHash });
     total += result.reward;
     emit({ type: 'reward', step, reward: result.reward, total });
-    history.push({ step, action: action ? formatAction(action) : null, outcome });
+    history.push({ step, action: action ? formatAction(action) : null, outcome, reward: result.reward });
     observation = result.obs;
     see(observation);
     emit({ type: 'observation', step, observation });

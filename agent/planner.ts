@@ -9,6 +9,9 @@ export interface HistoryEntry {
   /** The action as text, or null when the planner's output did not parse. */
   action: string | null;
   outcome: Outcome;
+  /** The reward the environment gave for the step (absent: none known, as 0). Only a sequence's or a
+   *  rearrangement's parts earn one before the end: the prompt's Task marks what they were about (format 4). */
+  reward?: number;
 }
 
 export interface PlannerContext {

@@ -6,8 +6,10 @@
 //   3  format 2 with the place of a thing out of sight named as well as marked (`last seen in the blue fridge #5`,
 //      not `last seen in #5`), so that a remembered object's answer can copy that place from a few tokens back.
 //      Not the latest: a model fine-tuned on it did no better with a memory (ARCHITECTURE.md, the prompt format)
+//   4  format 2 with `, done` in the Task line after each thing a step earned a reward for (agent/prompt.ts,
+//      taskWithProgress): the parts of a sequence or a rearrangement already behind the agent
 // A file that says nothing is format 1 (everything written before the version existed).
-export const PROMPT_FORMATS = [1, 2, 3] as const;
+export const PROMPT_FORMATS = [1, 2, 3, 4] as const;
 export type PromptFormat = (typeof PROMPT_FORMATS)[number];
 export const LATEST_PROMPT_FORMAT: PromptFormat = 2;
 /** The metadata key of a model file (a data manifest's field is `promptFormat`). */

@@ -56,7 +56,9 @@
 //   was seen, is a look-up that a pocket-sized model learns slowly; this line does it, and the model decides.
 // - `Task:` the instruction as the agent sees it now, last: the answer begins by restating what it asks for
 //   ("I need the white bottle."), and a small model copies from a few tokens back far more readily than from the
-//   top of a prompt of ~250 tokens, where rotary positions give it no fixed place to look.
+//   top of a prompt of ~250 tokens, where rotary positions give it no fixed place to look. Format 4 writes
+//   `, done` after each thing a step earned a reward for (taskWithProgress: `move the orange plate, done, onto the
+//   counter and put the black box on the table`), so that "what is left" is the first thing named without it.
 //
 // Marks are numbered 1, 2, ... in the order entities first appear in the text (so Places come first), and written
 // after the name they belong to, as the answer writes them too (`the green fridge #2`): a model that has just
@@ -66,7 +68,7 @@
 // turn it back into an Action with extractAction then resolveMarks (agent/grammar.ts); ids work as well as marks.
 // Everything here is a pure function of JSON-safe input: the same context always gives the same bytes.
 import type { HistoryEntry, PlannerContext } from './planner.ts';
-import { formatAction, mapEntities, markOf, parseAction, type MarkTable } from './grammar.ts';
+import { actionEntities, formatAction, mapEntities, markOf, parseAction, type MarkTable } from './grammar.ts';
 import { LATEST_PROMPT_FORMAT, type PromptFormat } from './prompt-format.ts';
 import { ROBOT } from '../sim/robot.ts';
 import { assertNever, COLORS, type Action, type Landmark, type Observation, type SeenEntity } from '../sim/types.ts';
@@ -233,11 +235,49 @@ export interface RenderOptions {
 
 /** Where in the instruction an entity is named (its colour and category; a landmark also by its bare category), or -1. */
 function namedAt(instruction: string, e: { color: string; category: string }, landmark: boolean): number {
+  return namedSpan(instruction, e, landmark)?.start ?? -1;
+}
+
+/** The first stretch of the instruction that names an entity (namedAt), or null. */
+function namedSpan(instruction: string, e: { color: string; category: string }, landmark: boolean): { start: number; end: number } | null {
   const text = instruction.toLowerCase();
-  const full = text.indexOf(nameOf(e));
-  if (full >= 0 || !landmark) return full;
+  const name = nameOf(e);
+  const full = text.indexOf(name);
+  if (full >= 0) return { start: full, end: full + name.length };
+  if (!landmark) return null;
   const bare = new RegExp(`\\bthe ${escapeRegExp(words(e.category))}\\b`).exec(text);
-  return bare === null ? -1 : bare.index;
+  return bare === null ? null : { start: bare.index, end: bare.index + bare[0].length };
+}
+
+/**
+ * The instruction with `, done` written after each thing that a step of the history earned a reward for (the
+ * object a pick, place or goto was about; the furniture an open or close was about), where the instruction names
+ * it (format 4). The environment rewards each part of a sequence as it comes true and each placement of a
+ * rearrangement as it first holds; the reward is what the agent observes of its progress, and once the step has
+ * left History nothing else in the prompt says which parts are behind it. Names it cannot place in the text
+ * (not seen, or named otherwise) are left as they are.
+ */
+export function taskWithProgress(context: Pick<PlannerContext, 'instruction' | 'history' | 'observation' | 'seenBefore'>): string {
+  const { instruction, observation } = context;
+  const entities = new Map<string, { color: string; category: string; landmark: boolean }>();
+  for (const e of [...(context.seenBefore ?? []), ...observation.visible]) entities.set(e.id, { ...e, landmark: e.kind !== 'object' });
+  for (const l of observation.landmarks) entities.set(l.id, { ...l, landmark: true });
+  const ends = new Set<number>();
+  for (const h of context.history) {
+    if ((h.reward ?? 0) <= 0 || h.action === null) continue;
+    const parsed = parseAction(h.action);
+    const subject = parsed.ok ? actionEntities(parsed.action)[0] : undefined;
+    const e = subject === undefined ? undefined : entities.get(subject);
+    const span = e === undefined ? null : namedSpan(instruction, e, e.landmark);
+    if (span !== null) ends.add(span.end);
+  }
+  let text = instruction;
+  // From the end backwards, so that earlier positions stay where they were.
+  for (const end of [...ends].sort((a, b) => b - a)) {
+    const next = text.charAt(end);
+    text = `${text.slice(0, end)}, done${next === ',' || next === '.' ? '' : ','}${text.slice(end)}`;
+  }
+  return text;
 }
 
 /** Whether the gripper can take an object from where the agent stands (the pick skill's test, sim/skills.ts). */
@@ -253,12 +293,12 @@ function namedLines(context: PlannerContext, m: Marker, format: PromptFormat): s
   const instruction = context.instruction;
   const support = (e: SeenEntity): string =>
     e.state.inside !== undefined ? ` in ${m.ref(e.state.inside)}` : e.state.on_top_of !== undefined ? ` on ${m.ref(e.state.on_top_of)}` : '';
-  // `in the blue fridge #5` (format 3): a landmark by name and mark; anything else as `support` writes it.
+  // `in the blue fridge #5` (format 3 only: 4 builds on 2): a landmark by name and mark; anything else as `support` writes it.
   const landmarks = new Map(obs.landmarks.map((l) => [l.id, l]));
   const namedSupport = (e: SeenEntity): string => {
     const id = e.state.inside ?? e.state.on_top_of;
     const l = id === undefined ? undefined : landmarks.get(id);
-    if (format < 3 || l === undefined) return support(e);
+    if (format !== 3 || l === undefined) return support(e);
     return ` ${e.state.inside !== undefined ? 'in' : 'on'} the ${nameOf(l)} ${m.ref(l.id)}`;
   };
   type Named = { at: number; id: string; name: string; says: () => string };
@@ -367,7 +407,7 @@ export function renderPrompt(context: PlannerContext, options: RenderOptions = {
     else lines.push('Named in the task:', ...named);
   }
   // Task: last, right before the answer, which begins by restating what it asks for.
-  lines.push(`Task: ${instruction}`);
+  lines.push(`Task: ${format >= 4 ? taskWithProgress(context) : instruction}`);
   return { text: `${lines.join('\n')}\n`, marks: m.table };
 }
 

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { EpisodeData } from '../agent/data/episode.ts';
 import type { DataJob } from '../agent/data/jobs.ts';
 import { nodeEndpoint } from '../eval/comlink-node.ts';
-import type { DataWorker, StudentFile } from './data-worker.ts';
+import type { DataSettings, DataWorker } from './data-worker.ts';
 
 export interface DataPool {
   /** Runs one job on the lane's thread; rejects if that thread dies. */
@@ -14,7 +14,7 @@ export interface DataPool {
   close: () => Promise<void>;
 }
 
-export function startDataPool(lanes: number, maxSteps: number | null, student: StudentFile | null): DataPool {
+export function startDataPool(lanes: number, settings: DataSettings): DataPool {
   const threads = Array.from({ length: lanes }, () => {
     const worker = new Worker(new URL('../eval/ts-worker.mjs', import.meta.url), { workerData: { module: new URL('./data-worker.ts', import.meta.url).href } });
     const died = new Promise<never>((_, reject) => {
@@ -28,7 +28,7 @@ export function startDataPool(lanes: number, maxSteps: number | null, student: S
     job: (job, lane) => {
       const t = threads[lane];
       if (t === undefined) throw new RangeError(`no data worker lane ${lane}`);
-      return Promise.race([t.remote.job(job, maxSteps, student), t.died]);
+      return Promise.race([t.remote.job(job, settings), t.died]);
     },
     close: async () => {
       await Promise.all(threads.map((t) => t.worker.terminate()));

@@ -4,6 +4,7 @@
 import { expose } from 'comlink';
 import { parentPort } from 'node:worker_threads';
 import type { EpisodeData } from '../agent/data/episode.ts';
+import type { PromptFormat } from '../agent/prompt-format.ts';
 import { runDataJob, type DataJob } from '../agent/data/jobs.ts';
 import { loadBundleFile } from '../agent/lm/bundle-file.ts';
 import { LMPlanner } from '../agent/planners/lm.ts';
@@ -14,8 +15,15 @@ export interface StudentFile {
   rate: number;
 }
 
+/** What every job of a `umwelt data` run shares. */
+export interface DataSettings {
+  maxSteps: number | null;
+  student: StudentFile | null;
+  format: PromptFormat;
+}
+
 export interface DataWorker {
-  job(job: DataJob, maxSteps: number | null, student: StudentFile | null): Promise<(EpisodeData | null)[]>;
+  job(job: DataJob, settings: DataSettings): Promise<(EpisodeData | null)[]>;
 }
 
 /** One planner per checkpoint, made on first use (its engine and prefix cache stay warm across episodes). */
@@ -31,10 +39,11 @@ function studentPlanner(checkpoint: string): LMPlanner {
 }
 
 const api: DataWorker = {
-  job: (job, maxSteps, student) =>
+  job: (job, { maxSteps, student, format }) =>
     runDataJob(job, {
       maxSteps: maxSteps ?? undefined,
       student: student === null ? undefined : { planner: studentPlanner(student.checkpoint), rate: student.rate },
+      format,
     }),
 };
 

@@ -7,7 +7,7 @@
 //                  step. The first divergence names the step (and, where the file has them, the control step).
 // A scripted scenario's recording rebuilds only with a `loadScenario` option (replay.ts passes Node's import);
 // without one it is refused with a ReplayError. frames.ts re-simulates into pose frames with the same parts.
-import { actionEntities } from '../agent/loop.ts';
+import { actionEntities } from '../agent/grammar.ts';
 import type { Env, StepResult } from '../sim/env.ts';
 import type { Action, Observation, Outcome } from '../sim/types.ts';
 import {

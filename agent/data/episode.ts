@@ -24,6 +24,7 @@ import { markOf, type MarkTable } from '../grammar.ts';
 import { runEpisode, type LoopMemory } from '../loop.ts';
 import type { Planner } from '../planner.ts';
 import { OraclePlanner } from '../planners/oracle.ts';
+import type { PromptFormat } from '../prompt-format.ts';
 import { formatWithMarks, renderPrompt, renderResponse, restateThought } from '../prompt.ts';
 
 /** One instruction example: the prompt, the answer, and where it comes from. JSON-safe. */
@@ -114,11 +115,13 @@ export interface EpisodeDataOptions {
    * sightings reach the prompt, the oracle's labels (it looks for a remembered target where it was) and the student.
    */
   memory?: LoopMemory;
+  /** The prompt format of the examples (agent/prompt-format.ts; default LATEST_PROMPT_FORMAT). */
+  format?: PromptFormat;
 }
 
 /** The prompt and the oracle's answer for each step, and the corpus passages, of one episode. */
 export async function episodeData(family: FamilyName, seed: number, options: EpisodeDataOptions = {}): Promise<EpisodeData> {
-  const { maxSteps, student, memory } = options;
+  const { maxSteps, student, memory, format } = options;
   const env = familyEnv(family, maxSteps === undefined ? {} : { maxSteps });
   const oracle = new OraclePlanner(env);
   const examples: SftExample[] = [];
@@ -136,7 +139,7 @@ export async function episodeData(family: FamilyName, seed: number, options: Epi
     },
     decide: async (context, options) => {
       const decision = await oracle.decide(context);
-      const { text, marks: promptMarks } = renderPrompt(context);
+      const { text, marks: promptMarks } = renderPrompt(context, format === undefined ? {} : { format });
       const action = decision.action;
       if (action !== null) {
         const step = context.observation.step + 1;

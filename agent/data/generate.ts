@@ -2,6 +2,7 @@
 // instruction examples (agent/data/episode.ts). Deterministic: the same options give the same data, in the same
 // order (families in the order given, seeds ascending), whatever the lanes: jobs (agent/data/jobs.ts: an episode,
 // or the visits of a house sharing a memory) run whole on one lane and their results are put back in order.
+import type { PromptFormat } from '../prompt-format.ts';
 import type { FamilyName, Split } from '../../scenes/family-names.ts';
 import type { EpisodeData, SftExample, Student } from './episode.ts';
 import { dataJobs, runDataJob, type DataJob, type DataMemoryMode } from './jobs.ts';
@@ -13,9 +14,11 @@ import { dataJobs, runDataJob, type DataJob, type DataMemoryMode } from './jobs.
  * what the task names are recalled; data without a memory are as in 5; 7: a student decides under its loop guard,
  * agent/planners/loop-guard.ts, so that data made with a student differ; the oracle's alone are as in 6; 8: a
  * container gone to but not opened stays in the prompt's Unsearched containers, agent/prompt.ts searchedPlaces, so
- * that the prompts after a `goto` of a container differ; the oracle's actions are as in 7).
+ * that the prompts after a `goto` of a container differ; the oracle's actions are as in 7; 9: a goto to a thing
+ * recalled from an earlier visit goes to where it was recalled, agent/loop.ts towardRecalled, so that a student's
+ * steps with a memory differ, and the history keeps each step's reward, which prompt format 4 writes into the Task).
  */
-export const DATA_VERSION = 8;
+export const DATA_VERSION = 9;
 
 export interface DataOptions {
   split: Split;
@@ -27,6 +30,8 @@ export interface DataOptions {
   maxSteps?: number;
   /** DAgger: a planner carrying out its own actions at a share of the steps, the oracle labelling every one. */
   student?: Student;
+  /** The prompt format of the examples (default LATEST_PROMPT_FORMAT). */
+  format?: PromptFormat;
   /**
    * Long-term memory: 'off' (default), or 'prompt' (memory families only, whole houses): the visits of each house
    * run in order with one fresh memory in the planner's prompt (agent/data/jobs.ts). DataOptionsError otherwise.
@@ -71,7 +76,7 @@ export async function generateData(options: DataOptions): Promise<Dataset> {
   // Where each job's episodes start in `episodes`.
   let counted = 0;
   const firsts = jobs.map((job) => (counted += job.seeds.length) - job.seeds.length);
-  const run = options.job ?? ((job: DataJob) => runDataJob(job, { maxSteps: options.maxSteps, student: options.student, signal: options.signal }));
+  const run = options.job ?? ((job: DataJob) => runDataJob(job, { maxSteps: options.maxSteps, student: options.student, format: options.format, signal: options.signal }));
   const keeps = (data: EpisodeData): boolean => data.success || options.student !== undefined;
   const summaryOf = (episode: { family: FamilyName; seed: number }, data: EpisodeData | null): EpisodeSummary =>
     data === null

@@ -3,6 +3,7 @@
 // families.ts houseKey) are one job, run in order with one fresh memory that spans them (agent/memory/series.ts),
 // as the eval harness runs a series (eval/episode.ts runJob): the examples of later visits carry the prompts a
 // planner with that memory sees. A lane (a worker thread) runs a job whole, so the data do not depend on the lanes.
+import type { PromptFormat } from '../prompt-format.ts';
 import { loopMemory, seriesMemory } from '../memory/index.ts';
 import { GenerationError, houseKey } from '../../scenes/families.ts';
 import { MEMORY_FAMILY_NAMES, type FamilyName, type MemoryFamilyName, type MemoryMode, type Split } from '../../scenes/family-names.ts';
@@ -91,6 +92,8 @@ export function dataJobs(plan: JobPlan): DataJob[] {
 export interface JobRunOptions {
   maxSteps?: number;
   student?: Student;
+  /** The prompt format of the examples (default LATEST_PROMPT_FORMAT). */
+  format?: PromptFormat;
   /** Checked between a job's episodes: once aborted, the job returns the episodes it has. */
   signal?: AbortSignal;
 }
@@ -111,7 +114,7 @@ export async function runDataJob(job: DataJob, options: JobRunOptions = {}): Pro
   const out: (EpisodeData | null)[] = [];
   for (const seed of job.seeds) {
     if (options.signal?.aborted) break;
-    const data = await episodeOrNull(job.family, seed, { maxSteps: options.maxSteps, student: options.student, memory });
+    const data = await episodeOrNull(job.family, seed, { maxSteps: options.maxSteps, student: options.student, memory, format: options.format });
     // Visits sharing a memory quote each other: training holds their house out for validation as one unit.
     const house = houseKey(job.family, seed);
     out.push(data === null || memory === undefined ? data : { ...data, examples: data.examples.map((e) => ({ ...e, house })) });

@@ -47,8 +47,8 @@ import { importanceOf, retrieve, type ImportanceFlags, type Retrieved, type Retr
 import type { LoadReport, MemoryBackend } from '../../memory/store/backend.ts';
 import { MemoryStore, type IndexFactory } from '../../memory/store/store.ts';
 import type { Embedder, MemoryKind, MemoryRecord } from '../../memory/types.ts';
-import { formatAction } from '../grammar.ts';
-import { actionEntities, type EpisodeResult, type LoopMemory, type MemoryRecallRequest, type MemoryRecallView, type MemoryWrites } from '../loop.ts';
+import { actionEntities, formatAction } from '../grammar.ts';
+import type { EpisodeResult, LoopMemory, MemoryRecallRequest, MemoryRecallView, MemoryWrites } from '../loop.ts';
 import { PROMPT_LIMITS } from '../prompt.ts';
 import { rememberedSearches, rememberedSightings } from './remembered.ts';
 import {

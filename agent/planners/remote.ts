@@ -7,8 +7,7 @@
 import type { OpenAI } from 'openai';
 import type * as OpenAISdk from 'openai';
 import { z } from 'zod';
-import { extractAction, formatAction, resolveMarks, type ParseResult } from '../grammar.ts';
-import { actionEntities } from '../loop.ts';
+import { actionEntities, extractAction, formatAction, resolveMarks, type ParseResult } from '../grammar.ts';
 import { actionOfToolCall, skillTools, TOOL_KINDS } from '../openai/tools.ts';
 import type { Decision, DecisionFailure, DecisionStats, EpisodeInfo, Planner, PlannerContext } from '../planner.ts';
 import { renderPrompt, type RenderedPrompt } from '../prompt.ts';

@@ -10,7 +10,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { DATA_VERSION, generateData, type EpisodeSummary } from '../../agent/data/generate.ts';
 import { DATA_MEMORY_MODES, dataJobs, DataOptionsError, type DataJob, type DataMemoryMode } from '../../agent/data/jobs.ts';
-import { LATEST_PROMPT_FORMAT, type PromptFormat } from '../../agent/prompt-format.ts';
+import { LATEST_PROMPT_FORMAT, parsePromptFormat, PROMPT_FORMATS, type PromptFormat } from '../../agent/prompt-format.ts';
 import { loadBundleFile } from '../../agent/lm/bundle-file.ts';
 import { LMPlanner } from '../../agent/planners/lm.ts';
 import { FAMILY_NAMES, MEMORY_FAMILY_NAMES, SPLITS, type FamilyName, type Split } from '../../scenes/family-names.ts';
@@ -35,6 +35,8 @@ export interface DataCommandOptions {
   studentRate?: number;
   /** Long-term memory in the prompts (default 'off'): 'prompt' runs each house's visits with one shared memory. */
   memoryMode?: DataMemoryMode;
+  /** The prompt format of the examples (default LATEST_PROMPT_FORMAT): a model fine-tuned on another reads it. */
+  promptFormat?: PromptFormat;
   /** Worker threads (default 1: this thread). */
   workers?: number;
   force?: boolean;
@@ -63,6 +65,12 @@ export const DATA_FILES = ['corpus.txt', 'sft.jsonl'] as const;
 function parseSplit(value: string): Split {
   if ((SPLITS as readonly string[]).includes(value)) return value as Split;
   throw new InvalidArgumentError(`unknown split "${value}"; valid splits: ${SPLITS.join(', ')}`);
+}
+
+function promptFormatOption(value: string): PromptFormat {
+  const format = parsePromptFormat(value);
+  if (format === null) throw new InvalidArgumentError(`prompt format "${value}" is not one of ${PROMPT_FORMATS.join(', ')}`);
+  return format;
 }
 
 function rate(value: string): number {
@@ -135,7 +143,9 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
     student = { planner: new LMPlanner({ bundle: () => loadBundleFile(studentPath), name: 'student' }), rate: options.studentRate ?? 0.5 };
   }
   const lanes = Math.min(options.workers ?? 1, jobs.length);
-  const pool = lanes > 1 ? startDataPool(lanes, options.maxSteps ?? null, student && studentPath !== undefined ? { checkpoint: studentPath, rate: student.rate } : null) : null;
+  const format = options.promptFormat ?? LATEST_PROMPT_FORMAT;
+  const studentFile = student && studentPath !== undefined ? { checkpoint: studentPath, rate: student.rate } : null;
+  const pool = lanes > 1 ? startDataPool(lanes, { maxSteps: options.maxSteps ?? null, student: studentFile, format }) : null;
   const bar = options.json ? null : progressBar(out);
   let examples = 0;
   bar?.start(families.length * options.episodes);
@@ -149,6 +159,7 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
       maxSteps: options.maxSteps,
       student,
       memoryMode,
+      format,
       ...(pool === null ? {} : { job: pool.job, lanes }),
       signal,
       onEpisode: async (e, done) => {
@@ -179,7 +190,7 @@ export async function dataCommand(options: DataCommandOptions, out: Output, sign
   const count = (s: EpisodeSummary['status']): number => data.episodes.filter((e) => e.status === s).length;
   const manifest: DataManifest = {
     version: DATA_VERSION,
-    promptFormat: LATEST_PROMPT_FORMAT,
+    promptFormat: format,
     split: options.split,
     ...(student !== undefined && options.student !== undefined ? { student: { checkpoint: options.student, rate: student.rate } } : {}),
     ...(memoryMode === 'off' ? {} : { memoryMode }),
@@ -242,6 +253,7 @@ export function registerData(program: Command, cli: CliContext): void {
     .option('--student <checkpoint>', 'DAgger: an lm planner checkpoint that acts at a share of the steps, the oracle labelling all')
     .option('--student-rate <r>', 'share of the steps the student acts, 0 to 1 (default 0.5)', rate)
     .option('--memory-mode <mode>', `long-term memory in the prompts: ${DATA_MEMORY_MODES.join(' or ')} (default off; prompt: memory families, whole houses)`, parseDataMemoryMode)
+    .option('--prompt-format <n>', `prompt format of the examples: ${PROMPT_FORMATS.join(', ')} (default ${LATEST_PROMPT_FORMAT}, agent/prompt-format.ts)`, promptFormatOption)
     .option('-w, --workers <n>', 'worker threads; the files are the same for any number', parseInteger('workers', 1, 64), 1)
     .option('--force', 'overwrite the data files of a non-empty directory')
     .option('--json', 'print the manifest as one JSON object, nothing else')

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActionAutomaton, constrainedAction, type AllowedActions } from '../../agent/constrained.ts';
 import { parseAction } from '../../agent/grammar.ts';
-import { actionEntities } from '../../agent/loop.ts';
+import { actionEntities } from '../../agent/grammar.ts';
 import { makeConfig, type ModelConfig } from '../../agent/lm/config.ts';
 import { CpuEngine } from '../../agent/lm/engine/cpu.ts';
 import type { DecodeEngine } from '../../agent/lm/engine/types.ts';

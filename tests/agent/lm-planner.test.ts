@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ActionAutomaton, constrainedAction } from '../../agent/constrained.ts';
-import { extractAction, formatAction, parseAction, resolveMarks } from '../../agent/grammar.ts';
+import { actionEntities, extractAction, formatAction, parseAction, resolveMarks } from '../../agent/grammar.ts';
 import {
   BundleError,
   decodeBundle,
@@ -19,7 +19,7 @@ import { encodeCheckpoint, quantizeInt8 } from '../../agent/lm/checkpoint.ts';
 import { CpuEngine } from '../../agent/lm/engine/cpu.ts';
 import { prefillReusing } from '../../agent/lm/engine/types.ts';
 import type { NamedTensors } from '../../agent/lm/tensors.ts';
-import { actionEntities, runEpisode } from '../../agent/loop.ts';
+import { runEpisode } from '../../agent/loop.ts';
 import type { Decision, Planner, PlannerContext } from '../../agent/planner.ts';
 import { makePlanner } from '../../agent/planners/index.ts';
 import { ANSWER_RESERVE, engineFor, fitPrompt, LM_ACTION_KINDS, LMPlanner, LMPlannerError } from '../../agent/planners/lm.ts';

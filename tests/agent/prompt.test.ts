@@ -6,7 +6,7 @@ import { extractAction, resolveMarks } from '../../agent/grammar.ts';
 import { runEpisode } from '../../agent/loop.ts';
 import type { Planner, PlannerContext } from '../../agent/planner.ts';
 import { OraclePlanner } from '../../agent/planners/oracle.ts';
-import { placeOrder, PROMPT_LIMITS, renderPrompt, renderResponse, restateThought, searchedPlaces, unsearchedPlaces, visitedPlaces } from '../../agent/prompt.ts';
+import { placeOrder, PROMPT_LIMITS, renderPrompt, renderResponse, restateThought, searchedPlaces, taskWithProgress, unsearchedPlaces, visitedPlaces } from '../../agent/prompt.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { FAMILY_NAMES, type FamilyName } from '../../scenes/family-names.ts';
 import type { Action, Color, Landmark } from '../../sim/types.ts';
@@ -241,6 +241,46 @@ describe('renderPrompt / renderResponse', () => {
     expect(renderPrompt(context, { format: 1 }).text).not.toContain('Named in the task');
     const nothing = renderPrompt({ ...context, instruction: 'Find the purple can.', seenBefore: [] }).text;
     expect(nothing).toContain('Named in the task: none\nTask: Find the purple can.\n');
+  });
+
+  it('writes `, done` in the Task (format 4) after each thing a step earned a reward for', async () => {
+    // Rearrange, train seed 0: the mug, then the candle, then the book.
+    const steps = await oracleSteps('rearrange', 0);
+    const tasks = [...new Set(steps.map((s) => renderPrompt(s.context, { format: 4 }).text.split('\n').find((l) => l.startsWith('Task:'))))];
+    expect(tasks).toEqual([
+      'Task: Tidy up: move the purple mug into the cabinet, place the green candle on top of the sofa and place the black book on top of the black counter.',
+      'Task: Tidy up: move the purple mug, done, into the cabinet, place the green candle on top of the sofa and place the black book on top of the black counter.',
+      'Task: Tidy up: move the purple mug, done, into the cabinet, place the green candle, done, on top of the sofa and place the black book on top of the black counter.',
+    ]);
+    // Nothing else in the prompt changes, and the other formats have none of it.
+    for (const { context } of steps) {
+      const two = renderPrompt(context, { format: 2 }).text;
+      expect(two).toContain(`Task: ${context.instruction}\n`);
+      expect(renderPrompt(context, { format: 4 }).text.replace(/^Task: .*$/m, '')).toBe(two.replace(/^Task: .*$/m, ''));
+    }
+    // A furniture's bare name (open), a goto's object before a full stop, an unrewarded or unparsable step, a
+    // rewarded step about something the text does not name.
+    const fridge = landmark('fridge_1', 'white', 'kitchen_1', true);
+    const instruction = 'Go to the red mug. Then pull the fridge open, then store the blue bowl in it.';
+    const observation = { step: 3, instruction, agent: { position: [0, 0, 0] as [number, number, number], yaw: 0, room: 'kitchen_1' }, holding: null, visible: [], landmarks: [fridge], lastAction: null, lastOutcome: null };
+    const mug = { id: 'mug_1', kind: 'object' as const, category: 'mug', color: 'red' as const, room: 'kitchen_1', distance: 1, bearing: 0, height: 0.5, position: [1, 0.5, 0] as [number, number, number], state: {} };
+    const ok = { ok: true as const };
+    const context: PlannerContext = {
+      instruction,
+      observation,
+      memories: [],
+      seenBefore: [mug, { ...mug, id: 'cup_1', category: 'cup' }],
+      history: [
+        { step: 1, action: 'goto(mug_1)', outcome: ok, reward: 1 / 3 },
+        { step: 2, action: 'goto(fridge_1)', outcome: ok, reward: 0 },
+        { step: 3, action: 'open(fridge_1)', outcome: ok, reward: 1 / 3 },
+        { step: 4, action: 'pick(cup_1)', outcome: ok, reward: 1 },
+        { step: 5, action: null, outcome: ok, reward: 1 },
+      ],
+    };
+    expect(taskWithProgress(context)).toBe('Go to the red mug, done. Then pull the fridge, done, open, then store the blue bowl in it.');
+    expect(taskWithProgress({ ...context, history: context.history.map((h) => ({ ...h, reward: 0 })) })).toBe(instruction);
+    expect(taskWithProgress({ ...context, history: context.history.map(({ reward: _, ...h }) => h) })).toBe(instruction);
   });
 
   it('restates entities by mark and name', () => {

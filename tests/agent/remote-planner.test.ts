@@ -4,8 +4,8 @@
 // the API key's variable, the budget and cancellation work as the options say.
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { formatAction, parseAction } from '../../agent/grammar.ts';
-import { actionEntities, runEpisode, type LoopEvent } from '../../agent/loop.ts';
+import { actionEntities, formatAction, parseAction } from '../../agent/grammar.ts';
+import { runEpisode, type LoopEvent } from '../../agent/loop.ts';
 import type { Decision, PlannerContext } from '../../agent/planner.ts';
 import { makePlanner } from '../../agent/planners/index.ts';
 import { allowedEntities } from '../../agent/planners/lm.ts';

@@ -68,6 +68,25 @@ describe('umwelt data', () => {
     }
   });
 
+  it('writes the prompt format asked for, and records it in the manifest', async () => {
+    // Chain, train seed 2: open the cabinet, put the apple in it, close it. Format 4 marks the parts behind.
+    const [two, four] = [join(dir, 'format-2'), join(dir, 'format-4')];
+    expect(await runCli(['data', '--episodes', '1', '--families', 'chain', '--start', '2', '--prompt-format', '2', '--out', two], memoryOutput())).toBe(0);
+    expect(await runCli(['data', '--episodes', '1', '--families', 'chain', '--start', '2', '--prompt-format', '4', '--workers', '2', '--out', four], memoryOutput())).toBe(0);
+    expect((JSON.parse(read(two, 'manifest.json')) as DataManifest).promptFormat).toBe(2);
+    expect((JSON.parse(read(four, 'manifest.json')) as DataManifest).promptFormat).toBe(4);
+    const prompts = (d: string): string[] => read(d, 'sft.jsonl').split('\n').slice(0, -1).map((line) => (JSON.parse(line) as SftExample).prompt);
+    const [p2, p4] = [prompts(two), prompts(four)];
+    expect(p4).toHaveLength(p2.length);
+    expect(p4.filter((p) => p.includes(', done'))).not.toHaveLength(0);
+    expect(p2.filter((p) => p.includes(', done'))).toHaveLength(0);
+    // Only the Task lines differ.
+    expect(p4.map((p) => p.replace(/^Task: .*$/m, ''))).toEqual(p2.map((p) => p.replace(/^Task: .*$/m, '')));
+    const bad = memoryOutput();
+    expect(await runCli(['data', '--episodes', '1', '--prompt-format', '9', '--out', join(dir, 'never')], bad)).toBe(2);
+    expect(bad.stderr()).toMatch(/prompt format "9" is not one of 1, 2, 3, 4/);
+  });
+
   it('refuses to overwrite a non-empty directory unless --force, and checks its flags', async () => {
     const full = join(dir, 'full');
     mkdirSync(full);

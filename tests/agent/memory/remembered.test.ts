@@ -2,7 +2,7 @@
 // start of an episode (seenBefore), shown by the prompt as `last seen in #k`, and used by the oracle to go straight
 // to the place, with a stale memory costing a detour and nothing else.
 import { describe, expect, it } from 'vitest';
-import { runEpisode, type EpisodeResult, type LoopMemory } from '../../../agent/loop.ts';
+import { runEpisode, towardRecalled, type EpisodeResult, type LoopEvent, type LoopMemory } from '../../../agent/loop.ts';
 import { AgentMemory, loopMemory, type MemoryMode } from '../../../agent/memory/index.ts';
 import { rememberedSearches, rememberedSightings, whereaboutsOf } from '../../../agent/memory/remembered.ts';
 import { sightingText, type KnownEntity } from '../../../agent/memory/text.ts';
@@ -12,7 +12,7 @@ import { renderPrompt, unsearchedPlaces } from '../../../agent/prompt.ts';
 import type { MemoryRecord } from '../../../memory/types.ts';
 import { familyEnv } from '../../../scenes/env.ts';
 import { makeEpisode } from '../../../scenes/families.ts';
-import type { Observation, SeenEntity } from '../../../sim/types.ts';
+import type { Action, Observation, Outcome, SeenEntity } from '../../../sim/types.ts';
 
 // House 250001 of the test split: the first visit searches the containers in order and opens the one the second
 // visit's object is in (measured: 16 steps, then 8 without a memory).
@@ -246,6 +246,44 @@ describe('remembered sightings in the loop and the oracle', () => {
       const without = await withoutMemory();
       expect(second.result).toEqual(without.result);
     }
+  });
+
+  it('sends a goto to a thing recalled, and not seen in this episode, to where it was recalled', async () => {
+    // A planner that asks for the thing itself, as a model that remembers it might ("goto the black apple").
+    const goToTarget: Planner = {
+      name: 'goto-target',
+      decide: () => Promise.resolve({ thought: '', action: { kind: 'goto', target: target.id }, raw: '', stats: {} }),
+    };
+    const firstStep = async (memory?: LoopMemory): Promise<{ decided: Action | null; done: Action | null; outcome: Outcome }> => {
+      const events: LoopEvent[] = [];
+      await runEpisode({ env: familyEnv('revisit', { maxSteps: 1 }), planner: goToTarget, seed: VISIT_1, memory, onEvent: (e) => events.push(e) });
+      const decision = events.find((e) => e.type === 'decision');
+      const end = events.find((e) => e.type === 'action-end');
+      if (decision?.type !== 'decision' || end?.type !== 'action-end') throw new Error('no step');
+      return { decided: decision.decision.action, done: end.action, outcome: end.outcome };
+    };
+    const memory = AgentMemory.inMemory({ acrossEpisodes: true });
+    await visit(VISIT_0, loopMemory(memory, 'prompt'));
+    const recalled = await firstStep(loopMemory(memory, 'prompt'));
+    // The decision keeps what the planner chose; the step is the goto to the container, and it succeeds.
+    expect(recalled.decided).toEqual({ kind: 'goto', target: target.id });
+    expect(recalled.done).toEqual({ kind: 'goto', target: target.container });
+    expect(recalled.outcome.ok).toBe(true);
+    // Without a memory the thing has not been seen: the same goto fails, as the skills say.
+    const plainStep = await firstStep();
+    expect(plainStep.done).toEqual({ kind: 'goto', target: target.id });
+    expect(plainStep.outcome).toMatchObject({ ok: false, reason: 'not_visible' });
+  });
+
+  it('leaves every other action alone: not a goto, or a goto to a thing not recalled', () => {
+    const apple = seen('apple_1', { inside: 'drawer_1' });
+    const mug = seen('mug_2', { on_top_of: 'table_1' });
+    expect(towardRecalled({ kind: 'goto', target: 'apple_1' }, [mug, apple])).toEqual({ kind: 'goto', target: 'drawer_1' });
+    expect(towardRecalled({ kind: 'goto', target: 'mug_2' }, [mug, apple])).toEqual({ kind: 'goto', target: 'table_1' });
+    expect(towardRecalled({ kind: 'goto', target: 'cup_3' }, [mug, apple])).toEqual({ kind: 'goto', target: 'cup_3' });
+    expect(towardRecalled({ kind: 'pick', object: 'apple_1' }, [apple])).toEqual({ kind: 'pick', object: 'apple_1' });
+    // A sighting with no place (on the floor) gives the goto nowhere else to go.
+    expect(towardRecalled({ kind: 'goto', target: 'apple_1' }, [seen('apple_1', {})])).toEqual({ kind: 'goto', target: 'apple_1' });
   });
 
   it('a stale memory costs a look in the wrong place, then the search goes on and succeeds', async () => {
