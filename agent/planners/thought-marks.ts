@@ -13,6 +13,13 @@
 // mark on it; so does the place its closing choice goes to ("So: goto the green drawer"). Traced on the memory
 // suite: with the bedroom's drawer remembered as searched, the list began with the kitchen's drawer, and the model
 // wrote "It could be in the white drawer #2", the bedroom's, and went back to it until the step limit.
+// And once the last step went to or opened a container (the last History line, `goto(#8): ok`, when the prompt's
+// Places say #8 opens), a thought that opens a container to look inside ("I open the red cabinet", the teacher's
+// words right after going to one, and its closing "So: open the ...") names that one, and so does any other
+// description of its category ("The red cabinet is open; I step in front of it", "... is not in the red cabinet.
+// I close it"), except where the thing could be or is remembered. Traced on the memory suite: at the black cabinet
+// it had just gone to, the model wrote "I open the white drawer #7", a drawer across the room; having opened a
+// green cabinet it wrote "The white cabinet #5 is open", another one, and went back and forth between them.
 // Built from the prompt's text alone, so `umwelt serve` (which has no world) applies the same rule as the planner.
 import type { Tokenizer } from '../lm/tokenizer.ts';
 
@@ -25,6 +32,8 @@ export interface ThoughtMarks {
   readonly phrases: ReadonlyMap<number, readonly string[][]>;
   /** The mark tokens of the prompt's `Unsearched containers:` (in) and `Unsearched surfaces:` (on) lines. */
   readonly unsearched: { readonly in: ReadonlySet<number>; readonly on: ReadonlySet<number> };
+  /** The container the last step went to or opened (History's last line): its mark token and category, or null. */
+  readonly reached: { readonly mark: number; readonly category: string } | null;
 }
 
 /** A thought's sentence that says where the thing could be, up to the place's description. */
@@ -33,6 +42,14 @@ const COULD_BE = /(?:^|[.:]\s*)It could be (in|on) the(?: [a-z]+)*$/;
 const SO_GOTO = /So: goto the(?: [a-z]+)*$/;
 /** ...in a thought that said where the thing could be. */
 const SAID_COULD_BE = /(?:^|[.:]\s*)It could be (in|on) the /g;
+
+/** A thought's sentence that opens a container to look inside, up to the container's description... */
+const OPEN_THE = /(?:^|[.:;]\s*)I open the(?: [a-z]+)*$/;
+/** ...and its closing choice, in a thought that said so. */
+const SO_OPEN = /So: open the(?: [a-z]+)*$/;
+const SAID_OPEN = /(?:^|[.:;]\s*)I open the /;
+/** A sentence that says where the thing is remembered, or must be, up to the place's description. */
+const REMEMBERED = /(?:^|[.:;]\s*)(?:I remember it|[^.:;]* must be) (?:in|on|inside) the(?: [a-z]+)*$/;
 
 /** The words before position `end` of `text` on its line, back to punctuation or a mark, at most MAX_WORDS. */
 function wordsBefore(text: string, end: number): string[] {
@@ -67,7 +84,28 @@ export function thoughtMarks(promptText: string, tokenizer: Tokenizer): ThoughtM
     const ids = [...line.matchAll(/ #\d+/g)].map((m) => tokenizer.encode(m[0], { allowSpecial: false }));
     return new Set(ids.filter((t) => t.length === 1).map((t) => t[0]!));
   };
-  return { phrases, unsearched: { in: lineMarks('Unsearched containers:'), on: lineMarks('Unsearched surfaces:') } };
+  const reached = reachedMark(promptText, tokenizer);
+  const category = reached === null ? undefined : phrases.get(reached)?.[0]?.at(-1);
+  return {
+    phrases,
+    unsearched: { in: lineMarks('Unsearched containers:'), on: lineMarks('Unsearched surfaces:') },
+    reached: reached === null || category === undefined ? null : { mark: reached, category },
+  };
+}
+
+/** The mark token of the container that History's last line went to or opened (`3. goto(#8): ok`), or null. */
+function reachedMark(promptText: string, tokenizer: Tokenizer): number | null {
+  const lines = promptText.split('\n');
+  const history = lines.findIndex((l) => l.startsWith('History:'));
+  if (history < 0) return null;
+  let last = history;
+  while (/^\d+\. /.test(lines[last + 1] ?? '')) last++;
+  const mark = /^\d+\. (?:goto|open)\((#\d+)\): ok$/.exec(lines[last] ?? '')?.[1];
+  if (mark === undefined) return null;
+  const places = lines.slice(lines.indexOf('Places:') + 1, lines.indexOf('See:')).join('\n');
+  if (!places.includes(` ${mark} (opens)`)) return null;
+  const ids = tokenizer.encode(` ${mark}`, { allowSpecial: false });
+  return ids.length === 1 ? ids[0]! : null;
 }
 
 function endsWith(words: readonly string[], suffix: readonly string[]): boolean {
@@ -81,10 +119,15 @@ function endsWith(words: readonly string[], suffix: readonly string[]): boolean 
  * constraint (see the rules at the top of this file).
  */
 export function allowedMarks(text: string, marks: ThoughtMarks): Set<number> | null {
+  const reached = marks.reached;
+  if (reached !== null && (OPEN_THE.test(text) || (SO_OPEN.test(text) && SAID_OPEN.test(text)))) return new Set([reached.mark]);
   const described = describedMarks(text, marks);
   const where = COULD_BE.exec(text)?.[1] ?? (SO_GOTO.test(text) ? [...text.matchAll(SAID_COULD_BE)].at(-1)?.[1] : undefined);
   const places = where === undefined ? undefined : marks.unsearched[where === 'in' ? 'in' : 'on'];
-  if (places === undefined || places.size === 0) return described;
+  if (places === undefined || places.size === 0) {
+    const here = where === undefined && reached !== null && !REMEMBERED.test(text) && wordsBefore(text, text.length).at(-1) === reached.category;
+    return here ? new Set([reached.mark]) : described;
+  }
   const both = new Set([...(described ?? [])].filter((id) => places.has(id)));
   return both.size > 0 ? both : new Set(places);
 }

@@ -74,6 +74,43 @@ describe('thought marks', () => {
     expect(allowedMarks(`${said} green drawer`, none)).toEqual(new Set([id('#2')]));
   });
 
+  it('keeps a container opened to look inside to the one the last step went to', () => {
+    const prompt = (history: string): string =>
+      [
+        'Places:',
+        'bedroom_1: white bed #1, white drawer #2 (opens)',
+        'kitchen_1: black cabinet #3 (opens), blue counter #4',
+        'See:',
+        'black cabinet #3, closed, 1.2 m',
+        'Unsearched surfaces: white bed #1, blue counter #4',
+        'Unsearched containers: black cabinet #3',
+        history,
+        'Task: Find the blue sponge and hold it.',
+      ].join('\n');
+    const m = thoughtMarks(prompt('History:\n1. goto(#2): ok\n2. close(#2): ok\n3. goto(#3): ok'), tokenizer);
+    expect(m.reached).toEqual({ mark: id('#3'), category: 'cabinet' });
+    const said = 'Thought: I need the blue sponge. The blue sponge is not in sight. I open the';
+    // The drawer across the room, described exactly: the cabinet the agent stands at instead.
+    expect(allowedMarks(`${said} white drawer`, m)).toEqual(new Set([id('#3')]));
+    expect(allowedMarks(`${said} white drawer #3 to look inside. So: open the white drawer`, m)).toEqual(new Set([id('#3')]));
+    // After an open that worked, the same container: a cabinet of another colour is this one.
+    const opened = thoughtMarks(prompt('History:\n1. goto(#3): ok\n2. open(#3): ok'), tokenizer);
+    expect(opened.reached).toEqual({ mark: id('#3'), category: 'cabinet' });
+    expect(allowedMarks('Thought: The white cabinet', opened)).toEqual(new Set([id('#3')]));
+    expect(allowedMarks('The blue sponge is not in the white cabinet #3. I close it and look elsewhere. So: close the white cabinet', m)).toEqual(new Set([id('#3')]));
+    // Other categories, and sentences about where the thing could be or is remembered, keep their rules.
+    expect(allowedMarks('I am at the white drawer', m)).toEqual(new Set([id('#2')]));
+    expect(allowedMarks('So: open the white drawer', m)).toEqual(new Set([id('#2')]));
+    expect(allowedMarks('The blue sponge is not in sight. I remember it in the black cabinet', m)).toEqual(new Set([id('#3')]));
+    expect(allowedMarks('The blue sponge is not in sight. I remember it in the white drawer', m)).toEqual(new Set([id('#2')]));
+    // No constraint when the last step did not reach a container: it failed, went to a surface, or there is none.
+    for (const history of ['History:\n1. goto(#3): failed path_blocked (no way)', 'History:\n1. goto(#4): ok', 'History: none', 'History:\n1. goto(#3): ok\n2. pick(#5): ok']) {
+      const other = thoughtMarks(prompt(history), tokenizer);
+      expect(other.reached, history).toBeNull();
+      expect(allowedMarks(`${said} white drawer`, other), history).toEqual(new Set([id('#2')]));
+    }
+  });
+
   it('masks out every other mark token and nothing else', () => {
     const mask = thoughtMask('goto the yellow counter', marks, tokenizer);
     expect(mask).not.toBeNull();
