@@ -16,7 +16,7 @@
 // And once the last step went to or opened a container (the last History line, `goto(#8): ok`, when the prompt's
 // Places say #8 opens), a thought that opens a container to look inside ("I open the red cabinet", the teacher's
 // words right after going to one, and its closing "So: open the ...") names that one, and so does any other
-// description of its category ("The red cabinet is open; I step in front of it", "... is not in the red cabinet.
+// description of a container ("The red cabinet is open; I step in front of it", "... is not in the red cabinet.
 // I close it"), except where the thing could be or is remembered. Traced on the memory suite: at the black cabinet
 // it had just gone to, the model wrote "I open the white drawer #7", a drawer across the room; having opened a
 // green cabinet it wrote "The white cabinet #5 is open", another one, and went back and forth between them.
@@ -32,8 +32,10 @@ export interface ThoughtMarks {
   readonly phrases: ReadonlyMap<number, readonly string[][]>;
   /** The mark tokens of the prompt's `Unsearched containers:` (in) and `Unsearched surfaces:` (on) lines. */
   readonly unsearched: { readonly in: ReadonlySet<number>; readonly on: ReadonlySet<number> };
-  /** The container the last step went to or opened (History's last line): its mark token and category, or null. */
-  readonly reached: { readonly mark: number; readonly category: string } | null;
+  /** The mark token of the container the last step went to or opened (History's last line), or null. */
+  readonly reached: number | null;
+  /** The categories of the containers the prompt's Places list (those marked `(opens)`). */
+  readonly containers: ReadonlySet<string>;
 }
 
 /** A thought's sentence that says where the thing could be, up to the place's description. */
@@ -84,13 +86,22 @@ export function thoughtMarks(promptText: string, tokenizer: Tokenizer): ThoughtM
     const ids = [...line.matchAll(/ #\d+/g)].map((m) => tokenizer.encode(m[0], { allowSpecial: false }));
     return new Set(ids.filter((t) => t.length === 1).map((t) => t[0]!));
   };
-  const reached = reachedMark(promptText, tokenizer);
-  const category = reached === null ? undefined : phrases.get(reached)?.[0]?.at(-1);
+  const containers = new Set<string>();
+  for (const match of placesText(promptText).matchAll(/([a-z]+) #\d+ \(opens\)/g)) containers.add(match[1]!);
   return {
     phrases,
     unsearched: { in: lineMarks('Unsearched containers:'), on: lineMarks('Unsearched surfaces:') },
-    reached: reached === null || category === undefined ? null : { mark: reached, category },
+    reached: reachedMark(promptText, tokenizer),
+    containers,
   };
+}
+
+/** The text of the prompt's Places section. */
+function placesText(promptText: string): string {
+  const lines = promptText.split('\n');
+  const start = lines.indexOf('Places:');
+  const end = lines.indexOf('See:');
+  return start < 0 ? '' : lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
 }
 
 /** The mark token of the container that History's last line went to or opened (`3. goto(#8): ok`), or null. */
@@ -102,8 +113,7 @@ function reachedMark(promptText: string, tokenizer: Tokenizer): number | null {
   while (/^\d+\. /.test(lines[last + 1] ?? '')) last++;
   const mark = /^\d+\. (?:goto|open)\((#\d+)\): ok$/.exec(lines[last] ?? '')?.[1];
   if (mark === undefined) return null;
-  const places = lines.slice(lines.indexOf('Places:') + 1, lines.indexOf('See:')).join('\n');
-  if (!places.includes(` ${mark} (opens)`)) return null;
+  if (!placesText(promptText).includes(` ${mark} (opens)`)) return null;
   const ids = tokenizer.encode(` ${mark}`, { allowSpecial: false });
   return ids.length === 1 ? ids[0]! : null;
 }
@@ -120,13 +130,14 @@ function endsWith(words: readonly string[], suffix: readonly string[]): boolean 
  */
 export function allowedMarks(text: string, marks: ThoughtMarks): Set<number> | null {
   const reached = marks.reached;
-  if (reached !== null && (OPEN_THE.test(text) || (SO_OPEN.test(text) && SAID_OPEN.test(text)))) return new Set([reached.mark]);
+  if (reached !== null && (OPEN_THE.test(text) || (SO_OPEN.test(text) && SAID_OPEN.test(text)))) return new Set([reached]);
   const described = describedMarks(text, marks);
   const where = COULD_BE.exec(text)?.[1] ?? (SO_GOTO.test(text) ? [...text.matchAll(SAID_COULD_BE)].at(-1)?.[1] : undefined);
   const places = where === undefined ? undefined : marks.unsearched[where === 'in' ? 'in' : 'on'];
   if (places === undefined || places.size === 0) {
-    const here = where === undefined && reached !== null && !REMEMBERED.test(text) && wordsBefore(text, text.length).at(-1) === reached.category;
-    return here ? new Set([reached.mark]) : described;
+    const category = wordsBefore(text, text.length).at(-1);
+    const here = where === undefined && reached !== null && !REMEMBERED.test(text) && category !== undefined && marks.containers.has(category);
+    return here ? new Set([reached]) : described;
   }
   const both = new Set([...(described ?? [])].filter((id) => places.has(id)));
   return both.size > 0 ? both : new Set(places);

@@ -88,19 +88,21 @@ describe('thought marks', () => {
         'Task: Find the blue sponge and hold it.',
       ].join('\n');
     const m = thoughtMarks(prompt('History:\n1. goto(#2): ok\n2. close(#2): ok\n3. goto(#3): ok'), tokenizer);
-    expect(m.reached).toEqual({ mark: id('#3'), category: 'cabinet' });
+    expect(m.reached).toBe(id('#3'));
+    expect(m.containers).toEqual(new Set(['drawer', 'cabinet']));
     const said = 'Thought: I need the blue sponge. The blue sponge is not in sight. I open the';
     // The drawer across the room, described exactly: the cabinet the agent stands at instead.
     expect(allowedMarks(`${said} white drawer`, m)).toEqual(new Set([id('#3')]));
     expect(allowedMarks(`${said} white drawer #3 to look inside. So: open the white drawer`, m)).toEqual(new Set([id('#3')]));
-    // After an open that worked, the same container: a cabinet of another colour is this one.
+    // After an open that worked, the same container: a cabinet of another colour, or a drawer, is this one.
     const opened = thoughtMarks(prompt('History:\n1. goto(#3): ok\n2. open(#3): ok'), tokenizer);
-    expect(opened.reached).toEqual({ mark: id('#3'), category: 'cabinet' });
+    expect(opened.reached).toBe(id('#3'));
     expect(allowedMarks('Thought: The white cabinet', opened)).toEqual(new Set([id('#3')]));
+    expect(allowedMarks('Thought: The white drawer', opened)).toEqual(new Set([id('#3')]));
     expect(allowedMarks('The blue sponge is not in the white cabinet #3. I close it and look elsewhere. So: close the white cabinet', m)).toEqual(new Set([id('#3')]));
-    // Other categories, and sentences about where the thing could be or is remembered, keep their rules.
-    expect(allowedMarks('I am at the white drawer', m)).toEqual(new Set([id('#2')]));
-    expect(allowedMarks('So: open the white drawer', m)).toEqual(new Set([id('#2')]));
+    // What is not a container, and sentences about where the thing could be or is remembered, keep their rules.
+    expect(allowedMarks('I am at the blue counter', m)).toEqual(new Set([id('#4')]));
+    expect(allowedMarks('The white bed', m)).toEqual(new Set([id('#1')]));
     expect(allowedMarks('The blue sponge is not in sight. I remember it in the black cabinet', m)).toEqual(new Set([id('#3')]));
     expect(allowedMarks('The blue sponge is not in sight. I remember it in the white drawer', m)).toEqual(new Set([id('#2')]));
     // No constraint when the last step did not reach a container: it failed, went to a surface, or there is none.
