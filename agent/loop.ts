@@ -120,7 +120,6 @@ export interface RunOptions {
   memory?: LoopMemory;
 }
 
-
 /** Copies of what a memory reports, so that events hold plain data whatever the implementation returns. */
 function writeEvent(step: number, writes: MemoryWrites): LoopEvent | null {
   if (writes.records.length === 0 && writes.superseded.length === 0) return null;

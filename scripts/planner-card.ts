@@ -275,7 +275,7 @@ lines.push(
   '',
   '## Decoding: the thought kept to the prompt, the action to the thought',
   '',
-  'The thought names what it chooses ("So: goto the yellow counter #3.") and the action copies its mark. The model often wrote the right description with a wrong number, or an action that named something else than its thought. Decoding now masks, after a description, the marks the prompt does not give it, and limits the action\'s entities to those the thought\'s last "So:" clause names (agent/planners/thought-marks.ts). The same model on the same episodes:',
+  'The thought names what it chooses ("So: goto the yellow counter #3.") and the action copies its mark. The model often wrote the right description with a wrong number, or an action that named something else than its thought. Decoding now masks, after a description, the marks the prompt does not give it; where the thought says the thing could be ("It could be in the ..."), the marks its Unsearched line does not list; once the last step went to or opened a container, every container but that one (except where the thing could be or is remembered); and it limits the action\'s entities to those the thought\'s last "So:" clause names (agent/planners/thought-marks.ts). The same model on the same episodes:',
   '',
   ...(freeTest === null
     ? ['Not measured for this card (no --free-test report).']

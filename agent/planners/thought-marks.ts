@@ -21,6 +21,16 @@
 // it had just gone to, the model wrote "I open the white drawer #7", a drawer across the room; having opened a
 // green cabinet it wrote "The white cabinet #5 is open", another one, and went back and forth between them.
 // Built from the prompt's text alone, so `umwelt serve` (which has no world) applies the same rule as the planner.
+// And the thing a thought says it needs ("I need the purple cup") is one the Task names by colour and category
+// (words, not marks: the colour and the category of one thing, in that order), and one the Task does not mark
+// `, done` (prompt format 4): traced on rearrange, the model wrote "I need the purple mug" for a task that names
+// the purple cup and the black mug, and searched the house for it until the step limit. What follows the thing
+// follows the prompt's `Named in the task:` line for it: when the line says it is in sight or was seen, its mark
+// and "I have seen it, so I go to it" ("I need the purple cup #16. I"); when there is none, "The purple cup is not
+// in sight" ("I need the purple cup. The"). The model went to a target it had seen in 17% of the states where the
+// oracle did (scripts/planner-agreement.ts), writing it as not seen, without its mark, and searching on.
+import { OBJECT_KINDS } from '../../scenes/catalog.ts';
+import { COLORS } from '../../sim/types.ts';
 import type { Tokenizer } from '../lm/tokenizer.ts';
 
 /** Words that relate a mark instead of describing it ("on #2", "in #4"). */
@@ -36,6 +46,10 @@ export interface ThoughtMarks {
   readonly reached: number | null;
   /** The categories of the containers the prompt's Places list (those marked `(opens)`). */
   readonly containers: ReadonlySet<string>;
+  /** The things the Task names by colour and category and does not mark done, each as its words, in its order. */
+  readonly wanted: readonly (readonly string[])[];
+  /** The things `Named in the task:` says are in sight or were seen (`purple cup`), with their marks (`#16`). */
+  readonly seen: ReadonlyMap<string, string>;
 }
 
 /** A thought's sentence that says where the thing could be, up to the place's description. */
@@ -52,6 +66,41 @@ const SO_OPEN = /So: open the(?: [a-z]+)*$/;
 const SAID_OPEN = /(?:^|[.:;]\s*)I open the /;
 /** A sentence that says where the thing is remembered, or must be, up to the place's description. */
 const REMEMBERED = /(?:^|[.:;]\s*)(?:I remember it|[^.:;]* must be) (?:in|on|inside) the(?: [a-z]+)*$/;
+
+/** "I need the" opening a sentence, and the words written after it. */
+const NEED_THE = /(?:^|[.:;]\s*)I need the((?: [a-z]+)*)$/;
+/** The object categories as words ("toy car"), longest first so that a longer one is found before a part of it. */
+const CATEGORY_WORDS = OBJECT_KINDS.map((k) => k.category.replace(/_/g, ' ')).sort((a, b) => b.length - a.length);
+const TASK_THING = new RegExp(`\\b(${COLORS.join('|')}) (${CATEGORY_WORDS.join('|')})\\b(, done)?`, 'g');
+
+/** A sentence "I need the purple cup." (its mark or not), just ended: the thing's words. */
+const NEEDED = /(?:^|[.:;]\s*)I need the ([a-z]+(?: [a-z]+)*)(?: #\d+)?\.$/;
+
+/** The things the prompt's `Named in the task:` lines say are in sight, in reach or were seen, with their marks. */
+function seenThings(promptText: string): Map<string, string> {
+  const lines = promptText.split('\n');
+  const seen = new Map<string, string>();
+  for (let i = lines.indexOf('Named in the task:') + 1; i > 0 && i < lines.length; i++) {
+    const line = /^([a-z]+(?: [a-z]+)*) (#\d+): (?:in sight|in reach|not in sight, last seen)/.exec(lines[i] ?? '');
+    if (line === null) {
+      if (!/^[a-z ]+ #\d+: /.test(lines[i] ?? '')) break;
+      continue;
+    }
+    seen.set(line[1]!, line[2]!);
+  }
+  return seen;
+}
+
+/** The things the prompt's Task line names by colour and category, without those it marks `, done`. */
+function wantedThings(promptText: string): string[][] {
+  const task = promptText.split('\n').findLast((l) => l.startsWith('Task: ')) ?? '';
+  const wanted: string[][] = [];
+  for (const match of task.toLowerCase().matchAll(TASK_THING)) {
+    const words = `${match[1]} ${match[2]}`.split(' ');
+    if (match[3] === undefined && !wanted.some((w) => w.join(' ') === words.join(' '))) wanted.push(words);
+  }
+  return wanted;
+}
 
 /** The words before position `end` of `text` on its line, back to punctuation or a mark, at most MAX_WORDS. */
 function wordsBefore(text: string, end: number): string[] {
@@ -93,6 +142,8 @@ export function thoughtMarks(promptText: string, tokenizer: Tokenizer): ThoughtM
     unsearched: { in: lineMarks('Unsearched containers:'), on: lineMarks('Unsearched surfaces:') },
     reached: reachedMark(promptText, tokenizer),
     containers,
+    wanted: wantedThings(promptText),
+    seen: seenThings(promptText),
   };
 }
 
@@ -143,6 +194,26 @@ export function allowedMarks(text: string, marks: ThoughtMarks): Set<number> | n
   return both.size > 0 ? both : new Set(places);
 }
 
+/**
+ * The tokens' texts that may follow the thought's `text` after "I need the": the next word (" purple") of each
+ * wanted thing that agrees with what was written so far; once a thing is written, its mark (" #16") when seen,
+ * else "."; after "I need the purple cup #16." " I" (seen: "I have seen it"), after "I need the purple cup." " The"
+ * ("The purple cup is not in sight"). Null elsewhere, or when no wanted thing agrees.
+ */
+export function neededWords(text: string, marks: ThoughtMarks): Set<string> | null {
+  const needed = NEEDED.exec(text)?.[1];
+  if (needed !== undefined && marks.wanted.some((w) => w.join(' ') === needed)) return new Set([marks.seen.has(needed) ? ' I' : ' The']);
+  const typed = NEED_THE.exec(text)?.[1]?.trim();
+  if (typed === undefined) return null;
+  const words = typed === '' ? [] : typed.split(' ');
+  const next = new Set<string>();
+  for (const thing of marks.wanted) {
+    if (thing.length > words.length && words.every((w, i) => thing[i] === w)) next.add(` ${thing[words.length]!}`);
+    if (thing.length === words.length && words.every((w, i) => thing[i] === w)) next.add(marks.seen.has(typed) ? ` ${marks.seen.get(typed)!}` : '.');
+  }
+  return next.size > 0 ? next : null;
+}
+
 /** Rules 1-3: the marks the prompt gives the description that ends `text`, or null. */
 function describedMarks(text: string, marks: ThoughtMarks): Set<number> | null {
   const words = wordsBefore(text, text.length);
@@ -175,11 +246,22 @@ export function markTokens(tokenizer: Tokenizer): readonly number[] {
 }
 
 /**
- * The vocabulary mask (bit v % 32 of word v / 32 set: v allowed) for the thought's next token after `text`: every
- * token but the marks the rule rules out; null when nothing is ruled out. The same mask on both engines (the CPU
+ * The vocabulary mask (bit v % 32 of word v / 32 set: v allowed) for the thought's next token after `text`: after
+ * "I need the", only the next words of the things wanted (neededWords); else every token but the marks the rules
+ * rule out; null when nothing is ruled out. The same mask on both engines (the CPU
  * engine's argmax, the GPU's masked argmax), so they choose alike.
  */
 export function thoughtMask(text: string, marks: ThoughtMarks, tokenizer: Tokenizer): Uint32Array | null {
+  const words = neededWords(text, marks);
+  if (words !== null) {
+    // Only those tokens (" purple"): a text the tokenizer has no single token for lifts the rule.
+    const ids = [...words].map((w) => tokenizer.encode(w, { allowSpecial: false }));
+    if (ids.every((t) => t.length === 1)) {
+      const mask = new Uint32Array(Math.ceil(tokenizer.vocabSize / 32));
+      for (const [id] of ids) mask[id! >>> 5]! |= 1 << (id! & 31);
+      return mask;
+    }
+  }
   const allowed = allowedMarks(text, marks);
   if (allowed === null) return null;
   const mask = new Uint32Array(Math.ceil(tokenizer.vocabSize / 32)).fill(0xffffffff);

@@ -2,7 +2,7 @@
 // description allows, on a real prompt's text and the shipped tokenizer, and the mask the decoders use.
 import { describe, expect, it } from 'vitest';
 import { defaultCheckpointPath, loadBundleFile } from '../../agent/lm/bundle-file.ts';
-import { allowedMarks, markTokens, maskLogits, statedEntities, thoughtMarks, thoughtMask } from '../../agent/planners/thought-marks.ts';
+import { allowedMarks, markTokens, maskLogits, neededWords, statedEntities, thoughtMarks, thoughtMask } from '../../agent/planners/thought-marks.ts';
 
 const { tokenizer } = await loadBundleFile(defaultCheckpointPath());
 const id = (mark: string): number => {
@@ -111,6 +111,51 @@ describe('thought marks', () => {
       expect(other.reached, history).toBeNull();
       expect(allowedMarks(`${said} white drawer`, other), history).toEqual(new Set([id('#2')]));
     }
+  });
+
+  it('keeps the thing a thought needs to one the Task names and has not marked done, then to what the prompt knows of it', () => {
+    const prompt = (task: string): string =>
+      [
+        'Places:',
+        'kitchen_1: blue shelf #1, white cabinet #2 (opens)',
+        'See:',
+        'purple cup #3 on #1, 2.8 m',
+        'Named in the task:',
+        'purple cup #3: in sight on #1, 2.8 m',
+        'blue shelf #1: in sight, 3.2 m',
+        'orange teddy bear #4: not in sight, last seen in #2',
+        'white cabinet #2: not in sight',
+        `Task: ${task}`,
+      ].join('\n');
+    const m = thoughtMarks(prompt('Place the purple cup on top of the blue shelf, move the black mug into the cabinet and put the orange teddy bear on the shelf.'), tokenizer);
+    expect(m.wanted).toEqual([['purple', 'cup'], ['black', 'mug'], ['orange', 'teddy', 'bear']]);
+    // What is in sight or was seen (a landmark in sight too, which no thing the Task wants is).
+    expect(m.seen).toEqual(new Map([['purple cup', '#3'], ['blue shelf', '#1'], ['orange teddy bear', '#4']]));
+    // The colour, then the category that goes with it: not "the purple mug".
+    expect(neededWords('Thought: I need the', m)).toEqual(new Set([' purple', ' black', ' orange']));
+    expect(neededWords('Thought: I need the purple', m)).toEqual(new Set([' cup']));
+    expect(neededWords('Thought: I need the orange teddy', m)).toEqual(new Set([' bear']));
+    // Seen: its mark, then "I have seen it"; not seen: no mark, then "The black mug is not in sight".
+    expect(neededWords('Thought: I need the purple cup', m)).toEqual(new Set([' #3']));
+    expect(neededWords('Thought: I need the purple cup #3.', m)).toEqual(new Set([' I']));
+    expect(neededWords('Thought: I need the black mug', m)).toEqual(new Set(['.']));
+    expect(neededWords('Thought: I need the black mug.', m)).toEqual(new Set([' The']));
+    expect(neededWords('Thought: I need the orange teddy bear #4.', m)).toEqual(new Set([' I']));
+    // Elsewhere, or a thing the Task does not name: no rule.
+    expect(neededWords('Thought: I need the red', m)).toBeNull();
+    expect(neededWords('Thought: I need my gripper free for the', m)).toBeNull();
+    expect(neededWords('Thought: The purple cup #3 is right here within reach. I pick it up. So: pick the', m)).toBeNull();
+    // Format 4: a part marked done is not needed any more.
+    const done = thoughtMarks(prompt('Place the purple cup, done, on top of the blue shelf and move the black mug into the cabinet.'), tokenizer);
+    expect(done.wanted).toEqual([['black', 'mug']]);
+    expect(neededWords('Thought: I need the', done)).toEqual(new Set([' black']));
+    // The mask allows exactly those tokens.
+    const mask = thoughtMask('Thought: I need the purple', m, tokenizer);
+    const cup = tokenizer.encode(' cup', { allowSpecial: false })[0]!;
+    const mug = tokenizer.encode(' mug', { allowSpecial: false })[0]!;
+    expect(((mask![cup >>> 5]! >>> (cup & 31)) & 1) === 1).toBe(true);
+    expect(((mask![mug >>> 5]! >>> (mug & 31)) & 1) === 1).toBe(false);
+    expect([...mask!].reduce((n, w) => n + w.toString(2).split('1').length - 1, 0)).toBe(1);
   });
 
   it('masks out every other mark token and nothing else', () => {
