@@ -7,11 +7,12 @@
 //      not `last seen in #5`), so that a remembered object's answer can copy that place from a few tokens back.
 //      Not the latest: a model fine-tuned on it did no better with a memory (ARCHITECTURE.md, the prompt format)
 //   4  format 2 with `, done` in the Task line after each thing a step earned a reward for (agent/prompt.ts,
-//      taskWithProgress): the parts of a sequence or a rearrangement already behind the agent
+//      taskWithProgress): the parts of a sequence or a rearrangement already behind the agent. The latest: the
+//      shipped model, fine-tuned on it from its format-2 predecessor, solves 6 of 10 rearrange test episodes (1 before)
 // A file that says nothing is format 1 (everything written before the version existed).
 export const PROMPT_FORMATS = [1, 2, 3, 4] as const;
 export type PromptFormat = (typeof PROMPT_FORMATS)[number];
-export const LATEST_PROMPT_FORMAT: PromptFormat = 2;
+export const LATEST_PROMPT_FORMAT: PromptFormat = 4;
 /** The metadata key of a model file (a data manifest's field is `promptFormat`). */
 export const PROMPT_FORMAT_KEY = 'prompt_format';
 

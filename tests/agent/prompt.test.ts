@@ -232,8 +232,10 @@ describe('renderPrompt / renderResponse', () => {
     // (named by its bare category) out of view.
     expect(named).toBe('Named in the task:\ngreen cup #6: not in sight, last seen in #2\nblue ball #5: in sight on #3, 4.2 m\nred mug #4: in reach on #1, 0.9 m\nwhite table #1: not in sight\n');
     expect(marks.ids[5]).toBe('cup_1');
-    // Format 3 names the place of what is out of sight; nothing else changes. Format 2 is the latest.
+    // Format 3 names the place of what is out of sight; nothing else changes. Format 4 (the latest) is format 2
+    // where no step has earned a reward yet.
     expect(renderPrompt(context, { format: 3 }).text).toBe(text.replace('last seen in #2', 'last seen in the red fridge #2'));
+    expect(renderPrompt(context, { format: 4 }).text).toBe(text);
     expect(renderPrompt(context).text).toBe(text);
     // Holding the mug: held; format 1 has no such section.
     const holding = renderPrompt({ ...context, observation: { ...observation, holding: 'mug_1', visible: [ball] }, seenBefore: [cup, mug] }).text;
