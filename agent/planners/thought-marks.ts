@@ -7,28 +7,25 @@
 //   2. else marks whose description ends with the same last word (the category: "... the yellow fridge" when the
 //      fridge is blue);
 //   3. else no constraint (the thought describes nothing the prompt marks).
-// And a thought that says where the thing could be ("It could be in the green drawer", "It could be on the white
-// table", the teacher's words for the first place not yet searched) names a place of the prompt's `Unsearched
-// containers:` (`surfaces:`) line: of the marks the rules above allow, those on that line, or, when none is, every
-// mark on it; so does the place its closing choice goes to ("So: goto the green drawer"). Traced on the memory
-// suite: with the bedroom's drawer remembered as searched, the list began with the kitchen's drawer, and the model
-// wrote "It could be in the white drawer #2", the bedroom's, and went back to it until the step limit.
-// And once the last step went to or opened a container (the last History line, `goto(#8): ok`, when the prompt's
-// Places say #8 opens), a thought that opens a container to look inside ("I open the red cabinet", the teacher's
-// words right after going to one, and its closing "So: open the ...") names that one, and so does any other
-// description of a container ("The red cabinet is open; I step in front of it", "... is not in the red cabinet.
-// I close it"), except where the thing could be or is remembered. Traced on the memory suite: at the black cabinet
-// it had just gone to, the model wrote "I open the white drawer #7", a drawer across the room; having opened a
-// green cabinet it wrote "The white cabinet #5 is open", another one, and went back and forth between them.
-// Built from the prompt's text alone, so `umwelt serve` (which has no world) applies the same rule as the planner.
-// And the thing a thought says it needs ("I need the purple cup") is one the Task names by colour and category
-// (words, not marks: the colour and the category of one thing, in that order), and one the Task does not mark
-// `, done` (prompt format 4): traced on rearrange, the model wrote "I need the purple mug" for a task that names
-// the purple cup and the black mug, and searched the house for it until the step limit. What follows the thing
-// follows the prompt's `Named in the task:` line for it: when the line says it is in sight or was seen, its mark
-// and "I have seen it, so I go to it" ("I need the purple cup #16. I"); when there is none, "The purple cup is not
-// in sight" ("I need the purple cup. The"). The model went to a target it had seen in 17% of the states where the
-// oracle did (scripts/planner-agreement.ts), writing it as not seen, without its mark, and searching on.
+// And where the thought is at one of the teacher's sentences, the prompt decides more than a description:
+//   4. where the thing could be ("It could be in the green drawer", the teacher's words for the first place not
+//      yet searched, and the closing "So: goto the ..." of such a thought): a place of the prompt's `Unsearched
+//      containers:` (`surfaces:`) line; of the marks rules 1-3 allow, those on it, or when none is, every mark on
+//      it. Traced on the memory suite: with the bedroom's drawer remembered as searched, the line began with the
+//      kitchen's drawer; the model wrote "It could be in the white drawer #2", the bedroom's, and went back to it
+//      until the step limit.
+//   5. the container at hand: once the last step went to or opened a container (History's last line, `goto(#8):
+//      ok`, when Places say #8 opens), "I open the ..." (and its closing "So: open the ...") names that one, and so
+//      does any other description of a container, except where the thing could be or is remembered. Traced: at
+//      the black cabinet it had just reached, the model wrote "I open the white drawer #7", a drawer across the
+//      room; having opened a green cabinet, "The white cabinet #5 is open", another one.
+//   6. what "I need the ..." names: a thing the Task names by colour and category and does not mark `, done`
+//      (prompt format 4), word by word (neededWords), then what `Named in the task:` knows of it: its mark and
+//      "I have seen it" when the line says it is in sight or was seen, "The ... is not in sight" when there is no
+//      line. Traced on rearrange: "I need the purple mug" for a task naming the purple cup and the black mug; and
+//      the model went to a target it had seen in 17% of the states where the oracle did
+//      (scripts/planner-agreement.ts), writing it as not seen, without its mark, and searching on.
+// Built from the prompt's text alone, so `umwelt serve` (which has no world) applies the same rules as the planner.
 import { OBJECT_KINDS } from '../../scenes/catalog.ts';
 import { COLORS } from '../../sim/types.ts';
 import type { Tokenizer } from '../lm/tokenizer.ts';
@@ -77,23 +74,21 @@ const TASK_THING = new RegExp(`\\b(${COLORS.join('|')}) (${CATEGORY_WORDS.join('
 const NEEDED = /(?:^|[.:;]\s*)I need the ([a-z]+(?: [a-z]+)*)(?: #\d+)?\.$/;
 
 /** The things the prompt's `Named in the task:` lines say are in sight, in reach or were seen, with their marks. */
-function seenThings(promptText: string): Map<string, string> {
-  const lines = promptText.split('\n');
+function seenThings(lines: readonly string[]): Map<string, string> {
   const seen = new Map<string, string>();
-  for (let i = lines.indexOf('Named in the task:') + 1; i > 0 && i < lines.length; i++) {
-    const line = /^([a-z]+(?: [a-z]+)*) (#\d+): (?:in sight|in reach|not in sight, last seen)/.exec(lines[i] ?? '');
-    if (line === null) {
-      if (!/^[a-z ]+ #\d+: /.test(lines[i] ?? '')) break;
-      continue;
-    }
-    seen.set(line[1]!, line[2]!);
+  const heading = lines.indexOf('Named in the task:');
+  if (heading < 0) return seen;
+  for (const text of lines.slice(heading + 1)) {
+    if (!/^[a-z ]+ #\d+: /.test(text)) break;
+    const line = /^([a-z]+(?: [a-z]+)*) (#\d+): (?:in sight|in reach|not in sight, last seen)/.exec(text);
+    if (line !== null) seen.set(line[1]!, line[2]!);
   }
   return seen;
 }
 
 /** The things the prompt's Task line names by colour and category, without those it marks `, done`. */
-function wantedThings(promptText: string): string[][] {
-  const task = promptText.split('\n').findLast((l) => l.startsWith('Task: ')) ?? '';
+function wantedThings(lines: readonly string[]): string[][] {
+  const task = lines.findLast((l) => l.startsWith('Task: ')) ?? '';
   const wanted: string[][] = [];
   for (const match of task.toLowerCase().matchAll(TASK_THING)) {
     const words = `${match[1]} ${match[2]}`.split(' ');
@@ -130,43 +125,40 @@ export function thoughtMarks(promptText: string, tokenizer: Tokenizer): ThoughtM
     if (!list.some((p) => p.join(' ') === words.join(' '))) list.push(words);
     phrases.set(id, list);
   }
-  const lineMarks = (label: string): Set<number> => {
-    const line = promptText.split('\n').find((l) => l.startsWith(label)) ?? '';
-    const ids = [...line.matchAll(/ #\d+/g)].map((m) => tokenizer.encode(m[0], { allowSpecial: false }));
-    return new Set(ids.filter((t) => t.length === 1).map((t) => t[0]!));
+  const lines = promptText.split('\n');
+  const markToken = (mark: string): number | null => {
+    const ids = tokenizer.encode(` ${mark}`, { allowSpecial: false });
+    return ids.length === 1 ? ids[0]! : null;
   };
-  const containers = new Set<string>();
-  for (const match of placesText(promptText).matchAll(/([a-z]+) #\d+ \(opens\)/g)) containers.add(match[1]!);
+  const lineMarks = (label: string): Set<number> => {
+    const line = lines.find((l) => l.startsWith(label)) ?? '';
+    return new Set([...line.matchAll(/#\d+/g)].map((m) => markToken(m[0])).filter((t) => t !== null));
+  };
+  const places = placesText(lines);
+  const reached = reachedMark(lines);
   return {
     phrases,
     unsearched: { in: lineMarks('Unsearched containers:'), on: lineMarks('Unsearched surfaces:') },
-    reached: reachedMark(promptText, tokenizer),
-    containers,
-    wanted: wantedThings(promptText),
-    seen: seenThings(promptText),
+    reached: reached !== null && places.includes(` ${reached} (opens)`) ? markToken(reached) : null,
+    containers: new Set([...places.matchAll(/([a-z]+) #\d+ \(opens\)/g)].map((m) => m[1]!)),
+    wanted: wantedThings(lines),
+    seen: seenThings(lines),
   };
 }
 
 /** The text of the prompt's Places section. */
-function placesText(promptText: string): string {
-  const lines = promptText.split('\n');
+function placesText(lines: readonly string[]): string {
   const start = lines.indexOf('Places:');
   const end = lines.indexOf('See:');
   return start < 0 ? '' : lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
 }
 
-/** The mark token of the container that History's last line went to or opened (`3. goto(#8): ok`), or null. */
-function reachedMark(promptText: string, tokenizer: Tokenizer): number | null {
-  const lines = promptText.split('\n');
-  const history = lines.findIndex((l) => l.startsWith('History:'));
-  if (history < 0) return null;
-  let last = history;
+/** The mark (`#8`) that History's last line went to or opened (`3. goto(#8): ok`), or null. */
+function reachedMark(lines: readonly string[]): string | null {
+  let last = lines.findIndex((l) => l.startsWith('History:'));
+  if (last < 0) return null;
   while (/^\d+\. /.test(lines[last + 1] ?? '')) last++;
-  const mark = /^\d+\. (?:goto|open)\((#\d+)\): ok$/.exec(lines[last] ?? '')?.[1];
-  if (mark === undefined) return null;
-  if (!placesText(promptText).includes(` ${mark} (opens)`)) return null;
-  const ids = tokenizer.encode(` ${mark}`, { allowSpecial: false });
-  return ids.length === 1 ? ids[0]! : null;
+  return /^\d+\. (?:goto|open)\((#\d+)\): ok$/.exec(lines[last] ?? '')?.[1] ?? null;
 }
 
 function endsWith(words: readonly string[], suffix: readonly string[]): boolean {
@@ -208,8 +200,10 @@ export function neededWords(text: string, marks: ThoughtMarks): Set<string> | nu
   const words = typed === '' ? [] : typed.split(' ');
   const next = new Set<string>();
   for (const thing of marks.wanted) {
-    if (thing.length > words.length && words.every((w, i) => thing[i] === w)) next.add(` ${thing[words.length]!}`);
-    if (thing.length === words.length && words.every((w, i) => thing[i] === w)) next.add(marks.seen.has(typed) ? ` ${marks.seen.get(typed)!}` : '.');
+    if (thing.length < words.length || !words.every((w, i) => thing[i] === w)) continue;
+    // The next word, or once the thing is written, its mark when seen, else the full stop.
+    const mark = marks.seen.get(typed);
+    next.add(thing.length > words.length ? ` ${thing[words.length]!}` : mark !== undefined ? ` ${mark}` : '.');
   }
   return next.size > 0 ? next : null;
 }
@@ -247,9 +241,9 @@ export function markTokens(tokenizer: Tokenizer): readonly number[] {
 
 /**
  * The vocabulary mask (bit v % 32 of word v / 32 set: v allowed) for the thought's next token after `text`: after
- * "I need the", only the next words of the things wanted (neededWords); else every token but the marks the rules
- * rule out; null when nothing is ruled out. The same mask on both engines (the CPU
- * engine's argmax, the GPU's masked argmax), so they choose alike.
+ * "I need the", only the tokens neededWords allows (rule 6); else every token but the marks the rules rule out; null
+ * when nothing is ruled out. The same mask on both engines (the CPU engine's argmax, the GPU's masked argmax), so
+ * they choose alike.
  */
 export function thoughtMask(text: string, marks: ThoughtMarks, tokenizer: Tokenizer): Uint32Array | null {
   const words = neededWords(text, marks);
