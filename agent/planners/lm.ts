@@ -225,7 +225,7 @@ export class LMPlanner implements Planner {
       const sampling = { ...asked, temperature: Math.max(asked.temperature ?? 0, LOOP_GUARD_TEMPERATURES[i]!) };
       const again = await this.answer(bundle, engine, { ...prepared, options: { ...prepared.options, sampling, seed: `${prepared.options.seed}:again:${i}` } });
       tokens += again.stats.tokens ?? 0;
-      if (again.action !== null && !this.guard.repeats(state, again.action)) chosen = again;
+      if (again.action !== null && this.guard.accepts(state, again.action)) chosen = again;
     }
     if (chosen.action !== null) this.guard.note(state, chosen.action);
     // Every decode counts, the tries that repeated too (and all of them when the greedy choice stands).

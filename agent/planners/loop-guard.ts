@@ -3,8 +3,8 @@
 // close of one cabinet, again and again until the step limit). The guard remembers, per episode, which actions
 // the planner chose in which prompt state (the prompt without its History section, which only counts steps, and
 // without distances), and says when a new choice would repeat one; the planner then decodes again by sampling at
-// rising temperatures (lm.ts, LOOP_GUARD_TEMPERATURES), seeded, and keeps the greedy choice when every try
-// repeats too.
+// rising temperatures (lm.ts, LOOP_GUARD_TEMPERATURES), seeded, takes the first try the guard accepts (one that
+// repeats nothing and does not end the episode), and keeps the greedy choice when there is none.
 import { formatAction } from '../grammar.ts';
 import type { Action } from '../../sim/types.ts';
 
@@ -41,6 +41,13 @@ export class LoopGuard {
   /** Whether `action` in this prompt state is one the planner already chose there in this episode. */
   repeats(state: string, action: Action): boolean {
     return this.chosen.get(state)?.has(formatAction(action)) ?? false;
+  }
+
+  /** Whether a sampled try's `action` may stand in for a repeated choice: it repeats nothing chosen in this state,
+   *  and does not end the episode (a try is there to leave a loop; only the greedy decode may say done: traced, a
+   *  try at temperature 2.5 wrote noise and `done` mid-task). */
+  accepts(state: string, action: Action): boolean {
+    return action.kind !== 'done' && !this.repeats(state, action);
   }
 
   /** Remember that `action` was chosen in this prompt state. */

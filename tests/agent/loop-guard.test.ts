@@ -45,4 +45,15 @@ describe('LoopGuard', () => {
     guard.reset();
     expect(guard.repeats('a', open)).toBe(false);
   });
+
+  it('accepts a sampled try that repeats nothing and does not end the episode', () => {
+    const guard = new LoopGuard();
+    const open = { kind: 'open', target: 'fridge_1' } as const;
+    guard.note('a', open);
+    expect(guard.accepts('a', open)).toBe(false);
+    expect(guard.accepts('a', { kind: 'close', target: 'fridge_1' })).toBe(true);
+    expect(guard.accepts('a', { kind: 'done' })).toBe(false);
+    expect(guard.accepts('b', { kind: 'done' })).toBe(false);
+    expect(guard.accepts('b', open)).toBe(true);
+  });
 });

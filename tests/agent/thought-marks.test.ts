@@ -2,7 +2,7 @@
 // description allows, on a real prompt's text and the shipped tokenizer, and the mask the decoders use.
 import { describe, expect, it } from 'vitest';
 import { defaultCheckpointPath, loadBundleFile } from '../../agent/lm/bundle-file.ts';
-import { allowedMarks, markTokens, maskLogits, neededWords, statedEntities, thoughtMarks, thoughtMask } from '../../agent/planners/thought-marks.ts';
+import { allowedMarks, destinationWords, heldWords, markTokens, maskLogits, neededWords, openWords, pickWords, placeWords, statedEntities, thoughtMarks, thoughtMask } from '../../agent/planners/thought-marks.ts';
 
 const { tokenizer } = await loadBundleFile(defaultCheckpointPath());
 const id = (mark: string): number => {
@@ -132,15 +132,18 @@ describe('thought marks', () => {
     // What is in sight or was seen (a landmark in sight too, which no thing the Task wants is).
     expect(m.seen).toEqual(new Map([['purple cup', '#3'], ['blue shelf', '#1'], ['orange teddy bear', '#4']]));
     // The colour, then the category that goes with it: not "the purple mug".
-    expect(neededWords('Thought: I need the', m)).toEqual(new Set([' purple', ' black', ' orange']));
+    // The first of them, as the teacher works through a task in its order.
+    expect(neededWords('Thought: I need the', m)).toEqual(new Set([' purple']));
     expect(neededWords('Thought: I need the purple', m)).toEqual(new Set([' cup']));
-    expect(neededWords('Thought: I need the orange teddy', m)).toEqual(new Set([' bear']));
+    expect(neededWords('Thought: I need the orange teddy', m)).toBeNull();
     // Seen: its mark, then "I have seen it"; not seen: no mark, then "The black mug is not in sight".
     expect(neededWords('Thought: I need the purple cup', m)).toEqual(new Set([' #3']));
     expect(neededWords('Thought: I need the purple cup #3.', m)).toEqual(new Set([' I']));
-    expect(neededWords('Thought: I need the black mug', m)).toEqual(new Set(['.']));
-    expect(neededWords('Thought: I need the black mug.', m)).toEqual(new Set([' The']));
-    expect(neededWords('Thought: I need the orange teddy bear #4.', m)).toEqual(new Set([' I']));
+    // Once the cup is done, the black mug, not seen: no mark, then "The black mug is not in sight".
+    const next = thoughtMarks(prompt('Place the purple cup, done, on top of the blue shelf, move the black mug into the cabinet and put the orange teddy bear on the shelf.'), tokenizer);
+    expect(neededWords('Thought: I need the black mug', next)).toEqual(new Set(['.']));
+    expect(neededWords('Thought: I need the black mug.', next)).toEqual(new Set([' The']));
+    expect(neededWords('Thought: I need the orange teddy bear #4.', next)).toBeNull();
     // Elsewhere, or a thing the Task does not name: no rule.
     expect(neededWords('Thought: I need the red', m)).toBeNull();
     expect(neededWords('Thought: I need my gripper free for the', m)).toBeNull();
@@ -156,6 +159,191 @@ describe('thought marks', () => {
     expect(((mask![cup >>> 5]! >>> (cup & 31)) & 1) === 1).toBe(true);
     expect(((mask![mug >>> 5]! >>> (mug & 31)) & 1) === 1).toBe(false);
     expect([...mask!].reduce((n, w) => n + w.toString(2).split('1').length - 1, 0)).toBe(1);
+  });
+
+  it('writes where the thing could be as the first place of the Unsearched line, word by word, then its mark', () => {
+    const prompt = (surfaces: string): string =>
+      [
+        'Places:',
+        'living_room_1: white sofa #1, black shelf #2, yellow cabinet #3 (opens)',
+        'bathroom_1: green shelf #4, black cabinet #5 (opens)',
+        'See:',
+        'nothing',
+        `Unsearched surfaces: ${surfaces}`,
+        'Unsearched containers: yellow cabinet #3, black cabinet #5 (+1 more)',
+        'Task: Tidy up: put the green mug on the black shelf.',
+      ].join('\n');
+    const m = thoughtMarks(prompt('green shelf #4, black shelf #2'), tokenizer);
+    expect(m.firstUnsearched.on).toEqual({ words: ['green', 'shelf'], mark: '#4' });
+    expect(m.firstUnsearched.in).toEqual({ words: ['yellow', 'cabinet'], mark: '#3' });
+    const said = 'Thought: I need the green mug. The green mug is not in sight. It could be';
+    expect(placeWords(`${said} on the`, m)).toEqual(new Set([' green']));
+    expect(placeWords(`${said} on the green`, m)).toEqual(new Set([' shelf']));
+    expect(placeWords(`${said} on the green shelf`, m)).toEqual(new Set([' #4']));
+    expect(placeWords(`${said} in the yellow`, m)).toEqual(new Set([' cabinet']));
+    expect(placeWords(`${said} in the yellow cabinet`, m)).toEqual(new Set([' #3']));
+    // The closing choice names the same place.
+    const closing = `${said} on the green shelf #4, the first place I have not looked at. So: goto the`;
+    expect(placeWords(closing, m)).toEqual(new Set([' green']));
+    expect(placeWords(`${closing} green shelf`, m)).toEqual(new Set([' #4']));
+    // Once written, departed from, or where the line names nothing: no rule (rule 4 then holds the mark).
+    expect(placeWords(`${said} on the green shelf #4`, m)).toBeNull();
+    expect(placeWords(`${said} on the black`, m)).toBeNull();
+    expect(placeWords('I need the green mug. So: goto the', m)).toBeNull();
+    expect(placeWords(`${said} on the`, thoughtMarks(prompt('none'), tokenizer))).toBeNull();
+    // The mask: that word alone.
+    const mask = thoughtMask(`${said} on the`, m, tokenizer);
+    const green = tokenizer.encode(' green', { allowSpecial: false })[0]!;
+    expect(((mask![green >>> 5]! >>> (green & 31)) & 1) === 1).toBe(true);
+    expect([...mask!].reduce((n, w) => n + w.toString(2).split('1').length - 1, 0)).toBe(1);
+  });
+
+  it('opens the closed container the last step went to before looking anywhere else', () => {
+    const prompt = (see: string, history: string): string =>
+      [
+        'Places:',
+        'bathroom_1: black counter #1, yellow cabinet #2 (opens)',
+        'kitchen_1: white fridge #3 (opens)',
+        'See:',
+        see,
+        'Unsearched surfaces: none',
+        'Unsearched containers: yellow cabinet #2, white fridge #3',
+        `History:\n${history}`,
+        'Task: Find the blue sponge and hold it.',
+      ].join('\n');
+    const m = thoughtMarks(prompt('yellow cabinet #2, closed, 1.1 m', '1. goto(#1): ok\n2. goto(#2): ok'), tokenizer);
+    expect(m.openReached).toBe(' I open the yellow cabinet #2');
+    const said = 'Thought: I need the blue sponge. The blue sponge is not in sight.';
+    expect(openWords(said, m)).toEqual(new Set([' I']));
+    expect(openWords(`${said} I open the`, m)).toEqual(new Set([' yellow']));
+    expect(openWords(`${said} I open the yellow cabinet`, m)).toEqual(new Set([' #2']));
+    expect(openWords(`${said} It could`, m)).toBeNull();
+    expect(openWords('Thought: I need the blue sponge.', m)).toBeNull();
+    // Not when the container is open already, when the last step opened it (the teacher then steps in front of
+    // it), or when it went somewhere else.
+    expect(thoughtMarks(prompt('yellow cabinet #2, open, 1.1 m', '1. goto(#2): ok'), tokenizer).openReached).toBeNull();
+    expect(thoughtMarks(prompt('yellow cabinet #2, open, 1.1 m', '1. goto(#2): ok\n2. open(#2): ok'), tokenizer).openReached).toBeNull();
+    expect(thoughtMarks(prompt('yellow cabinet #2, closed, 3.1 m', '1. goto(#1): ok'), tokenizer).openReached).toBeNull();
+  });
+
+  it('names the held thing after "I have the", "I put the" and "So: place the"', () => {
+    const prompt = (holding: string, named: string): string =>
+      [
+        'Places:',
+        'living_room_1: black shelf #1, black table #2',
+        'See:',
+        'black shelf #1, 1.1 m',
+        `You: in living_room_1, holding ${holding}.`,
+        'Named in the task:',
+        named,
+        'black shelf #1: in sight, 1.1 m',
+        'Task: Tidy up: put the green mug on the black shelf and the purple teddy bear on the table.',
+      ].join('\n');
+    const m = thoughtMarks(prompt('mug #17', 'green mug #17: held'), tokenizer);
+    expect(m.held).toEqual({ named: ' green mug #17', bare: ' mug #17' });
+    expect(heldWords('Thought: I am at the black shelf #1; I put the', m)).toEqual(new Set([' green']));
+    expect(heldWords('Thought: I have the green', m)).toEqual(new Set([' mug']));
+    expect(heldWords('Thought: I have the green mug', m)).toEqual(new Set([' #17']));
+    expect(heldWords('Thought: I am at the black shelf #1; I put the green mug #17 on it. So: place the', m)).toEqual(new Set([' mug']));
+    expect(heldWords('Thought: So: place the mug', m)).toEqual(new Set([' #17']));
+    // Elsewhere, departed from, or with nothing held: no rule.
+    expect(heldWords('Thought: I have seen it', m)).toBeNull();
+    expect(heldWords('Thought: I have the purple', m)).toBeNull();
+    expect(heldWords('Thought: So: goto the', m)).toBeNull();
+    const empty = thoughtMarks(prompt('nothing', 'green mug #17: not in sight'), tokenizer);
+    expect(empty.held).toEqual({ named: null, bare: null });
+    expect(heldWords('Thought: I have the', empty)).toBeNull();
+    // Held, but not named in the task: only the closing choice is held to it.
+    const unnamed = thoughtMarks(prompt('cup #9', 'green mug #17: not in sight'), tokenizer);
+    expect(unnamed.held).toEqual({ named: null, bare: ' cup #9' });
+  });
+
+  it('names where the held thing goes: the first landmark the Task names after it', () => {
+    const prompt = (holding: string, named: string[]): string =>
+      [
+        'Places:',
+        'living_room_1: white sofa #1, black table #2, black shelf #3',
+        'kitchen_1: white fridge #8 (opens)',
+        'See:',
+        'black shelf #3, 1.1 m',
+        `You: in living_room_1, holding ${holding}.`,
+        'Named in the task:',
+        ...named,
+        'Task: Tidy up: put the green mug on the black shelf, place the white box on top of the table and put the purple teddy bear in the fridge.',
+      ].join('\n');
+    const lines = ['green mug #17: held', 'black shelf #3: in sight, 1.1 m', 'black table #2: not in sight', 'purple teddy bear #18: not in sight, last seen on #2', 'white fridge #8: not in sight'];
+    const m = thoughtMarks(prompt('mug #17', lines), tokenizer);
+    expect(m.destination).toBe(' black shelf #3');
+    expect(destinationWords('Thought: I have the green mug #17. It goes on the', m)).toEqual(new Set([' black']));
+    expect(destinationWords('Thought: I have the green mug #17. It goes in the black', m)).toEqual(new Set([' shelf']));
+    expect(destinationWords('Thought: I have the green mug #17. It goes on the black shelf #3, so I go there. So: goto the black shelf', m)).toEqual(new Set([' #3']));
+    expect(destinationWords('Thought: I am at the black shelf #3; I put the green mug #17 on it. So: place the mug #17 on the', m)).toEqual(new Set([' black']));
+    // A thing put down to free the gripper goes to the nearest surface, and a goto of another thought is free.
+    expect(destinationWords('Thought: I need my gripper free for the white box, so I put down the green mug first. So: place the mug #17 on the', m)).toBeNull();
+    expect(destinationWords('Thought: I need the white box. So: goto the', m)).toBeNull();
+    // The teddy bear goes in the fridge, the line right after it.
+    const bear = thoughtMarks(prompt('teddy bear #18', [lines[1]!, lines[2]!, 'purple teddy bear #18: held', lines[4]!]), tokenizer);
+    expect(bear.destination).toBe(' white fridge #8');
+    // A thing named next is not a place: no rule ("place the white box inside it").
+    expect(thoughtMarks(prompt('mug #17', [lines[0]!, lines[3]!, lines[1]!]), tokenizer).destination).toBeNull();
+    // Nothing held, or no landmark after it: no rule.
+    expect(thoughtMarks(prompt('nothing', lines.slice(1)), tokenizer).destination).toBeNull();
+    expect(thoughtMarks(prompt('teddy bear #18', [lines[1]!, 'purple teddy bear #18: held']), tokenizer).destination).toBeNull();
+  });
+
+  it('names, of the places a Task\'s clause names alike, the one in the room it names', () => {
+    const prompt = (task: string): string =>
+      [
+        'Places:',
+        'bedroom_1: white bed #1, yellow shelf #3',
+        'kitchen_1: yellow counter #6, red fridge #7 (opens)',
+        'bathroom_1: yellow counter #9, red shelf #11',
+        'See:',
+        'white bed #1, 1.7 m',
+        'You: in bedroom_1, holding teddy bear #13.',
+        'Named in the task:',
+        'green orange #14: not in sight, last seen on #3',
+        'yellow shelf #3: not in sight',
+        'orange teddy bear #13: held',
+        'yellow counter #6: not in sight',
+        'yellow counter #9: not in sight',
+        `Task: ${task}`,
+      ].join('\n');
+    const task = 'Rearrange things: set the green orange, done, down on the yellow shelf and put the orange teddy bear on the counter in the bathroom.';
+    expect(thoughtMarks(prompt(task), tokenizer).destination).toBe(' yellow counter #9');
+    expect(thoughtMarks(prompt(task.replace('bathroom', 'kitchen')), tokenizer).destination).toBe(' yellow counter #6');
+    // No room named: no rule.
+    expect(thoughtMarks(prompt(task.replace(' in the bathroom', '')), tokenizer).destination).toBeNull();
+  });
+
+  it('picks up only a wanted thing the prompt says is in reach', () => {
+    const prompt = (task: string): string =>
+      [
+        'Places:',
+        'kitchen_1: black table #1, yellow fridge #2 (opens)',
+        'See:',
+        'purple box #10 on #1, 0.4 m',
+        'yellow mug #9 on #1, 0.5 m',
+        'Named in the task:',
+        'purple box #10: in reach on #1, 0.4 m',
+        'yellow mug #9: in reach on #1, 0.5 m',
+        'black table #1: in sight, 0.9 m',
+        `Task: ${task}`,
+      ].join('\n');
+    const m = thoughtMarks(prompt('Place the purple box, done, on top of the table, store the yellow mug in the fridge and put the orange phone on the table.'), tokenizer);
+    const said = 'Thought: The purple box #10 is right here within reach. I pick it up. So: pick the';
+    // The box is done and the phone never seen: the mug alone.
+    expect(pickWords(said, m)).toEqual(new Set([' yellow']));
+    expect(pickWords(`${said} yellow mug`, m)).toEqual(new Set([' #9']));
+    expect(pickWords(`${said} purple`, m)).toBeNull();
+    expect(pickWords('Thought: So: goto the', m)).toBeNull();
+    // Both wanted and in reach: the first the Task names.
+    const both = thoughtMarks(prompt('Place the purple box on top of the table and store the yellow mug in the fridge.'), tokenizer);
+    expect(pickWords(said, both)).toEqual(new Set([' purple']));
+    // Seen, but not in reach: no rule.
+    const far = thoughtMarks(prompt('Place the purple box, done, on top of the table and store the yellow mug in the fridge.').replace('yellow mug #9: in reach', 'yellow mug #9: in sight'), tokenizer);
+    expect(far.seen.get('yellow mug')).toBe('#9');
+    expect(pickWords(said, far)).toBeNull();
   });
 
   it('masks out every other mark token and nothing else', () => {
