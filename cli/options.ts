@@ -97,10 +97,13 @@ export interface CheckpointOptions {
   int8?: boolean;
   /** False with --no-loop-guard (agent/planners/loop-guard.ts). */
   loopGuard?: boolean;
+  /** False with --no-thought-rules (agent/planners/thought-marks.ts). */
+  thoughtRules?: boolean;
 }
 
 export const CHECKPOINT_HELP = 'the lm planner\'s checkpoint (default: models/planner/planner.safetensors)';
 export const NO_LOOP_GUARD_HELP = 'the lm planner keeps its greedy choice even when it repeats one made in the same state (no sampled retry)';
+export const NO_THOUGHT_RULES_HELP = 'the lm planner decodes its thought freely, without the rules that hold it to the prompt (agent/planners/thought-marks.ts)';
 export const INT8_HELP = 'the lm planner reads the int8 checkpoint, models/planner/planner.int8.safetensors';
 
 /** The absolute checkpoint path the options name (undefined: the default checkpoint). */

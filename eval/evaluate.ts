@@ -41,6 +41,8 @@ export interface EvaluateOptions {
   remote?: RemoteSettings;
   /** The lm planner's loop guard (default true; agent/planners/loop-guard.ts). */
   loopGuard?: boolean;
+  /** The lm planner's thought rules (default true; agent/planners/thought-marks.ts). */
+  thoughtRules?: boolean;
   signal?: AbortSignal;
   /** Called once the plan is known and the journal read. */
   onStart?(progress: EvalProgress): void;
@@ -97,7 +99,7 @@ function remoteOf(specs: readonly EpisodeSpec[], remote: RemoteSettings | undefi
   return settings;
 }
 
-function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[], checkpointDigest: string | null, remote: RemoteSettings | null, loopGuard: boolean): RunManifest {
+function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[], checkpointDigest: string | null, remote: RemoteSettings | null, loopGuard: boolean, thoughtRules: boolean): RunManifest {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ version: packageVersion(), digests: source.scenarios.map((s) => [s.path, s.digest]) }));
   for (const spec of specs) hash.update(JSON.stringify(spec));
@@ -105,6 +107,8 @@ function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[], checkpoin
   if (checkpointDigest !== null) hash.update(JSON.stringify({ checkpoint: checkpointDigest }));
   // So is the lm without its loop guard (only when off, so that the default runs keep their fingerprints).
   if (checkpointDigest !== null && !loopGuard) hash.update(JSON.stringify({ loopGuard }));
+  // And the lm without its thought rules (likewise only when off).
+  if (checkpointDigest !== null && !thoughtRules) hash.update(JSON.stringify({ thoughtRules }));
   // Another server, model, mode or streaming is another run (absent without a remote planner, likewise). The key's
   // variable is not: the same server with another key gives the same run.
   if (remote !== null) hash.update(JSON.stringify({ remote: { baseUrl: remote.baseUrl, model: remote.model, mode: remote.mode, stream: remote.stream } }));
@@ -145,11 +149,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     throw new EvalInputError(`a checkpoint is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
   } else if (options.loopGuard === false) {
     throw new EvalInputError(`turning the loop guard off is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
+  } else if (options.thoughtRules === false) {
+    throw new EvalInputError(`turning the thought rules off is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
   }
 
   const remote = remoteOf(specs, options.remote);
 
-  const journal = Journal.open(resolve(options.out), manifestOf(source, specs, checkpointDigest, remote, options.loopGuard ?? true), specs);
+  const journal = Journal.open(resolve(options.out), manifestOf(source, specs, checkpointDigest, remote, options.loopGuard ?? true, options.thoughtRules ?? true), specs);
   try {
     const recordings = options.record ? join(journal.dir, 'recordings') : null;
     if (recordings) mkdirSync(recordings, { recursive: true });
@@ -172,6 +178,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       checkpoint,
       remote,
       loopGuard: options.loopGuard ?? true,
+      thoughtRules: options.thoughtRules ?? true,
       onResult: (record) => {
         if (byId.has(record.id)) return;
         journal.append(record);

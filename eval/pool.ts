@@ -22,6 +22,8 @@ export interface PoolOptions {
   remote?: RemoteSettings | null;
   /** The lm planner's loop guard (absent: on). */
   loopGuard?: boolean;
+  /** The lm planner's thought rules (absent: on). */
+  thoughtRules?: boolean;
   /** Called once per finished episode, in completion order; awaited before that worker takes the next job. */
   onResult(record: EpisodeRecord): void | Promise<void>;
 }
@@ -71,7 +73,7 @@ export async function runPool(jobs: readonly (readonly EpisodeSpec[])[], options
   abort.catch(() => undefined);
 
   const lanes = Array.from({ length: Math.max(1, Math.min(options.workers, jobs.length)) }, () => startLane(abort));
-  const runOptions: RunSpecOptions = { recordDir: options.recordDir ?? null, checkpoint: options.checkpoint ?? null, remote: options.remote ?? null, loopGuard: options.loopGuard ?? true };
+  const runOptions: RunSpecOptions = { recordDir: options.recordDir ?? null, checkpoint: options.checkpoint ?? null, remote: options.remote ?? null, loopGuard: options.loopGuard ?? true, thoughtRules: options.thoughtRules ?? true };
   let next = 0;
   let completed = 0;
   let stopping = false;

@@ -34,6 +34,8 @@ export interface PlannerOptions {
   remote?: RemotePlannerOptions;
   /** The lm planner's loop guard (default true; agent/planners/loop-guard.ts). */
   loopGuard?: boolean;
+  /** The lm planner's thought rules, its `thoughtMarks` (default true; agent/planners/thought-marks.ts). */
+  thoughtRules?: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ export function makePlanner(name: RunPlannerName, env: Env, options: PlannerOpti
     case 'random':
       return new RandomPlanner();
     case 'lm':
-      return new LMPlanner({ bundle: () => fileBundle(options.checkpoint), loopGuard: options.loopGuard ?? true });
+      return new LMPlanner({ bundle: () => fileBundle(options.checkpoint), loopGuard: options.loopGuard ?? true, thoughtMarks: options.thoughtRules ?? true });
     case 'remote':
       if (options.remote === undefined) throw new RemotePlannerError('bad_option', 'the remote planner needs a base URL and a model (--base-url, --model)');
       return new RemotePlanner(options.remote);

@@ -11,7 +11,7 @@ import type { Comparison, GroupSummary } from '../../eval/report-schema.ts';
 import { EvalInputError } from '../../eval/source.ts';
 import { errorLine, EXIT, UsageError } from '../errors.ts';
 import { fixed, plural } from '../format.ts';
-import { CHECKPOINT_HELP, checkpointPath, INT8_HELP, NO_LOOP_GUARD_HELP, parseMemoryMode, type CheckpointOptions } from '../options.ts';
+import { CHECKPOINT_HELP, checkpointPath, INT8_HELP, NO_LOOP_GUARD_HELP, NO_THOUGHT_RULES_HELP, parseMemoryMode, type CheckpointOptions } from '../options.ts';
 import { printJson, type Output } from '../output.ts';
 import { addRemoteFlags, remoteSettings, type RemoteFlags } from '../remote-flags.ts';
 import type { CliContext } from './context.ts';
@@ -140,6 +140,7 @@ export async function evalCommand(source: string, options: EvalCommandOptions, o
       checkpoint,
       remote,
       loopGuard: options.loopGuard ?? true,
+      thoughtRules: options.thoughtRules ?? true,
       signal,
       onStart: (p) => bar?.start(p),
       onEpisode: (_, p) => bar?.update(p),
@@ -208,7 +209,8 @@ export function registerEval(program: Command, cli: CliContext): void {
     .option('--memory-scope <scope>', `which episodes share a memory (${MEMORY_SCOPES.join(', ')}); default: the scenario's (house)`, parseMemoryScope)
     .option('--checkpoint <file>', CHECKPOINT_HELP)
     .option('--int8', INT8_HELP)
-    .option('--no-loop-guard', NO_LOOP_GUARD_HELP);
+    .option('--no-loop-guard', NO_LOOP_GUARD_HELP)
+    .option('--no-thought-rules', NO_THOUGHT_RULES_HELP);
   addRemoteFlags(command)
     .addHelpText(
       'after',

@@ -31,6 +31,7 @@ import {
   DEFAULT_SEED,
   INT8_HELP,
   NO_LOOP_GUARD_HELP,
+  NO_THOUGHT_RULES_HELP,
   MAX_STEPS_LIMIT,
   parseFamily,
   parseMaxSteps,
@@ -158,6 +159,8 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
   if (!usesCheckpoint(plannerName) && options.engine !== undefined) throw new UsageError(`--engine is for --planner lm, not ${plannerName}`);
   const loopGuard = options.loopGuard ?? true;
   if (!usesCheckpoint(plannerName) && !loopGuard) throw new UsageError(`--no-loop-guard is for --planner lm, not ${plannerName}`);
+  const thoughtRules = options.thoughtRules ?? true;
+  if (!usesCheckpoint(plannerName) && !thoughtRules) throw new UsageError(`--no-thought-rules is for --planner lm, not ${plannerName}`);
   if (options.memoryMode !== undefined && options.memory === undefined) throw new UsageError('--memory-mode needs --memory FILE');
   if (usesCheckpoint(plannerName)) {
     const failed = await preloadCheckpoint(checkpoint, out);
@@ -171,8 +174,8 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
     const engine = options.engine ?? 'cpu';
     const made =
       usesCheckpoint(plannerName) && engine !== 'cpu'
-        ? new LMPlanner({ bundle: () => loadBundleFile(checkpoint), engine, loopGuard, log: (line) => out.error(line) })
-        : makePlanner(plannerName, env, { checkpoint, remote, loopGuard });
+        ? new LMPlanner({ bundle: () => loadBundleFile(checkpoint), engine, loopGuard, thoughtMarks: thoughtRules, log: (line) => out.error(line) })
+        : makePlanner(plannerName, env, { checkpoint, remote, loopGuard, thoughtRules });
     // The checkpoint is already read; this builds the engine, so that the first decision's latency is its own.
     if (made instanceof LMPlanner) await made.ready();
     const planner = yielding(made);
@@ -180,8 +183,8 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
     const plannerConfig =
       remote !== undefined
         ? { baseUrl: remote.baseUrl, model: remote.model, apiKeyEnv: remote.apiKeyEnv, mode: remote.mode, stream: remote.stream }
-        : usesCheckpoint(plannerName) && (checkpoint !== undefined || !loopGuard)
-          ? { ...(checkpoint === undefined ? {} : { checkpoint }), ...(loopGuard ? {} : { loopGuard }) }
+        : usesCheckpoint(plannerName) && (checkpoint !== undefined || !loopGuard || !thoughtRules)
+          ? { ...(checkpoint === undefined ? {} : { checkpoint }), ...(loopGuard ? {} : { loopGuard }), ...(thoughtRules ? {} : { thoughtRules }) }
           : undefined;
     let recorder: EpisodeRecorder | null = null;
     if (options.record !== undefined) {
@@ -263,7 +266,8 @@ export function registerRun(program: Command, cli: CliContext): void {
     .option('--checkpoint <file>', CHECKPOINT_HELP)
     .option('--int8', INT8_HELP)
     .option('--engine <name>', engineHelp("the lm planner's"), parseEngine)
-    .option('--no-loop-guard', NO_LOOP_GUARD_HELP);
+    .option('--no-loop-guard', NO_LOOP_GUARD_HELP)
+    .option('--no-thought-rules', NO_THOUGHT_RULES_HELP);
   addRemoteFlags(command)
     .option('-n, --max-steps <k>', `step limit of the episode, 1-${MAX_STEPS_LIMIT}`, parseMaxSteps, DEFAULT_MAX_STEPS)
     .option('--json', 'print one JSON object with the result and metrics, nothing else')

@@ -1,11 +1,12 @@
 // `umwelt run --planner lm` and `umwelt eval --planner lm` end to end, on a tiny random-weight checkpoint, and the
 // one-line errors of a missing or invalid checkpoint.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCheckpointPath } from '../../agent/lm/bundle-file.ts';
 import { encodeCheckpoint } from '../../agent/lm/checkpoint.ts';
+import { Recording } from '../../record/reader.ts';
 import { tinyBundle, type TinyBundle } from '../fixtures/lm-bundle.ts';
 import { umwelt } from './run-cli.ts';
 
@@ -99,6 +100,13 @@ describe('umwelt eval --planner lm', () => {
     const unguarded = await umwelt('eval', scenario, '--planner', 'lm', '--checkpoint', tiny.path, '-e', '1', '-w', '1', '--out', out, '--no-loop-guard');
     expect(unguarded.code).not.toBe(0);
     expect(unguarded.stderr).toContain('differ');
+    // So is it without the thought rules; with them (the default) it is the same run still, and resumes.
+    const unruled = await umwelt('eval', scenario, '--planner', 'lm', '--checkpoint', tiny.path, '-e', '1', '-w', '1', '--out', out, '--no-thought-rules');
+    expect(unruled.code).not.toBe(0);
+    expect(unruled.stderr).toContain('differ');
+    const again = await umwelt('eval', scenario, '--planner', 'lm', '--checkpoint', tiny.path, '-e', '1', '-w', '1', '--out', out, '--json');
+    expect(again.code).toBe(0);
+    expect((JSON.parse(again.stdout) as { episodes: { resumed: number } }).episodes.resumed).toBe(2);
   }, 240_000);
 });
 
@@ -115,5 +123,41 @@ describe('umwelt run and eval --no-loop-guard', () => {
     const evalMisuse = await umwelt('eval', scenario, '--no-loop-guard', '-w', '1', '--out', join(dir, 'guard-eval'));
     expect(evalMisuse.code).toBe(2);
     expect(evalMisuse.stderr).toContain('turning the loop guard off is for the lm planner, and this run has none (planners: oracle)');
+  }, 240_000);
+});
+
+/** The planner of a recording's metadata. */
+async function recordedPlanner(path: string): Promise<unknown> {
+  const recording = await Recording.open(path);
+  try {
+    return recording.metadata.planner;
+  } finally {
+    await recording.close();
+  }
+}
+
+describe('umwelt run and eval --no-thought-rules', () => {
+  it('runs the lm planner without its thought rules, records so, and belongs to the lm planner alone', async () => {
+    const recording = join(dir, 'unruled.mcap');
+    const run = await umwelt('run', '--planner', 'lm', '--checkpoint', tiny.path, '--family', 'goto', '--max-steps', '2', '--no-thought-rules', '--record', recording, '--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(await recordedPlanner(recording)).toEqual({ name: 'lm', config: { checkpoint: tiny.path, thoughtRules: false } });
+    const misuse = await umwelt('run', '--planner', 'oracle', '--no-thought-rules');
+    expect(misuse.code).toBe(2);
+    expect(misuse.stderr).toContain('--no-thought-rules is for --planner lm, not oracle');
+    const scenario = join(dir, 'rules.json');
+    writeFileSync(scenario, JSON.stringify({ version: 1, name: 'rules', families: ['goto'], split: 'test', seeds: { start: 0, count: 1 }, maxSteps: 2, planner: 'oracle' }));
+    const evalMisuse = await umwelt('eval', scenario, '--no-thought-rules', '-w', '1', '--out', join(dir, 'rules-misuse'));
+    expect(evalMisuse.code).toBe(2);
+    expect(evalMisuse.stderr).toContain('turning the thought rules off is for the lm planner, and this run has none (planners: oracle)');
+    // In eval the flag reaches the workers: the recordings say so.
+    const out = join(dir, 'rules-eval');
+    const evaluated = await umwelt('eval', scenario, '--planner', 'lm', '--checkpoint', tiny.path, '-w', '1', '--out', out, '--no-thought-rules', '--record', '--json');
+    expect(evaluated.stderr).toBe('');
+    expect(evaluated.code).toBe(0);
+    const files = readdirSync(join(out, 'recordings'));
+    expect(files).toHaveLength(1);
+    expect(await recordedPlanner(join(out, 'recordings', files[0] ?? ''))).toEqual({ name: 'lm', config: { checkpoint: tiny.path, thoughtRules: false } });
   }, 240_000);
 });
