@@ -19,7 +19,7 @@
 //      does any other description of a container, except where the thing could be or is remembered. Traced: at
 //      the black cabinet it had just reached, the model wrote "I open the white drawer #7", a drawer across the
 //      room; having opened a green cabinet, "The white cabinet #5 is open", another one.
-//   6. what "I need the ..." names: the first thing the Task names by colour and category and does not mark
+//   6. what "I need the ..." (and "I need to be next to the ...") names: the first thing the Task names by colour and category and does not mark
 //      `, done` (prompt format 4; the teacher works through a task in its order and finishes what it holds
 //      first), word by word (neededWords), then what `Named in the task:` knows of it: its mark and
 //      "I have seen it" when the line says it is in sight or was seen, "The ... is not in sight" when there is no
@@ -107,7 +107,7 @@ const SAID_OPEN = /(?:^|[.:;]\s*)I open the /;
 const REMEMBERED = /(?:^|[.:;]\s*)(?:I remember it|[^.:;]* must be) (?:in|on|inside) the(?: [a-z]+)*$/;
 
 /** "I need the" opening a sentence, and the words written after it. */
-const NEED_THE = /(?:^|[.:;]\s*)I need the((?: [a-z]+)*)$/;
+const NEED_THE = /(?:^|[.:;]\s*)I need (?:to be next to )?the((?: [a-z]+)*)$/;
 /** The object categories as words ("toy car"), longest first so that a longer one is found before a part of it. */
 const CATEGORY_WORDS = OBJECT_KINDS.map((k) => k.category.replace(/_/g, ' ')).sort((a, b) => b.length - a.length);
 const TASK_THING = new RegExp(`\\b(${COLORS.join('|')}) (${CATEGORY_WORDS.join('|')})\\b(, done)?`, 'g');
@@ -138,7 +138,7 @@ const SO_PICK = /So: pick the((?: [a-z]+)*)$/;
 const NOT_IN_SIGHT = /is not in sight\.((?: [A-Za-z]+)*)$/;
 
 /** A sentence "I need the purple cup." (its mark or not), just ended: the thing's words. */
-const NEEDED = /(?:^|[.:;]\s*)I need the ([a-z]+(?: [a-z]+)*)(?: #\d+)?\.$/;
+const NEEDED = /(?:^|[.:;]\s*)I need (?:to be next to )?the ([a-z]+(?: [a-z]+)*)(?: #\d+)?\.$/;
 
 /** The things the prompt's `Named in the task:` lines say are in sight, in reach or were seen (or, with
  *  `reach`, in reach only), with their marks. */

@@ -139,6 +139,9 @@ describe('thought marks', () => {
     // Seen: its mark, then "I have seen it"; not seen: no mark, then "The black mug is not in sight".
     expect(neededWords('Thought: I need the purple cup', m)).toEqual(new Set([' #3']));
     expect(neededWords('Thought: I need the purple cup #3.', m)).toEqual(new Set([' I']));
+    // A thing to go next to, likewise.
+    expect(neededWords('Thought: I need to be next to the', m)).toEqual(new Set([' purple']));
+    expect(neededWords('Thought: I need to be next to the purple cup #3.', m)).toEqual(new Set([' I']));
     // Once the cup is done, the black mug, not seen: no mark, then "The black mug is not in sight".
     const next = thoughtMarks(prompt('Place the purple cup, done, on top of the blue shelf, move the black mug into the cabinet and put the orange teddy bear on the shelf.'), tokenizer);
     expect(neededWords('Thought: I need the black mug', next)).toEqual(new Set(['.']));
