@@ -9,7 +9,8 @@
 #       the model before the round, OUT/sft.safetensors, OUT/dagger.safetensors, OUT/dagger2.safetensors, for each
 #       batch whose manifest is missing or stale), then umwelt train --stage dagger[2|3] --resume
 #   (e) models/planner/: planner.safetensors (F32), planner.int8.safetensors, loss CSVs and SVGs
-# CONFIG (default models/planner/train.json) and EPISODES (default 160) may be set in the environment.
+# CONFIG (default models/planner/train.json), EPISODES (default 160) and MODELS (where (e) writes, default
+# models/planner: a trial run of another config goes elsewhere) may be set in the environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG="${CONFIG:-models/planner/train.json}"
@@ -44,4 +45,4 @@ for STAGE in dagger dagger2 dagger3; do
   done < <(grep "^$STAGE " <<<"$ROUNDS")
   umwelt train --stage "$STAGE" --config "$CONFIG" --resume
 done
-node --import tsx agent/lm/train/export.ts "$CONFIG" models/planner
+node --import tsx agent/lm/train/export.ts "$CONFIG" "${MODELS:-models/planner}"
