@@ -8,9 +8,10 @@
 //     [--free-test R.json --free-heldout R.json] [--agreement A.json [--previous-agreement A.json]] [--memory R.json]
 //     [--unguarded-test R.json --unguarded-heldout R.json --unguarded-memory R.json]
 //     [--dir models/planner]
-// --free-*: the same model's reports from decoding with a free thought (no mark rule, agent/planners/thought-marks.ts),
-// for the comparison of the two decodings on the same episodes. --agreement: scripts/planner-agreement.ts --json of
-// this model (and of the model it replaces), where each parts from the oracle. --memory: the report of the memory
+// --free-*: the same model's reports from decoding with a free thought (`--no-thought-rules`: none of the rules of
+// agent/planners/thought-marks.ts), for the comparison of the two decodings on the same episodes. --agreement: scripts/planner-agreement.ts --json of
+// this model (and of the planner the card before measured: an older model, or this one decoding under older rules),
+// where each parts from the oracle. --memory: the report of the memory
 // suite (scenes/scenarios/memory.json --planner lm), the planner with and without a memory on the same visits.
 // --unguarded-*: the same model's reports under --no-loop-guard (agent/planners/loop-guard.ts), on the same episodes.
 // --compare: the pretraining comparison's directory (runs/compare): pretrained/ and scratch/, the SFT stages of
@@ -263,6 +264,8 @@ lines.push(
     return `| ${round.stage} (instruction examples plus the student's states) | ${round.meta?.[META.steps] ?? '-'} | ${seconds(round.meta)} | ${loss ? loss.loss.toFixed(3) : '-'} | ${loss ? loss.val.toFixed(3) : '-'} |`;
   }),
   '',
+  ...reproductionLines(),
+  '',
   `![pretraining loss](pretrain-loss.svg) ![SFT loss](sft-loss.svg)${rounds.map((r) => ` ![${r.stage} loss](${r.stage}-loss.svg)`).join('')}`,
   '',
   'The learning curves: validation loss on held-back episodes, and the share of a few sim episodes per family (unseen train-split seeds) the checkpoint of that step succeeds in.',
@@ -275,10 +278,10 @@ lines.push(
   '',
   '## Decoding: the thought kept to the prompt, the action to the thought',
   '',
-  'The thought names what it chooses ("So: goto the yellow counter #3.") and the action copies its mark. The model often wrote the right description with a wrong number, or an action that named something else than its thought. Decoding now masks, after a description, the marks the prompt does not give it; where the thought says the thing could be ("It could be in the ..."), the marks its Unsearched line does not list; once the last step went to or opened a container, every container but that one (except where the thing could be or is remembered); and it limits the action\'s entities to those the thought\'s last "So:" clause names (agent/planners/thought-marks.ts). The same model on the same episodes:',
+  'The thought names what it chooses ("So: goto the yellow counter #3.") and the action copies its mark. The model often wrote the right description with a wrong number, or an action that named something else than its thought. Decoding masks, after a description, the marks the prompt does not give it; once the last step went to or opened a container, every container but that one (except where the thing could be or is remembered); and it limits the action\'s entities to those the thought\'s last "So:" clause names. Where the teacher\'s sentence is fixed by the prompt, the thought is held to it word by word, letting go as soon as the model departs from it: the thing "I need" is the first the Task names and has not marked done, and "So: pick the ..." picks it when it is in reach; "It could be on (in) the ..." is the first place of the Unsearched surfaces (containers) line; at a closed container just reached, "... is not in sight." goes on "I open the <it>"; "I have the" and "I put the" name the held thing, and "It goes on the ..." the place the Task names for it (agent/planners/thought-marks.ts; `--no-thought-rules` turns them all off). The same model on the same episodes:',
   '',
   ...(freeTest === null
-    ? ['Not measured for this card (no --free-test report).']
+    ? ['Not measured for this card (no --free-test report: `umwelt eval ... --no-thought-rules`).']
     : [
         '| | free thought and action | thought and action kept consistent |',
         '|---|---|---|',
@@ -331,9 +334,34 @@ function memoryLines(): string[] {
 }
 
 /** The loop guard: the same model with and without it, on the same episodes. */
+/**
+ * How long the recipe takes against the 90 minutes a from-scratch run should fit in: the stages' measured seconds
+ * in order, where the 90th minute falls, and what the learning curve says a model of that point does.
+ */
+function reproductionLines(): string[] {
+  const budget = 90 * 60;
+  const stages = [
+    { stage: 'pretrain', meta: pretrainMeta },
+    { stage: 'sft', meta: sftMeta },
+    ...rounds,
+  ].map((x) => ({ stage: x.stage, steps: Number(x.meta?.[META.steps] ?? NaN), seconds: Number(x.meta?.[META.trainSeconds] ?? NaN) }));
+  if (stages.some((x) => !Number.isFinite(x.seconds) || !Number.isFinite(x.steps))) return ['Training time: not known here (a stage\'s model file is missing).'];
+  const total = stages.reduce((a, x) => a + x.seconds, 0);
+  if (total <= budget) return [`Training takes ${Math.round(total)} s in all (${(total / 60).toFixed(0)} minutes), within the 90 minutes a from-scratch run should fit in (plus making the data).`];
+  let before = 0;
+  const at = stages.find((x) => (before += x.seconds) > budget)!;
+  const into = budget - (before - at.seconds);
+  const step = Math.floor((into / at.seconds) * at.steps);
+  const reached = evaluations(at.stage).filter((e) => e.step <= step && e.success !== null).at(-1);
+  const curve = reached === undefined ? 'before its first evaluation' : `where the learning curve below measures ${pct(reached.success!)} sim success (step ${reached.step})`;
+  return [
+    `Training takes ${Math.round(total)} s in all (${(total / 3600).toFixed(1)} hours) on this machine, plus making the data, against the 90 minutes a from-scratch run should fit in: **not met**. At 90 minutes a run is at step ${step} of ${at.stage}, ${curve}; the success above needs every stage after it. The model is not cut down to fit the time.`,
+  ];
+}
+
 function loopGuardLines(): string[] {
   const intro =
-    'A greedy policy that comes back to a state it has been in goes round the same cycle until the step limit (traced: goto, open, goto, close of one cabinet, ten times over). The planner remembers, per episode, the action it chose in each prompt state (the prompt without its History section and its distances) and decodes a choice that repeats one again by sampling, seeded, at temperatures 1, 1.5, 2 and 2.5 in turn, keeping the first that does not repeat, else the greedy one (agent/planners/loop-guard.ts; `--no-loop-guard` turns it off). The same model on the same episodes:';
+    'A greedy policy that comes back to a state it has been in goes round the same cycle until the step limit (traced: goto, open, goto, close of one cabinet, ten times over). The planner remembers, per episode, the action it chose in each prompt state (the prompt without its History section and its distances) and decodes a choice that repeats one again by sampling, seeded, at temperatures 1, 1.5, 2 and 2.5 in turn, keeping the first that repeats nothing and does not say `done` (only the greedy decode may end the episode), else the greedy one (agent/planners/loop-guard.ts; `--no-loop-guard` turns it off). The same model on the same episodes:';
   const rows: string[] = [];
   const pair = (name: string, off: GroupSummary, on: GroupSummary): string => `| ${name} | ${ci(off)}, ${off.steps.mean.toFixed(1)} steps, SPL ${off.spl.toFixed(2)} | ${ci(on)}, ${on.steps.mean.toFixed(1)} steps, SPL ${on.spl.toFixed(2)} |`;
   if (unguarded.test !== null) rows.push(pair('test split', lm(unguarded.test), t));
@@ -355,9 +383,9 @@ function agreementLines(): string[] {
     return k === undefined ? '-' : `${((100 * k.agree) / k.states).toFixed(0)}% of ${k.states}`;
   };
   const kinds = Object.keys(agreement.kinds).sort((a, b) => (agreement.kinds[b]?.states ?? 0) - (agreement.kinds[a]?.states ?? 0));
-  const head = previousAgreement === null ? '| oracle decision | this model agrees |' : '| oracle decision | this model agrees | the model it replaces agrees |';
+  const head = previousAgreement === null ? '| oracle decision | this planner agrees |' : '| oracle decision | this planner agrees | the card before agrees |';
   return [
-    `\`scripts/planner-agreement.ts\`: the planner plays ${agreement.episodes} test episodes (${agreement.successes} succeeded${previousAgreement === null ? '' : `; the model it replaces, ${previousAgreement.successes}`}) and the oracle says at every state what it would do; states grouped by the oracle's kind of decision, and how often the planner chose the same action there.`,
+    `\`scripts/planner-agreement.ts\`: the planner plays ${agreement.episodes} test episodes (${agreement.successes} succeeded${previousAgreement === null ? '' : `; in the card before, ${previousAgreement.successes}`}) and the oracle says at every state what it would do; states grouped by the oracle's kind of decision, and how often the planner chose the same action there.`,
     '',
     head,
     previousAgreement === null ? '|---|---|' : '|---|---|---|',
