@@ -254,21 +254,30 @@ function namedSpan(instruction: string, e: { color: string; category: string }, 
  * object a pick, place or goto was about; the furniture an open or close was about), where the instruction names
  * it (format 4). The environment rewards each part of a sequence as it comes true and each placement of a
  * rearrangement as it first holds; the reward is what the agent observes of its progress, and once the step has
- * left History nothing else in the prompt says which parts are behind it. Names it cannot place in the text
- * (not seen, or named otherwise) are left as they are.
+ * left History nothing else in the prompt says which parts are behind it. A reward for a step about nothing the
+ * instruction names goes to the first thing it names (of those the agent knows) not yet marked: a sequence's
+ * parts come true in order, and "move close to the blue box" can come true on the way to the bed beside it.
+ * Names it cannot place in the text (not seen, or named otherwise) are left as they are.
  */
 export function taskWithProgress(context: Pick<PlannerContext, 'instruction' | 'history' | 'observation' | 'seenBefore'>): string {
   const { instruction, observation } = context;
   const entities = new Map<string, { color: string; category: string; landmark: boolean }>();
   for (const e of [...(context.seenBefore ?? []), ...observation.visible]) entities.set(e.id, { ...e, landmark: e.kind !== 'object' });
   for (const l of observation.landmarks) entities.set(l.id, { ...l, landmark: true });
+  // Where the instruction names each thing the agent knows, in its order.
+  const spans = [...entities.values()]
+    .map((e) => namedSpan(instruction, e, e.landmark))
+    .filter((span) => span !== null)
+    .sort((a, b) => a.start - b.start);
   const ends = new Set<number>();
   for (const h of context.history) {
     if ((h.reward ?? 0) <= 0 || h.action === null) continue;
     const parsed = parseAction(h.action);
     const subject = parsed.ok ? actionEntities(parsed.action)[0] : undefined;
     const e = subject === undefined ? undefined : entities.get(subject);
-    const span = e === undefined ? null : namedSpan(instruction, e, e.landmark);
+    // A reward for a step about nothing the instruction names (a goto to the bed that brought the agent next to
+    // the box it was to go to) is for the first part not yet done.
+    const span = (e === undefined ? null : namedSpan(instruction, e, e.landmark)) ?? spans.find((x) => !ends.has(x.end)) ?? null;
     if (span !== null) ends.add(span.end);
   }
   let text = instruction;

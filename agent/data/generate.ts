@@ -16,9 +16,12 @@ import { dataJobs, runDataJob, type DataJob, type DataMemoryMode } from './jobs.
  * container gone to but not opened stays in the prompt's Unsearched containers, agent/prompt.ts searchedPlaces, so
  * that the prompts after a `goto` of a container differ; the oracle's actions are as in 7; 9: a goto to a thing
  * recalled from an earlier visit goes to where it was recalled, agent/loop.ts towardRecalled, so that a student's
- * steps with a memory differ, and the history keeps each step's reward, which prompt format 4 writes into the Task).
+ * steps with a memory differ, and the history keeps each step's reward, which prompt format 4 writes into the Task;
+ * 10: format 4 gives a reward for a step about nothing the task names to the first part not yet marked done,
+ * agent/prompt.ts taskWithProgress, so that a sequence's Task lines after such a step differ; students decide
+ * under the thought rules 7-11 of agent/planners/thought-marks.ts).
  */
-export const DATA_VERSION = 9;
+export const DATA_VERSION = 10;
 
 export interface DataOptions {
   split: Split;

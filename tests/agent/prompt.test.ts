@@ -283,6 +283,12 @@ describe('renderPrompt / renderResponse', () => {
     expect(taskWithProgress(context)).toBe('Go to the red mug, done. Then pull the fridge, done, open, then store the blue bowl in it.');
     expect(taskWithProgress({ ...context, history: context.history.map((h) => ({ ...h, reward: 0 })) })).toBe(instruction);
     expect(taskWithProgress({ ...context, history: context.history.map(({ reward: _, ...h }) => h) })).toBe(instruction);
+    // A reward for a step about something the text does not name goes to the first part not yet done (the cup's
+    // step above found both done), of the things the agent knows: not the bowl, never seen.
+    const aside = (rewards: number): PlannerContext['history'] =>
+      Array.from({ length: rewards }, (_, i) => ({ step: i + 1, action: 'goto(cup_1)', outcome: ok, reward: 1 / 3 }));
+    expect(taskWithProgress({ ...context, history: aside(1) })).toBe('Go to the red mug, done. Then pull the fridge open, then store the blue bowl in it.');
+    expect(taskWithProgress({ ...context, history: aside(3) })).toBe('Go to the red mug, done. Then pull the fridge, done, open, then store the blue bowl in it.');
   });
 
   it('restates entities by mark and name', () => {
