@@ -214,7 +214,11 @@ const sftText = (): string =>
 const countsOf = (m: Record<string, string> | null): Record<string, unknown> => JSON.parse(m?.[META.data] ?? '{}') as Record<string, unknown>;
 const target = (ok: boolean): string => (ok ? 'met' : '**not met**');
 const int8Cost = (loss: number): string =>
-  loss > 0 ? `int8 costs ${pct(loss)} of success on the same episodes.` : `int8 loses no success on the same episodes (${pct(-loss)} more, within noise).`;
+  loss > 0
+    ? `int8 costs ${pct(loss)} of success on the same episodes.`
+    : loss === 0
+      ? 'int8 succeeds exactly as often on the same episodes.'
+      : `int8 loses no success on the same episodes (${pct(-loss)} more, within noise).`;
 
 const allMet = testMean >= 0.95 && heldoutMean >= 0.85 && t.spl >= 0.8 && t.latencyMs.p95 <= 50;
 const lines: string[] = [
