@@ -213,7 +213,7 @@ export function thoughtMarks(promptText: string, tokenizer: Tokenizer): ThoughtM
   const places = placesText(lines);
   const reached = reachedMark(lines);
   const opens = reached === null ? -1 : places.indexOf(` ${reached} (opens)`);
-  const wentTo = lastHistoryLine(lines).startsWith(`goto(${reached}):`);
+  const wentTo = reached !== null && lastHistoryLine(lines).startsWith(`goto(${reached}):`);
   const closed = reached !== null && lines.some((l) => l.includes(` ${reached}, closed,`));
   const words = opens < 0 ? [] : wordsBefore(places, opens);
   const holding = /^You: in \S+, holding ([a-z]+(?: [a-z]+)*) (#\d+)\.$/.exec(lines.find((l) => l.startsWith('You: ')) ?? '');
@@ -319,18 +319,16 @@ export function allowedMarks(text: string, marks: ThoughtMarks): Set<number> | n
  */
 export function neededWords(text: string, marks: ThoughtMarks): Set<string> | null {
   const needed = NEEDED.exec(text)?.[1];
-  if (needed !== undefined && marks.wanted.slice(0, 1).some((w) => w.join(' ') === needed)) return new Set([marks.seen.has(needed) ? ' I' : ' The']);
+  const thing = marks.wanted[0];
+  if (thing === undefined) return null;
+  if (needed !== undefined && thing.join(' ') === needed) return new Set([marks.seen.has(needed) ? ' I' : ' The']);
   const typed = NEED_THE.exec(text)?.[1]?.trim();
   if (typed === undefined) return null;
   const words = typed === '' ? [] : typed.split(' ');
-  const next = new Set<string>();
-  for (const thing of marks.wanted.slice(0, 1)) {
-    if (thing.length < words.length || !words.every((w, i) => thing[i] === w)) continue;
-    // The next word, or once the thing is written, its mark when seen, else the full stop.
-    const mark = marks.seen.get(typed);
-    next.add(thing.length > words.length ? ` ${thing[words.length]!}` : mark !== undefined ? ` ${mark}` : '.');
-  }
-  return next.size > 0 ? next : null;
+  if (thing.length < words.length || !words.every((w, i) => thing[i] === w)) return null;
+  // The next word, or once the thing is written, its mark when seen, else the full stop.
+  const mark = marks.seen.get(typed);
+  return new Set([thing.length > words.length ? ` ${thing[words.length]!}` : mark !== undefined ? ` ${mark}` : '.']);
 }
 
 /**
@@ -388,14 +386,9 @@ export function destinationWords(text: string, marks: ThoughtMarks): Set<string>
  *  reach; null elsewhere, when it is not, or once the thought departs from it. */
 export function pickWords(text: string, marks: ThoughtMarks): Set<string> | null {
   const typed = SO_PICK.exec(text)?.[1];
-  if (typed === undefined) return null;
-  const next = new Set<string>();
-  for (const thing of marks.wanted.slice(0, 1)) {
-    const words = thing.join(' ');
-    const mark = marks.inReach.get(words);
-    if (mark !== undefined) for (const piece of nextPiece(typed, ` ${words} ${mark}`) ?? []) next.add(piece);
-  }
-  return next.size > 0 ? next : null;
+  const words = marks.wanted[0]?.join(' ');
+  const mark = words === undefined ? undefined : marks.inReach.get(words);
+  return typed === undefined || mark === undefined ? null : nextPiece(typed, ` ${words!} ${mark}`);
 }
 
 /** The next space-led piece of `phrase` (" cabinet", " #4") after `typed`, its start; null when `typed` is not
