@@ -6,10 +6,11 @@
 //             `tokenizer`  JSON of Tokenizer.toJSON() (agent/lm/tokenizer.ts)
 //             `prompt_format`  the prompt format the model was trained on (agent/prompt-format.ts); absent: 1
 //             anything else is kept as is (training notes, versions)
-//   tensors   exactly the weights of tensors.ts for that config, F32, or I8 with `<name>.scale` (dequantized on load)
+//   tensors   exactly the weights of tensors.ts for that config, F32, or I8 with `<name>.scale` (dequantized on load
+//             for the CPU engine; kept as stored beside, for the WebGPU engine, which dequantizes in its kernels)
 //
 // Every problem is a BundleError whose code says what is wrong and whose message names the key or tensor.
-import { decodeCheckpoint, encodeCheckpoint, CheckpointError, type DecodedCheckpoint, type StoredTensor } from './checkpoint.ts';
+import { decodeStoredCheckpoint, dequantize, encodeCheckpoint, CheckpointError, type DecodedCheckpoint, type StoredTensor, type StoredTensors } from './checkpoint.ts';
 import { makeConfig, ModelConfigError, weightShapes, type ModelConfig } from './config.ts';
 import { BOS, EOS, PROMPT, RESPONSE } from './sequence.ts';
 import type { NamedTensor, NamedTensors } from './tensors.ts';
@@ -59,6 +60,9 @@ export interface PlannerBundle {
   metadata: Record<string, string>;
   /** The prompt format the model reads (its `prompt_format` metadata). */
   promptFormat: PromptFormat;
+  /** An int8 checkpoint's tensors as stored (`name` I8 with `name.scale` F32; `weights` is their dequantized form),
+   *  for the WebGPU engine, which keeps them int8 on the GPU; absent for an F32 checkpoint. */
+  stored?: StoredTensors;
 }
 
 /** The special tokens the planner's sequence format (sequence.ts) needs. */
@@ -170,14 +174,19 @@ export function bundleFromCheckpoint(decoded: DecodedCheckpoint): PlannerBundle 
 
 /** A bundle from the bytes of a checkpoint file (F32 or int8). */
 export function decodeBundle(bytes: Uint8Array): PlannerBundle {
+  let stored: StoredTensors;
   let decoded: DecodedCheckpoint;
   try {
-    decoded = decodeCheckpoint(bytes);
+    const checkpoint = decodeStoredCheckpoint(bytes);
+    stored = checkpoint.tensors;
+    decoded = { tensors: dequantize(stored), metadata: checkpoint.metadata };
   } catch (e) {
     if (e instanceof CheckpointError) throw new BundleError('bad_checkpoint', e.message, { cause: e });
     throw e;
   }
-  return bundleFromCheckpoint(decoded);
+  const bundle = bundleFromCheckpoint(decoded);
+  // The F32 tensors of `stored` are the very arrays of `weights`: only the I8 ones take memory of their own.
+  return [...stored.values()].some((t) => t.dtype === 'I8') ? { ...bundle, stored } : bundle;
 }
 
 /** The metadata of a bundle for a config and tokenizer, plus `extra` entries (prompt_format: the latest unless given). */

@@ -85,6 +85,13 @@ describe('planner bundles', () => {
     for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i]! - b[i]!));
     expect(err).toBeLessThan(0.01);
     expect([...int8.weights.keys()]).toEqual([...tiny.weights.keys()]);
+    // The int8 tensors as stored, for the WebGPU engine: each matrix I8 with its row scales, the rest the very
+    // F32 arrays of `weights`; an F32 checkpoint has none.
+    expect(back.stored).toBeUndefined();
+    const stored = int8.stored!;
+    expect(stored.get('h.1.mlp.fc.w')?.dtype).toBe('I8');
+    expect(stored.get('h.1.mlp.fc.w.scale')?.dtype).toBe('F32');
+    expect(stored.get('h.1.ln1.g')?.data).toBe(int8.weights.get('h.1.ln1.g')?.data);
   });
 
   it('name what is missing or mismatched', () => {

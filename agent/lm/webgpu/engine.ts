@@ -172,6 +172,11 @@ export class WebGpuEngine implements AsyncPrefixEngine {
     return this.drew;
   }
 
+  /** Bytes of weights on the GPU (an int8 checkpoint's matrices take a quarter of their F32 size, plus row scales). */
+  get weightBytes(): number {
+    return this.weights.bytes;
+  }
+
   /** The adapter's name. */
   get adapterName(): string {
     return this.runner.handle.adapterName;

@@ -1,9 +1,12 @@
-// The shipped planner on the WebGPU engine: (1) the same greedy answers as the CPU engine for 20 real prompts
-// (thoughts capped at 8 tokens to keep SwiftShader's time down; then the marker and the whole action, chosen on the
-// GPU under the grammar's bitmask), and the same sampled answers for 6 of them and two seeds (the thought sampled
-// on the GPU, under the thought-marks mask for one seed, the action under the grammar's: only ids come back;
-// sampling's f32 boundaries, sample.test.ts, are not met by these); (2) LMPlanner with engine 'webgpu' plays a short episode with the decisions of
-// engine 'cpu'; (3) no adapter, and a device lost mid-episode, fall back to the CPU engine with one logged line.
+// The shipped planner on the WebGPU engine:
+// (1) the same greedy answers as the CPU engine for 20 real prompts (thoughts capped at 8 tokens to keep
+//     SwiftShader's time down; then the marker and the whole action, chosen on the GPU under the grammar's bitmask),
+//     and the same sampled answers for 6 of them and two seeds (the thought sampled on the GPU, under the
+//     thought-marks mask for one seed, the action under the grammar's: only ids come back; sampling's f32
+//     boundaries, sample.test.ts, are not met by these); the int8 checkpoint, kept int8 on the GPU, answers as the
+//     CPU engine on its dequantized weights;
+// (2) LMPlanner with engine 'webgpu' plays a short episode with the decisions of engine 'cpu';
+// (3) no adapter, and a device lost mid-episode, fall back to the CPU engine with one logged line.
 // Near-ties: none of these prompts has a greedy choice within the engines' logit error (~1e-6 of max|logit|,
 // engine.test.ts) of the runner-up, so the answers must be equal token for token.
 import { describe, expect, it } from 'vitest';
@@ -13,7 +16,7 @@ import { runEpisode } from '../../../../agent/loop.ts';
 import type { Decision } from '../../../../agent/planner.ts';
 import { decodeAnswer, type AnswerOptions } from '../../../../agent/planners/lm-answer.ts';
 import { decodeAnswerAsync } from '../../../../agent/planners/lm-answer-async.ts';
-import type { GpuSource } from '../../../../agent/planners/lm-gpu.ts';
+import { gpuEngineFor, type GpuSource } from '../../../../agent/planners/lm-gpu.ts';
 import { LMPlanner, type LMPlannerOptions } from '../../../../agent/planners/lm.ts';
 import { thoughtMarks } from '../../../../agent/planners/thought-marks.ts';
 import { acquireDevice, type GpuResult } from '../../../../agent/lm/webgpu/device.ts';
@@ -79,6 +82,27 @@ describe.skipIf(runner === null)('the shipped planner on the WebGPU engine', () 
     }
     console.info(`6 prompts x 2 seeds on ${gpu.adapterName} (${gpu.kernels} kernels): ${tokens} sampled answer tokens equal to the CPU engine's`);
     gpu.destroy();
+  });
+
+  it('keeps the int8 checkpoint int8 on the GPU, answering as the CPU engine on its dequantized weights', async () => {
+    const int8 = await loadBundleFile(defaultCheckpointPath(true));
+    const source: GpuSource = () => Promise.resolve<GpuResult>({ ok: true, gpu: runner!.handle });
+    const built = await gpuEngineFor(int8, source);
+    if (!built.ok) throw new Error(built.message);
+    const gpu = built.engine;
+    const f32 = await WebGpuEngine.create(runner!, bundle.config, bundle.weights);
+    // Matrices at a byte per weight plus row scales; vectors stay F32.
+    expect(gpu.weightBytes).toBeLessThan(0.3 * f32.weightBytes);
+    f32.destroy();
+    const cpu = new CpuEngine(int8.config, int8.weights);
+    let tokens = 0;
+    for (const prompt of await episodePrompts(int8, 10)) {
+      const options = { allowed: prompt.allowed, seed: 'greedy', maxThoughtTokens: 8 };
+      const got = await decodeAnswerAsync(gpu, int8.tokenizer, prompt.ids, options);
+      expect(got, prompt.name).toEqual(decodeAnswer(cpu, int8.tokenizer, prompt.ids, options));
+      tokens += got.tokens;
+    }
+    console.info(`int8 on ${gpu.adapterName}: ${gpu.weightBytes} weight bytes on the GPU; 10 prompts, ${tokens} answer tokens equal to the CPU engine's`);
   });
 
   it("LMPlanner with engine 'webgpu' decides as with engine 'cpu'", async () => {
