@@ -7,7 +7,7 @@ import { InvalidArgumentError } from 'commander';
 import { BundleError } from '../agent/lm/bundle.ts';
 import { defaultCheckpointPath, loadBundleFile } from '../agent/lm/bundle-file.ts';
 import { LM_ENGINES, type LMEngineName } from '../agent/planners/lm-gpu.ts';
-import { isPlannerName, isRunPlannerName, PLANNERS, RUN_PLANNERS, type PlannerName, type RunPlannerName } from '../agent/planners/index.ts';
+import { isPlannerName, isRunPlannerName, PLANNERS, RUN_PLANNERS, type LMSettings, type PlannerName, type RunPlannerName } from '../agent/planners/index.ts';
 import { baseUrlProblem, REMOTE_MODES, type RemoteMode } from '../agent/planners/remote.ts';
 import { isFamilyName } from '../scenes/families.ts';
 import { TASK_FAMILY_NAMES, type FamilyName } from '../scenes/family-names.ts';
@@ -99,6 +99,15 @@ export interface CheckpointOptions {
   loopGuard?: boolean;
   /** False with --no-thought-rules (agent/planners/thought-marks.ts). */
   thoughtRules?: boolean;
+}
+
+/** The lm planner's settings that --no-loop-guard, --no-thought-rules and --engine give (only those given). */
+export function lmFlags(options: CheckpointOptions & { engine?: LMEngineName }): Partial<LMSettings> {
+  return {
+    ...(options.loopGuard === false ? { loopGuard: false } : {}),
+    ...(options.thoughtRules === false ? { thoughtRules: false } : {}),
+    ...(options.engine === undefined ? {} : { engine: options.engine }),
+  };
 }
 
 export const CHECKPOINT_HELP = 'the lm planner\'s checkpoint (default: models/planner/planner.safetensors)';

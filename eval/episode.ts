@@ -10,7 +10,7 @@ import { runEpisode, type EpisodeResult } from '../agent/loop.ts';
 import { AgentMemory, loopMemory, seriesMemory } from '../agent/memory/index.ts';
 import { BundleError } from '../agent/lm/bundle.ts';
 import type { Planner } from '../agent/planner.ts';
-import { isRunPlannerName, makePlanner, type RemoteSettings } from '../agent/planners/index.ts';
+import { changedLMSettings, isRunPlannerName, makePlanner, type LMSettings, type RemoteSettings } from '../agent/planners/index.ts';
 import { LMPlanner } from '../agent/planners/lm.ts';
 import { RemotePlanner, RemotePlannerError } from '../agent/planners/remote.ts';
 import type { EpisodeSource } from '../record/format.ts';
@@ -54,18 +54,18 @@ function plannerFor(name: string, env: Env, options: RunSpecOptions = {}): Plann
   if (name === 'remote' && !options.remote) throw new EvalInputError('the remote planner needs a server and a model (--base-url URL --model NAME)');
   try {
     // The remote planner reads the key from this thread's process.env, by the variable's name.
-    return makePlanner(name, env, { checkpoint: options.checkpoint ?? undefined, remote: options.remote ?? undefined, loopGuard: options.loopGuard ?? true, thoughtRules: options.thoughtRules ?? true });
+    return makePlanner(name, env, { checkpoint: options.checkpoint ?? undefined, remote: options.remote ?? undefined, lm: options.lm ?? {} });
   } catch (e) {
     if (e instanceof RemotePlannerError) throw new EvalInputError(`remote planner: ${e.message}`);
     throw e;
   }
 }
 
-/** The planner's settings in a recording: the lm's checkpoint and a loop guard or thought rules turned off, or the
- *  remote's server and model (never a key). */
+/** The planner's settings in a recording: the lm's checkpoint and the settings not at their defaults (a loop guard
+ *  or thought rules turned off, another engine), or the remote's server and model (never a key). */
 function plannerConfig(planner: Planner, options: RunSpecOptions): Record<string, unknown> | undefined {
   if (planner instanceof LMPlanner) {
-    const config = { ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}), ...(options.loopGuard === false ? { loopGuard: false } : {}), ...(options.thoughtRules === false ? { thoughtRules: false } : {}) };
+    const config = { ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}), ...changedLMSettings(options.lm ?? {}) };
     return Object.keys(config).length > 0 ? config : undefined;
   }
   if (planner instanceof RemotePlanner && options.remote) {
@@ -137,10 +137,8 @@ export interface RunSpecOptions {
   checkpoint?: string | null;
   /** The remote planner's server and model (needed for 'remote'); null or absent: none. */
   remote?: RemoteSettings | null;
-  /** The lm planner's loop guard (absent: on). */
-  loopGuard?: boolean;
-  /** The lm planner's thought rules (absent: on). */
-  thoughtRules?: boolean;
+  /** The lm planner's settings (absent: the defaults). */
+  lm?: Partial<LMSettings>;
 }
 
 /** The file name of an episode's recording: its id with ':' replaced by '_', and `.mcap`. */

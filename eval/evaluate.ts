@@ -7,10 +7,11 @@ import { performance } from 'node:perf_hooks';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultCheckpointPath, loadBundleFile } from '../agent/lm/bundle-file.ts';
-import { PLANNERS, RUN_PLANNERS, usesCheckpoint, type RemoteSettings } from '../agent/planners/index.ts';
+import { DEFAULT_LM_SETTINGS, lmSettings, PLANNERS, RUN_PLANNERS, usesCheckpoint, type LMSettings, type RemoteSettings } from '../agent/planners/index.ts';
 import { RemotePlanner, RemotePlannerError } from '../agent/planners/remote.ts';
 import { buildReport } from './aggregate.ts';
 import { Journal, MANIFEST_VERSION, type RunManifest } from './journal.ts';
+import { settleEngine } from './lm-engine.ts';
 import { jobsOf, planEpisodes, plannersOf, withMemory, type MemoryOverride } from './plan.ts';
 import { runPool } from './pool.ts';
 import type { EpisodeRecord, EpisodeSpec } from './record.ts';
@@ -39,11 +40,12 @@ export interface EvaluateOptions {
   checkpoint?: string;
   /** The remote planner's server and model (required when `planners` holds 'remote'); the key stays in the environment. */
   remote?: RemoteSettings;
-  /** The lm planner's loop guard (default true; agent/planners/loop-guard.ts). */
-  loopGuard?: boolean;
-  /** The lm planner's thought rules (default true; agent/planners/thought-marks.ts). */
-  thoughtRules?: boolean;
+  /** The lm planner's settings (the defaults for those absent): its loop guard, thought rules and engine. An engine
+   *  other than cpu is settled once, before the workers start (lm-engine.ts). */
+  lm?: Partial<LMSettings>;
   signal?: AbortSignal;
+  /** Called with one line on what the run found (the lm planner's engine). */
+  onNote?(line: string): void;
   /** Called once the plan is known and the journal read. */
   onStart?(progress: EvalProgress): void;
   /** Called after each episode finished by this run. */
@@ -69,6 +71,8 @@ export interface EvaluateResult {
   files: string[];
   /** The directory of the recordings, when recording. */
   recordings: string | null;
+  /** The engine the lm planner decoded on; null without an lm planner. */
+  lmEngine: 'cpu' | 'webgpu' | null;
 }
 
 export const defaultWorkers = (): number => availableParallelism();
@@ -99,7 +103,8 @@ function remoteOf(specs: readonly EpisodeSpec[], remote: RemoteSettings | undefi
   return settings;
 }
 
-function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[], checkpointDigest: string | null, remote: RemoteSettings | null, loopGuard: boolean, thoughtRules: boolean): RunManifest {
+function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[], checkpointDigest: string | null, remote: RemoteSettings | null, lm: LMSettings): RunManifest {
+  const { loopGuard, thoughtRules, engine } = lm;
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ version: packageVersion(), digests: source.scenarios.map((s) => [s.path, s.digest]) }));
   for (const spec of specs) hash.update(JSON.stringify(spec));
@@ -109,6 +114,8 @@ function manifestOf(source: EvalSource, specs: readonly EpisodeSpec[], checkpoin
   if (checkpointDigest !== null && !loopGuard) hash.update(JSON.stringify({ loopGuard }));
   // And the lm without its thought rules (likewise only when off).
   if (checkpointDigest !== null && !thoughtRules) hash.update(JSON.stringify({ thoughtRules }));
+  // And the lm on another engine than the CPU's: near-ties may fall otherwise, and latencies differ.
+  if (checkpointDigest !== null && engine !== 'cpu') hash.update(JSON.stringify({ engine }));
   // Another server, model, mode or streaming is another run (absent without a remote planner, likewise). The key's
   // variable is not: the same server with another key gives the same run.
   if (remote !== null) hash.update(JSON.stringify({ remote: { baseUrl: remote.baseUrl, model: remote.model, mode: remote.mode, stream: remote.stream } }));
@@ -140,6 +147,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   const specs = planEpisodes(source, { planners: options.planners ?? [], episodesPerFamily: options.episodesPerFamily ?? null });
   if (specs.length === 0) throw new EvalInputError(`${source.path}: the scenario has no episodes`);
   const checkpoint = options.checkpoint === undefined ? null : resolve(options.checkpoint);
+  const lm = lmSettings(options.lm);
   let checkpointDigest: string | null = null;
   if (specs.some((s) => usesCheckpoint(s.planner))) {
     // Read and checked here, before any worker starts (a BundleError: missing or invalid).
@@ -147,15 +155,24 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     checkpointDigest = createHash('sha256').update(readFileSync(checkpoint ?? defaultCheckpointPath())).digest('hex');
   } else if (checkpoint !== null) {
     throw new EvalInputError(`a checkpoint is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
-  } else if (options.loopGuard === false) {
+  } else if (!lm.loopGuard) {
     throw new EvalInputError(`turning the loop guard off is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
-  } else if (options.thoughtRules === false) {
+  } else if (!lm.thoughtRules) {
     throw new EvalInputError(`turning the thought rules off is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
+  } else if (lm.engine !== DEFAULT_LM_SETTINGS.engine) {
+    throw new EvalInputError(`an engine is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
   }
 
   const remote = remoteOf(specs, options.remote);
+  let lmEngine: 'cpu' | 'webgpu' | null = null;
+  if (checkpointDigest !== null) {
+    const settled = await settleEngine(lm.engine);
+    lmEngine = settled.engine;
+    if (lm.engine !== 'cpu') options.onNote?.(settled.note);
+  }
+  const run: LMSettings = { ...lm, engine: lmEngine ?? 'cpu' };
 
-  const journal = Journal.open(resolve(options.out), manifestOf(source, specs, checkpointDigest, remote, options.loopGuard ?? true, options.thoughtRules ?? true), specs);
+  const journal = Journal.open(resolve(options.out), manifestOf(source, specs, checkpointDigest, remote, run), specs);
   try {
     const recordings = options.record ? join(journal.dir, 'recordings') : null;
     if (recordings) mkdirSync(recordings, { recursive: true });
@@ -177,8 +194,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       recordDir: recordings,
       checkpoint,
       remote,
-      loopGuard: options.loopGuard ?? true,
-      thoughtRules: options.thoughtRules ?? true,
+      lm: run,
       onResult: (record) => {
         if (byId.has(record.id)) return;
         journal.append(record);
@@ -189,7 +205,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
         options.onEpisode?.(record, { ...progress });
       },
     });
-    if (pool.interrupted) return { source, progress, interrupted: true, report: null, files: [], recordings };
+    if (pool.interrupted) return { source, progress, interrupted: true, report: null, files: [], recordings, lmEngine };
 
     const records = specs.map((s) => byId.get(s.id)).filter((r): r is EpisodeRecord => r !== undefined);
     const report = buildReport(source, records, {
@@ -200,7 +216,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       episodesRun: ran,
     });
     const files = writeReports(journal.dir, report);
-    return { source, progress, interrupted: false, report, files, recordings };
+    return { source, progress, interrupted: false, report, files, recordings, lmEngine };
   } finally {
     journal.close();
   }

@@ -27,7 +27,7 @@ const describeDifference = (a: RunManifest, b: RunManifest): string => {
   if (a.source !== b.source) return `it was a run of ${a.source}`;
   if (a.planners.join() !== b.planners.join()) return `it ran planners ${a.planners.join(', ')}`;
   if (a.episodes !== b.episodes) return `it planned ${a.episodes} episodes, not ${b.episodes}`;
-  return "the scenario files, their settings, the lm's checkpoint, loop guard or thought rules, the remote planner's server or model, or the Umwelt version differ";
+  return "the scenario files, their settings, the lm's checkpoint, loop guard, thought rules or engine, the remote planner's server or model, or the Umwelt version differ";
 };
 
 function readManifest(path: string): RunManifest {

@@ -3,7 +3,7 @@
 // across the thread boundary). Results arrive in completion order, a job's together in its order; the caller
 // orders them. An abort terminates the workers at once: the jobs in flight are lost, nothing else.
 import { wrap, type Remote } from 'comlink';
-import type { RemoteSettings } from '../agent/planners/index.ts';
+import type { LMSettings, RemoteSettings } from '../agent/planners/index.ts';
 import { Worker } from 'node:worker_threads';
 import { nodeEndpoint } from './comlink-node.ts';
 import type { RunSpecOptions } from './episode.ts';
@@ -20,10 +20,8 @@ export interface PoolOptions {
   checkpoint?: string | null;
   /** The remote planner's settings (plain data; each worker reads the key from its environment); null: none. */
   remote?: RemoteSettings | null;
-  /** The lm planner's loop guard (absent: on). */
-  loopGuard?: boolean;
-  /** The lm planner's thought rules (absent: on). */
-  thoughtRules?: boolean;
+  /** The lm planner's settings (absent: the defaults). */
+  lm?: Partial<LMSettings>;
   /** Called once per finished episode, in completion order; awaited before that worker takes the next job. */
   onResult(record: EpisodeRecord): void | Promise<void>;
 }
@@ -73,7 +71,7 @@ export async function runPool(jobs: readonly (readonly EpisodeSpec[])[], options
   abort.catch(() => undefined);
 
   const lanes = Array.from({ length: Math.max(1, Math.min(options.workers, jobs.length)) }, () => startLane(abort));
-  const runOptions: RunSpecOptions = { recordDir: options.recordDir ?? null, checkpoint: options.checkpoint ?? null, remote: options.remote ?? null, loopGuard: options.loopGuard ?? true, thoughtRules: options.thoughtRules ?? true };
+  const runOptions: RunSpecOptions = { recordDir: options.recordDir ?? null, checkpoint: options.checkpoint ?? null, remote: options.remote ?? null, lm: options.lm ?? {} };
   let next = 0;
   let completed = 0;
   let stopping = false;

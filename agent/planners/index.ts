@@ -5,6 +5,7 @@ import type { Env } from '../../sim/env.ts';
 import type { PlannerBundle } from '../lm/bundle.ts';
 import type { Planner } from '../planner.ts';
 import { LMPlanner } from './lm.ts';
+import type { LMEngineName } from './lm-gpu.ts';
 import { OraclePlanner } from './oracle.ts';
 import { RandomPlanner } from './random.ts';
 import { RemotePlanner, RemotePlannerError, type RemotePlannerOptions } from './remote.ts';
@@ -27,15 +28,47 @@ export function isRunPlannerName(name: string): name is RunPlannerName {
 /** Planners that read a checkpoint (`--checkpoint`). */
 export const usesCheckpoint = (name: string): boolean => name === 'lm';
 
+/**
+ * The lm planner's settings as plain data: what `--no-loop-guard`, `--no-thought-rules` and `--engine` settle on
+ * `umwelt run` and `umwelt eval`, and what crosses to eval's worker threads.
+ */
+export interface LMSettings {
+  /** The loop guard (agent/planners/loop-guard.ts). */
+  loopGuard: boolean;
+  /** The thought rules, LMPlanner's `thoughtMarks` (agent/planners/thought-marks.ts). */
+  thoughtRules: boolean;
+  /** Which engine decodes (agent/planners/lm-gpu.ts). */
+  engine: LMEngineName;
+}
+
+export const DEFAULT_LM_SETTINGS: Readonly<LMSettings> = { loopGuard: true, thoughtRules: true, engine: 'cpu' };
+
+/** The settings given, the defaults for the rest. */
+export const lmSettings = (given: Partial<LMSettings> = {}): LMSettings => ({
+  loopGuard: given.loopGuard ?? DEFAULT_LM_SETTINGS.loopGuard,
+  thoughtRules: given.thoughtRules ?? DEFAULT_LM_SETTINGS.thoughtRules,
+  engine: given.engine ?? DEFAULT_LM_SETTINGS.engine,
+});
+
+/** The settings that differ from the defaults, in LMSettings' key order (a recording's planner config). */
+export function changedLMSettings(given: Partial<LMSettings>): Partial<LMSettings> {
+  const s = lmSettings(given);
+  return {
+    ...(s.loopGuard === DEFAULT_LM_SETTINGS.loopGuard ? {} : { loopGuard: s.loopGuard }),
+    ...(s.thoughtRules === DEFAULT_LM_SETTINGS.thoughtRules ? {} : { thoughtRules: s.thoughtRules }),
+    ...(s.engine === DEFAULT_LM_SETTINGS.engine ? {} : { engine: s.engine }),
+  };
+}
+
 export interface PlannerOptions {
   /** The lm planner's checkpoint file (default: models/planner/planner.safetensors in the repository). */
   checkpoint?: string;
   /** The remote planner's server, model and settings (required for 'remote'). */
   remote?: RemotePlannerOptions;
-  /** The lm planner's loop guard (default true; agent/planners/loop-guard.ts). */
-  loopGuard?: boolean;
-  /** The lm planner's thought rules, its `thoughtMarks` (default true; agent/planners/thought-marks.ts). */
-  thoughtRules?: boolean;
+  /** The lm planner's settings (the defaults for those absent). */
+  lm?: Partial<LMSettings>;
+  /** Where the lm planner says that it falls back from WebGPU to the CPU engine (default console.warn). */
+  log?: (line: string) => void;
 }
 
 /**
@@ -63,8 +96,16 @@ export function makePlanner(name: RunPlannerName, env: Env, options: PlannerOpti
       return new OraclePlanner(env);
     case 'random':
       return new RandomPlanner();
-    case 'lm':
-      return new LMPlanner({ bundle: () => fileBundle(options.checkpoint), loopGuard: options.loopGuard ?? true, thoughtMarks: options.thoughtRules ?? true });
+    case 'lm': {
+      const lm = lmSettings(options.lm);
+      return new LMPlanner({
+        bundle: () => fileBundle(options.checkpoint),
+        loopGuard: lm.loopGuard,
+        thoughtMarks: lm.thoughtRules,
+        engine: lm.engine,
+        ...(options.log === undefined ? {} : { log: options.log }),
+      });
+    }
     case 'remote':
       if (options.remote === undefined) throw new RemotePlannerError('bad_option', 'the remote planner needs a base URL and a model (--base-url, --model)');
       return new RemotePlanner(options.remote);

@@ -11,7 +11,19 @@ import type { Comparison, GroupSummary } from '../../eval/report-schema.ts';
 import { EvalInputError } from '../../eval/source.ts';
 import { errorLine, EXIT, UsageError } from '../errors.ts';
 import { fixed, plural } from '../format.ts';
-import { CHECKPOINT_HELP, checkpointPath, INT8_HELP, NO_LOOP_GUARD_HELP, NO_THOUGHT_RULES_HELP, parseMemoryMode, type CheckpointOptions } from '../options.ts';
+import type { LMEngineName } from '../../agent/planners/lm-gpu.ts';
+import {
+  CHECKPOINT_HELP,
+  checkpointPath,
+  engineHelp,
+  INT8_HELP,
+  lmFlags,
+  NO_LOOP_GUARD_HELP,
+  NO_THOUGHT_RULES_HELP,
+  parseEngine,
+  parseMemoryMode,
+  type CheckpointOptions,
+} from '../options.ts';
 import { printJson, type Output } from '../output.ts';
 import { addRemoteFlags, remoteSettings, type RemoteFlags } from '../remote-flags.ts';
 import type { CliContext } from './context.ts';
@@ -28,6 +40,8 @@ export interface EvalCommandOptions extends CheckpointOptions, RemoteFlags {
   memoryModes?: MemoryMode[];
   /** Which episodes share a memory, for every scenario; absent: each scenario's own (default house). */
   memoryScope?: MemoryScope;
+  /** The lm planner's engine (default cpu). */
+  engine?: LMEngineName;
 }
 
 /** `umwelt eval --json`: the report's summary and where the files are. */
@@ -41,6 +55,8 @@ export interface EvalSummary {
   files: string[];
   /** The directory of the recordings (`--record`), or null. */
   recordings: string | null;
+  /** The engine the lm planner decoded on, or null without one. */
+  lmEngine: 'cpu' | 'webgpu' | null;
 }
 
 function positiveInteger(what: string, max: number): (value: string) => number {
@@ -139,9 +155,9 @@ export async function evalCommand(source: string, options: EvalCommandOptions, o
       record: options.record ?? false,
       checkpoint,
       remote,
-      loopGuard: options.loopGuard ?? true,
-      thoughtRules: options.thoughtRules ?? true,
+      lm: lmFlags(options),
       signal,
+      onNote: (line) => out.error(line),
       onStart: (p) => bar?.start(p),
       onEpisode: (_, p) => bar?.update(p),
     });
@@ -166,6 +182,7 @@ export async function evalCommand(source: string, options: EvalCommandOptions, o
       comparisons: result.report?.comparisons ?? [],
       files: result.files,
       recordings: result.recordings,
+      lmEngine: result.lmEngine,
     };
     printJson(out, summary);
   } else if (result.interrupted) {
@@ -210,7 +227,8 @@ export function registerEval(program: Command, cli: CliContext): void {
     .option('--checkpoint <file>', CHECKPOINT_HELP)
     .option('--int8', INT8_HELP)
     .option('--no-loop-guard', NO_LOOP_GUARD_HELP)
-    .option('--no-thought-rules', NO_THOUGHT_RULES_HELP);
+    .option('--no-thought-rules', NO_THOUGHT_RULES_HELP)
+    .option('--engine <name>', engineHelp("the lm planner's") + '; settled once, before the workers start', parseEngine);
   addRemoteFlags(command)
     .addHelpText(
       'after',
@@ -224,6 +242,7 @@ Examples:
   $ umwelt eval scenes/scenarios/memory.json                 # the memory ablation: oracle and oracle+memory
   $ umwelt eval scenes/scenarios/memory.json --planner lm --memory-modes off,prompt --out runs/memory-lm
   $ umwelt eval scenes/scenarios/smoke.json --planner oracle,lm --checkpoint runs/train/planner.safetensors
+  $ umwelt eval scenes/scenarios/smoke.json --planner lm --engine webgpu --workers 1   # decode on the GPU
   $ umwelt eval scenes/scenarios/smoke.json --planner lm,remote --base-url http://127.0.0.1:8080/v1 --model umwelt-planner`,
     )
     .action(async (source: string, opts: EvalCommandOptions) => cli.exit(await evalCommand(source, opts, cli.out, cli.signal)));

@@ -9,8 +9,7 @@ import type { EpisodeMetrics } from '../../agent/metrics.ts';
 import { AgentMemory, loopMemory, type MemoryMode } from '../../agent/memory/index.ts';
 import type { Planner } from '../../agent/planner.ts';
 import { FileLog } from '../../memory/persist/log.ts';
-import { makePlanner, RUN_PLANNERS, usesCheckpoint, type RemoteSettings, type RunPlannerName } from '../../agent/planners/index.ts';
-import { loadBundleFile } from '../../agent/lm/bundle-file.ts';
+import { changedLMSettings, makePlanner, RUN_PLANNERS, usesCheckpoint, type LMSettings, type RemoteSettings, type RunPlannerName } from '../../agent/planners/index.ts';
 import { LMPlanner, type LMEngineName } from '../../agent/planners/lm.ts';
 import { EpisodeRecorder, RecorderError } from '../../record/recorder.ts';
 import { familyEnv } from '../../scenes/env.ts';
@@ -25,6 +24,7 @@ import {
   checkpointPath,
   engineHelp,
   parseEngine,
+  lmFlags,
   DEFAULT_FAMILY,
   DEFAULT_MAX_STEPS,
   DEFAULT_PLANNER,
@@ -143,6 +143,12 @@ export function remoteOptions(options: RunOptions): RemoteSettings | undefined {
   return remoteSettings(options, [options.planner]);
 }
 
+/** The lm planner's settings in a recording: the checkpoint and the settings not at their defaults; none: undefined. */
+function lmPlannerConfig(checkpoint: string | undefined, lm: Partial<LMSettings>): Record<string, unknown> | undefined {
+  const config = { ...(checkpoint === undefined ? {} : { checkpoint }), ...changedLMSettings(lm) };
+  return Object.keys(config).length > 0 ? config : undefined;
+}
+
 function chooseDisplay(options: RunOptions, out: Output): EpisodeDisplay {
   if (options.json || options.quiet) return new SilentDisplay();
   if (out.terminal) return new TerminalDisplay(out.terminal, options.maxSteps);
@@ -157,10 +163,9 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
     throw new UsageError(`--checkpoint and --int8 are for --planner lm, not ${plannerName}`);
   }
   if (!usesCheckpoint(plannerName) && options.engine !== undefined) throw new UsageError(`--engine is for --planner lm, not ${plannerName}`);
-  const loopGuard = options.loopGuard ?? true;
-  if (!usesCheckpoint(plannerName) && !loopGuard) throw new UsageError(`--no-loop-guard is for --planner lm, not ${plannerName}`);
-  const thoughtRules = options.thoughtRules ?? true;
-  if (!usesCheckpoint(plannerName) && !thoughtRules) throw new UsageError(`--no-thought-rules is for --planner lm, not ${plannerName}`);
+  const lm = lmFlags(options);
+  if (!usesCheckpoint(plannerName) && lm.loopGuard === false) throw new UsageError(`--no-loop-guard is for --planner lm, not ${plannerName}`);
+  if (!usesCheckpoint(plannerName) && lm.thoughtRules === false) throw new UsageError(`--no-thought-rules is for --planner lm, not ${plannerName}`);
   if (options.memoryMode !== undefined && options.memory === undefined) throw new UsageError('--memory-mode needs --memory FILE');
   if (usesCheckpoint(plannerName)) {
     const failed = await preloadCheckpoint(checkpoint, out);
@@ -171,11 +176,7 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
   try {
     const reference = plannerName === 'oracle' ? undefined : await oracleReference(family, seed, maxSteps, signal);
     const env = familyEnv(family, { maxSteps });
-    const engine = options.engine ?? 'cpu';
-    const made =
-      usesCheckpoint(plannerName) && engine !== 'cpu'
-        ? new LMPlanner({ bundle: () => loadBundleFile(checkpoint), engine, loopGuard, thoughtMarks: thoughtRules, log: (line) => out.error(line) })
-        : makePlanner(plannerName, env, { checkpoint, remote, loopGuard, thoughtRules });
+    const made = makePlanner(plannerName, env, { checkpoint, remote, lm, log: (line) => out.error(line) });
     // The checkpoint is already read; this builds the engine, so that the first decision's latency is its own.
     if (made instanceof LMPlanner) await made.ready();
     const planner = yielding(made);
@@ -183,8 +184,8 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
     const plannerConfig =
       remote !== undefined
         ? { baseUrl: remote.baseUrl, model: remote.model, apiKeyEnv: remote.apiKeyEnv, mode: remote.mode, stream: remote.stream }
-        : usesCheckpoint(plannerName) && (checkpoint !== undefined || !loopGuard || !thoughtRules)
-          ? { ...(checkpoint === undefined ? {} : { checkpoint }), ...(loopGuard ? {} : { loopGuard }), ...(thoughtRules ? {} : { thoughtRules }) }
+        : usesCheckpoint(plannerName)
+          ? lmPlannerConfig(checkpoint, lm)
           : undefined;
     let recorder: EpisodeRecorder | null = null;
     if (options.record !== undefined) {

@@ -32,7 +32,7 @@ describe('thoughtRules', () => {
     const steps = async (thoughtRules?: boolean): Promise<number> => {
       vi.mocked(thoughtMarks).mockClear();
       const env = familyEnv('goto', { maxSteps: 2 });
-      const result = await runEpisode({ env, planner: makePlanner('lm', env, { checkpoint: tiny.path, ...(thoughtRules === undefined ? {} : { thoughtRules }) }), seed: 1_000_000 });
+      const result = await runEpisode({ env, planner: makePlanner('lm', env, { checkpoint: tiny.path, ...(thoughtRules === undefined ? {} : { lm: { thoughtRules } }) }), seed: 1_000_000 });
       return result.steps;
     };
     expect(await steps()).toBeGreaterThan(0);
@@ -45,7 +45,7 @@ describe('thoughtRules', () => {
 
   it("reaches it through an eval episode's options", async () => {
     const spec: EpisodeSpec = { index: 0, id: 'tiny:lm:goto:1000000', scenario: 'tiny', scenarioKind: 'json', scenarioPath: '/nowhere/tiny.json', planner: 'lm', family: 'goto', seed: 1_000_000, maxSteps: 2 };
-    const off = await runSpec(spec, { checkpoint: tiny.path, thoughtRules: false });
+    const off = await runSpec(spec, { checkpoint: tiny.path, lm: { thoughtRules: false } });
     expect(off.result.error).toBeNull();
     expect(thoughtMarks).not.toHaveBeenCalled();
     const on = await runSpec(spec, { checkpoint: tiny.path });
