@@ -1,8 +1,11 @@
 // A GPUDevice in Node through the npm package `webgpu` (Dawn). On Linux without a GPU, Dawn's Vulkan backend runs
 // on SwiftShader, the CPU Vulkan driver that Debian's chromium package installs in /usr/lib/chromium: when the
 // system's drivers give no adapter and VK_ICD_FILENAMES is unset, nodeDevice points it at SwiftShader's ICD; when the
-// system has no Vulkan loader (libvulkan.so.1), it preloads chromium's copy first. Never throws.
-import { existsSync } from 'node:fs';
+// system has no Vulkan loader (libvulkan.so.1), it preloads chromium's copy first. Where the system has no Vulkan
+// driver at all (no ICD manifest where the loader looks), the system's attempt is skipped: it would find nothing
+// and have Dawn print Vulkan's warnings on stderr. Never throws.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { platform } from 'node:process';
 import { isMainThread } from 'node:worker_threads';
 import { acquireDevice, type AcquireOptions, type GpuResult } from './device.ts';
@@ -39,6 +42,30 @@ function preload(path: string): boolean {
   }
 }
 
+/**
+ * Whether the Vulkan loader may find a driver of the system's: a driver list in the environment, or an ICD
+ * manifest (*.json) in a directory of the loader's search path on Linux.
+ */
+export function systemVulkanDrivers(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env['VK_ICD_FILENAMES'] || env['VK_DRIVER_FILES'] || env['VK_ADD_DRIVER_FILES']) return true;
+  const home = env['HOME'] ?? '';
+  const roots = [
+    env['XDG_CONFIG_HOME'] || join(home, '.config'),
+    ...(env['XDG_CONFIG_DIRS'] || '/etc/xdg').split(':'),
+    '/etc',
+    env['XDG_DATA_HOME'] || join(home, '.local/share'),
+    ...(env['XDG_DATA_DIRS'] || '/usr/local/share:/usr/share').split(':'),
+  ];
+  return roots.some((root) => {
+    if (root === '') return false;
+    try {
+      return readdirSync(join(root, 'vulkan', 'icd.d')).some((name) => name.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+}
+
 type CreateGpu = (options: string[]) => GPU;
 
 async function loadCreate(): Promise<CreateGpu | string> {
@@ -70,9 +97,11 @@ export async function nodeDevice(options: AcquireOptions & { dawnOptions?: strin
   const loader = !linux || preload('libvulkan.so.1') || (existsSync(CHROMIUM_VULKAN) && preload(CHROMIUM_VULKAN));
   const noAdapter = (message: string): NodeGpuResult => ({ ok: false, reason: { code: 'no_adapter', message }, route: 'system' });
   if (!loader) return noAdapter(`no Vulkan loader (libvulkan.so.1): ${INSTALL_HINT}`);
-  const first = await attempt();
-  if (first.ok || first.reason.code !== 'no_adapter') return { ...first, route: 'system' };
-  if (!linux) return { ...first, route: 'system' };
+  if (!linux || systemVulkanDrivers()) {
+    const first = await attempt();
+    if (first.ok || first.reason.code !== 'no_adapter') return { ...first, route: 'system' };
+    if (!linux) return { ...first, route: 'system' };
+  }
   const icd = process.env['VK_ICD_FILENAMES'];
   if (icd !== undefined) return noAdapter(`no adapter with VK_ICD_FILENAMES=${icd}: ${INSTALL_HINT}`);
   if (!existsSync(SWIFTSHADER_ICD)) return noAdapter(`no Vulkan adapter and no ${SWIFTSHADER_ICD}: ${INSTALL_HINT}`);
