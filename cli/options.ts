@@ -146,5 +146,5 @@ export function parseEngine(value: string): LMEngineName {
 
 /** The help of --engine, for `whose` engine (run: "the lm planner's"; serve: "the model's"). */
 export const engineHelp = (whose: string): string =>
-  `${whose} engine: cpu (default), webgpu (the GPU through WebGPU; SwiftShader on the CPU where there is no GPU) ` +
-  'or auto (webgpu where the adapter is a GPU, not a CPU emulation); without an adapter, or when the device is lost, it goes on on the CPU';
+  `${whose} engine: auto (default: webgpu where the adapter is a GPU, not a CPU emulation), cpu, or webgpu (the GPU ` +
+  'through WebGPU; SwiftShader on the CPU where there is no GPU); without an adapter, or when the device is lost, it goes on on the CPU';

@@ -61,8 +61,8 @@ function plannerFor(name: string, env: Env, options: RunSpecOptions = {}): Plann
   }
 }
 
-/** The planner's settings in a recording: the lm's checkpoint and the settings not at their defaults (a loop guard
- *  or thought rules turned off, another engine), or the remote's server and model (never a key). */
+/** The planner's settings in a recording: the lm's checkpoint and changedLMSettings (a loop guard or thought rules
+ *  turned off, the WebGPU engine), or the remote's server and model (never a key). */
 function plannerConfig(planner: Planner, options: RunSpecOptions): Record<string, unknown> | undefined {
   if (planner instanceof LMPlanner) {
     const config = { ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}), ...changedLMSettings(options.lm ?? {}) };

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultCheckpointPath, loadBundleFile } from '../agent/lm/bundle-file.ts';
-import { DEFAULT_LM_SETTINGS, lmSettings, PLANNERS, RUN_PLANNERS, usesCheckpoint, type LMSettings, type RemoteSettings } from '../agent/planners/index.ts';
+import { lmSettings, PLANNERS, RUN_PLANNERS, usesCheckpoint, type LMSettings, type RemoteSettings } from '../agent/planners/index.ts';
 import { RemotePlanner, RemotePlannerError } from '../agent/planners/remote.ts';
 import { buildReport } from './aggregate.ts';
 import { Journal, MANIFEST_VERSION, type RunManifest } from './journal.ts';
@@ -44,7 +44,8 @@ export interface EvaluateOptions {
    *  other than cpu is settled once, before the workers start (lm-engine.ts). */
   lm?: Partial<LMSettings>;
   signal?: AbortSignal;
-  /** Called with one line on what the run found (the lm planner's engine). */
+  /** Called with one line on what the run found: the lm planner on WebGPU, or on the CPU engine against what was
+   *  asked (auto's choice of the CPU only when `lm.engine` was given). */
   onNote?(line: string): void;
   /** Called once the plan is known and the journal read. */
   onStart?(progress: EvalProgress): void;
@@ -159,7 +160,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     throw new EvalInputError(`turning the loop guard off is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
   } else if (!lm.thoughtRules) {
     throw new EvalInputError(`turning the thought rules off is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
-  } else if (lm.engine !== DEFAULT_LM_SETTINGS.engine) {
+  } else if (options.lm?.engine !== undefined) {
     throw new EvalInputError(`an engine is for the lm planner, and this run has none (planners: ${plannersOf(specs).join(', ')})`);
   }
 
@@ -168,7 +169,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   if (checkpointDigest !== null) {
     const settled = await settleEngine(lm.engine);
     lmEngine = settled.engine;
-    if (lm.engine !== 'cpu') options.onNote?.(settled.note);
+    // Said when the run is on WebGPU, when WebGPU failed, and for auto's choice when the engine was given.
+    const given = options.lm?.engine !== undefined;
+    if (settled.engine === 'webgpu' || settled.kind === 'fallback' || (settled.kind === 'declined' && given)) options.onNote?.(settled.note);
   }
   const run: LMSettings = { ...lm, engine: lmEngine ?? 'cpu' };
 

@@ -5,7 +5,7 @@ import type { Env } from '../../sim/env.ts';
 import type { PlannerBundle } from '../lm/bundle.ts';
 import type { Planner } from '../planner.ts';
 import { LMPlanner } from './lm.ts';
-import type { LMEngineName } from './lm-gpu.ts';
+import type { EngineNoteKind, LMEngineName } from './lm-gpu.ts';
 import { OraclePlanner } from './oracle.ts';
 import { RandomPlanner } from './random.ts';
 import { RemotePlanner, RemotePlannerError, type RemotePlannerOptions } from './remote.ts';
@@ -41,7 +41,8 @@ export interface LMSettings {
   engine: LMEngineName;
 }
 
-export const DEFAULT_LM_SETTINGS: Readonly<LMSettings> = { loopGuard: true, thoughtRules: true, engine: 'cpu' };
+/** The engine is chosen where the planner runs ('auto': a GPU's adapter where there is one). */
+export const DEFAULT_LM_SETTINGS: Readonly<LMSettings> = { loopGuard: true, thoughtRules: true, engine: 'auto' };
 
 /** The settings given, the defaults for the rest. */
 export const lmSettings = (given: Partial<LMSettings> = {}): LMSettings => ({
@@ -50,15 +51,20 @@ export const lmSettings = (given: Partial<LMSettings> = {}): LMSettings => ({
   engine: given.engine ?? DEFAULT_LM_SETTINGS.engine,
 });
 
-/** The settings that differ from the defaults, in LMSettings' key order (a recording's planner config). */
-export function changedLMSettings(given: Partial<LMSettings>): Partial<LMSettings> {
-  const s = lmSettings(given);
+/** What a recording's planner config says of the settings a run used: a loop guard or thought rules turned off,
+ *  and the engine unless it is the CPU's (`used.engine`: the engine decided on, not 'auto'). */
+export function changedLMSettings(used: Partial<LMSettings>): Partial<LMSettings> {
+  const s = lmSettings(used);
   return {
     ...(s.loopGuard === DEFAULT_LM_SETTINGS.loopGuard ? {} : { loopGuard: s.loopGuard }),
     ...(s.thoughtRules === DEFAULT_LM_SETTINGS.thoughtRules ? {} : { thoughtRules: s.thoughtRules }),
-    ...(s.engine === DEFAULT_LM_SETTINGS.engine ? {} : { engine: s.engine }),
+    ...(s.engine === 'cpu' ? {} : { engine: s.engine }),
   };
 }
+
+const warnFallback = (line: string, kind: EngineNoteKind): void => {
+  if (kind === 'fallback') console.warn(line);
+};
 
 export interface PlannerOptions {
   /** The lm planner's checkpoint file (default: models/planner/planner.safetensors in the repository). */
@@ -67,8 +73,9 @@ export interface PlannerOptions {
   remote?: RemotePlannerOptions;
   /** The lm planner's settings (the defaults for those absent). */
   lm?: Partial<LMSettings>;
-  /** Where the lm planner says that it falls back from WebGPU to the CPU engine (default console.warn). */
-  log?: (line: string) => void;
+  /** Where the lm planner says why it decodes on the CPU engine when it was to use WebGPU (default: console.warn,
+   *  for a failed WebGPU engine only, not for auto's choice). */
+  log?: (line: string, kind: EngineNoteKind) => void;
 }
 
 /**
@@ -103,7 +110,7 @@ export function makePlanner(name: RunPlannerName, env: Env, options: PlannerOpti
         loopGuard: lm.loopGuard,
         thoughtMarks: lm.thoughtRules,
         engine: lm.engine,
-        ...(options.log === undefined ? {} : { log: options.log }),
+        log: options.log ?? warnFallback,
       });
     }
     case 'remote':

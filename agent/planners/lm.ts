@@ -38,7 +38,7 @@ import { ACTION_MARKER, decodeAnswer, type Answer, type AnswerOptions } from './
 import { decodeAnswerAsync } from './lm-answer-async.ts';
 import { thoughtMarks } from './thought-marks.ts';
 import { LoopGuard, promptState } from './loop-guard.ts';
-import { autoDeclines, defaultGpuSource, gpuEngineFor, serially, type GpuSource, type LMEngineName } from './lm-gpu.ts';
+import { chooseGpuEngine, defaultGpuSource, serially, type EngineNoteKind, type GpuSource, type LMEngineName } from './lm-gpu.ts';
 
 export { ACTION_MARKER, DEFAULT_MAX_ACTION_TOKENS, DEFAULT_MAX_THOUGHT_TOKENS } from './lm-answer.ts';
 export { LM_ENGINES, type LMEngineName } from './lm-gpu.ts';
@@ -94,8 +94,8 @@ export interface LMPlannerOptions {
   engine?: LMEngineName;
   /** Where the WebGPU device comes from (default: Dawn in Node, navigator.gpu in the browser). */
   gpu?: GpuSource;
-  /** Where the fallback's line goes (default console.warn). */
-  log?: (line: string) => void;
+  /** Where the line goes that says why the CPU engine decodes, with its kind (default console.warn). */
+  log?: (line: string, kind: EngineNoteKind) => void;
   /** Keep the thought's marks consistent with the prompt's descriptions (default true; thought-marks.ts). */
   thoughtMarks?: boolean;
   /** Decode again, by sampling, a choice that repeats one made in the same prompt state in this episode
@@ -241,7 +241,7 @@ export class LMPlanner implements Planner {
         return finish(prepared, answer, 'webgpu');
       } catch (e) {
         if (!(e instanceof WebGpuEngineError)) throw e;
-        this.fallBack(`${e.message}; the episode goes on`);
+        this.fallBack(`${e.message}; the episode goes on`, 'fallback');
       }
     }
     return finish(prepared, decodeAnswer(engine, bundle.tokenizer, prepared.ids, prepared.options), 'cpu');
@@ -254,28 +254,20 @@ export class LMPlanner implements Planner {
 
   /** The WebGPU engine when the options ask for it and it works, else null (after falling back once). */
   private async gpuEngine(bundle: PlannerBundle): Promise<WebGpuEngine | null> {
-    if (this.engineInUse === 'cpu') return null;
-    const built = await gpuEngineFor(bundle, this.options.gpu ?? defaultGpuSource);
-    if (!built.ok) {
-      this.fallBack(built.message);
-      return null;
-    }
-    if (built.engine.failure !== null) {
-      this.fallBack(built.engine.failure.message);
-      return null;
-    }
-    const declined = this.options.engine === 'auto' ? autoDeclines(built.engine) : null;
-    if (declined !== null) {
-      this.fallBack(declined);
-      return null;
-    }
-    return built.engine;
+    const asked = this.options.engine ?? 'cpu';
+    if (asked === 'cpu' || this.fallenBack !== null) return null;
+    const chosen = await chooseGpuEngine(bundle, asked, this.options.gpu ?? defaultGpuSource);
+    if (chosen.ok) return chosen.engine;
+    this.fallBack(chosen.message, chosen.kind);
+    return null;
   }
 
-  private fallBack(reason: string): void {
+  private fallBack(reason: string, kind: EngineNoteKind): void {
     if (this.fallenBack !== null) return;
     this.fallenBack = reason;
-    (this.options.log ?? console.warn)(`lm planner: WebGPU engine unavailable (${reason}); decoding on the CPU engine`);
+    const line = `lm planner: WebGPU engine unavailable (${reason}); decoding on the CPU engine`;
+    if (this.options.log === undefined) console.warn(line);
+    else this.options.log(line, kind);
   }
 
   /** The prompt ids and the answer's options for a context. */

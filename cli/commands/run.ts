@@ -11,6 +11,7 @@ import type { Planner } from '../../agent/planner.ts';
 import { FileLog } from '../../memory/persist/log.ts';
 import { changedLMSettings, makePlanner, RUN_PLANNERS, usesCheckpoint, type LMSettings, type RemoteSettings, type RunPlannerName } from '../../agent/planners/index.ts';
 import { LMPlanner, type LMEngineName } from '../../agent/planners/lm.ts';
+import type { EngineNoteKind } from '../../agent/planners/lm-gpu.ts';
 import { EpisodeRecorder, RecorderError } from '../../record/recorder.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { GenerationError } from '../../scenes/families.ts';
@@ -143,9 +144,9 @@ export function remoteOptions(options: RunOptions): RemoteSettings | undefined {
   return remoteSettings(options, [options.planner]);
 }
 
-/** The lm planner's settings in a recording: the checkpoint and the settings not at their defaults; none: undefined. */
-function lmPlannerConfig(checkpoint: string | undefined, lm: Partial<LMSettings>): Record<string, unknown> | undefined {
-  const config = { ...(checkpoint === undefined ? {} : { checkpoint }), ...changedLMSettings(lm) };
+/** The lm planner's settings in a recording (changedLMSettings) and its checkpoint; none: undefined. */
+function lmPlannerConfig(checkpoint: string | undefined, used: Partial<LMSettings>): Record<string, unknown> | undefined {
+  const config = { ...(checkpoint === undefined ? {} : { checkpoint }), ...changedLMSettings(used) };
   return Object.keys(config).length > 0 ? config : undefined;
 }
 
@@ -176,7 +177,11 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
   try {
     const reference = plannerName === 'oracle' ? undefined : await oracleReference(family, seed, maxSteps, signal);
     const env = familyEnv(family, { maxSteps });
-    const made = makePlanner(plannerName, env, { checkpoint, remote, lm, log: (line) => out.error(line) });
+    // auto's choice of the CPU engine is said only when --engine was given; a failed WebGPU engine always.
+    const log = (line: string, kind: EngineNoteKind): void => {
+      if (kind === 'fallback' || options.engine !== undefined) out.error(line);
+    };
+    const made = makePlanner(plannerName, env, { checkpoint, remote, lm, log });
     // The checkpoint is already read; this builds the engine, so that the first decision's latency is its own.
     if (made instanceof LMPlanner) await made.ready();
     const planner = yielding(made);
@@ -185,7 +190,7 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
       remote !== undefined
         ? { baseUrl: remote.baseUrl, model: remote.model, apiKeyEnv: remote.apiKeyEnv, mode: remote.mode, stream: remote.stream }
         : usesCheckpoint(plannerName)
-          ? lmPlannerConfig(checkpoint, lm)
+          ? lmPlannerConfig(checkpoint, { ...lm, engine: made instanceof LMPlanner ? made.engineInUse : 'cpu' })
           : undefined;
     let recorder: EpisodeRecorder | null = null;
     if (options.record !== undefined) {

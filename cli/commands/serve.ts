@@ -7,7 +7,7 @@ import { loadBundleFile } from '../../agent/lm/bundle-file.ts';
 import type { PlannerBundle } from '../../agent/lm/bundle.ts';
 import { CpuAsyncEngine, type AsyncPrefixEngine } from '../../agent/lm/engine/async.ts';
 import { engineFor } from '../../agent/planners/lm.ts';
-import { autoDeclines, gpuEngineFor, type GpuSource, type LMEngineName } from '../../agent/planners/lm-gpu.ts';
+import { chooseGpuEngine, type EngineNoteKind, type GpuSource, type LMEngineName } from '../../agent/planners/lm-gpu.ts';
 import { startServer, type RunningServer } from '../serve/server.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { CHECKPOINT_HELP, checkpointPath, engineHelp, INT8_HELP, parseEngine, parseEnvName, parseInteger, preloadCheckpoint, type CheckpointOptions } from '../options.ts';
@@ -26,18 +26,23 @@ export interface ServeCommandOptions extends CheckpointOptions {
   maxTokens: number;
   queue: number;
   timeout: number;
-  /** cpu (default), webgpu or auto; webgpu and auto serve on the CPU, with a warning, where there is no adapter. */
+  /** auto (default), cpu or webgpu; webgpu and auto serve on the CPU where there is no adapter (auto: where it is
+   *  no GPU), with a warning (for auto's choice, only when --engine was given). */
   engine?: LMEngineName;
   json?: boolean;
 }
 
-/** The engine the server decodes on, and its name ('cpu' or 'webgpu'). */
-export async function serveEngine(bundle: PlannerBundle, name: LMEngineName, warn: (line: string) => void, gpuSource?: GpuSource): Promise<{ engine: AsyncPrefixEngine; name: 'cpu' | 'webgpu' }> {
+/** The engine the server decodes on, and its name ('cpu' or 'webgpu'); `warn` hears why it is the CPU's. */
+export async function serveEngine(
+  bundle: PlannerBundle,
+  name: LMEngineName,
+  warn: (line: string, kind: EngineNoteKind) => void,
+  gpuSource?: GpuSource,
+): Promise<{ engine: AsyncPrefixEngine; name: 'cpu' | 'webgpu' }> {
   if (name !== 'cpu') {
-    const gpu = await gpuEngineFor(bundle, gpuSource);
-    const declined = gpu.ok && name === 'auto' ? autoDeclines(gpu.engine) : null;
-    if (gpu.ok && declined === null) return { engine: gpu.engine, name: 'webgpu' };
-    warn(`umwelt: warning: no WebGPU engine (${gpu.ok ? (declined ?? '') : gpu.message}); serving on the CPU engine`);
+    const gpu = await chooseGpuEngine(bundle, name, gpuSource);
+    if (gpu.ok) return { engine: gpu.engine, name: 'webgpu' };
+    warn(`umwelt: warning: no WebGPU engine (${gpu.message}); serving on the CPU engine`, gpu.kind);
   }
   return { engine: new CpuAsyncEngine(engineFor(bundle)), name: 'cpu' };
 }
@@ -62,7 +67,9 @@ export async function serveCommand(options: ServeCommandOptions, out: Output, si
   const failed = await preloadCheckpoint(path, out);
   if (failed !== null) return failed;
   const bundle = await loadBundleFile(path);
-  const { engine, name: engineName } = await serveEngine(bundle, options.engine ?? 'cpu', (line) => out.error(line));
+  const { engine, name: engineName } = await serveEngine(bundle, options.engine ?? 'auto', (line, kind) => {
+    if (kind === 'fallback' || options.engine !== undefined) out.error(line);
+  });
   let server: RunningServer;
   try {
     server = await startServer({

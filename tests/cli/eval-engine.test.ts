@@ -1,11 +1,14 @@
 // `umwelt eval --engine webgpu`: the engine is settled once in the main process (here SwiftShader through Dawn, as
 // the WebGPU tests find it), said in one line, and reaches every worker: the episodes end in the same states as on
 // the CPU engine (tiny random-weight model, greedy), the recordings name the engine, and the journal keeps the two
-// runs apart. The flag belongs to the lm planner.
+// runs apart. The flag belongs to the lm planner. Without it, run and eval choose 'auto': WebGPU on a GPU's
+// adapter, else the CPU engine, said only when --engine auto was given.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeDevice } from '../../agent/lm/webgpu/device-node.ts';
+import { isCpuAdapter } from '../../agent/lm/webgpu/engine.ts';
 import { Recording } from '../../record/reader.ts';
 import { tinyBundle, type TinyBundle } from '../fixtures/lm-bundle.ts';
 import { umwelt } from './run-cli.ts';
@@ -60,6 +63,29 @@ describe.skipIf(skip)('umwelt eval --engine', () => {
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toContain('holds the results of a different run');
   }, 600_000);
+
+  it('is auto by default, and says why the CPU engine decodes only when asked for auto', async () => {
+    const found = await nodeDevice();
+    if (!found.ok) throw new Error(found.reason.message);
+    const onCpu = isCpuAdapter(found.gpu.adapterName);
+    found.gpu.device.destroy();
+    const run = (...more: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+      umwelt('run', '--planner', 'lm', '--checkpoint', tiny.path, '--family', 'goto', '--max-steps', '1', '--json', ...more);
+    const quiet = await run();
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+    const asked = await run('--engine', 'auto');
+    expect(asked.code).toBe(0);
+    if (onCpu) expect(asked.stderr).toMatch(/^lm planner: WebGPU engine unavailable \(the adapter .* runs on the CPU, where the CPU engine is faster\); decoding on the CPU engine\n$/);
+    else expect(asked.stderr).toBe('');
+
+    const scenario = join(dir, 'auto.json');
+    writeFileSync(scenario, JSON.stringify({ version: 1, name: 'auto', families: ['goto'], split: 'test', seeds: { start: 0, count: 1 }, maxSteps: 1, planner: 'oracle' }));
+    const evaluated = await umwelt('eval', scenario, '--planner', 'lm', '--checkpoint', tiny.path, '-w', '1', '--out', join(dir, 'auto'), '--json');
+    expect(evaluated.code).toBe(0);
+    expect((JSON.parse(evaluated.stdout) as { lmEngine: string }).lmEngine).toBe(onCpu ? 'cpu' : 'webgpu');
+    if (onCpu) expect(evaluated.stderr).toBe('');
+  }, 240_000);
 
   it('belongs to the lm planner', async () => {
     const scenario = join(dir, 'oracle.json');

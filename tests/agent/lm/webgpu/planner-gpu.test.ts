@@ -108,7 +108,7 @@ describe.skipIf(runner === null)('the shipped planner on the WebGPU engine', () 
   it("LMPlanner with engine 'webgpu' decides as with engine 'cpu'", async () => {
     const source: GpuSource = () => Promise.resolve<GpuResult>({ ok: true, gpu: runner!.handle });
     const lines: string[] = [];
-    const onGpu = await episode({ engine: 'webgpu', gpu: source, log: (line) => lines.push(line) });
+    const onGpu = await episode({ engine: 'webgpu', gpu: source, log: (line, kind) => lines.push(`${kind}: ${line}`) });
     const onCpu = await episode({ engine: 'cpu' });
     expect(lines).toEqual([]);
     expect(onGpu.length).toBeGreaterThan(0);
@@ -120,11 +120,11 @@ describe.skipIf(runner === null)('the shipped planner on the WebGPU engine', () 
   it("LMPlanner with engine 'auto' declines an adapter that runs on the CPU (saying so once), takes a GPU", async () => {
     const source: GpuSource = () => Promise.resolve<GpuResult>({ ok: true, gpu: runner!.handle });
     const lines: string[] = [];
-    const decisions = await episode({ engine: 'auto', gpu: source, log: (line) => lines.push(line) });
+    const decisions = await episode({ engine: 'auto', gpu: source, log: (line, kind) => lines.push(`${kind}: ${line}`) });
     expect(decisions.length).toBeGreaterThan(0);
     if (isCpuAdapter(runner!.handle.adapterName)) {
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/runs on the CPU, where the CPU engine is faster/);
+      expect(lines[0]).toMatch(/^declined: .*runs on the CPU, where the CPU engine is faster/);
       expect(decisions.every((d) => d.stats.engine === 'cpu')).toBe(true);
     } else {
       expect(lines).toEqual([]);
@@ -135,9 +135,9 @@ describe.skipIf(runner === null)('the shipped planner on the WebGPU engine', () 
   it('falls back to the CPU engine, saying so once, when there is no adapter', async () => {
     const noAdapter = { requestAdapter: () => Promise.resolve(null) } as unknown as GPU;
     const lines: string[] = [];
-    const decisions = await episode({ engine: 'auto', gpu: () => acquireDevice(noAdapter), log: (line) => lines.push(line) });
+    const decisions = await episode({ engine: 'auto', gpu: () => acquireDevice(noAdapter), log: (line, kind) => lines.push(`${kind}: ${line}`) });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/WebGPU engine unavailable \(no_adapter: .*\); decoding on the CPU engine/);
+    expect(lines[0]).toMatch(/^declined: lm planner: WebGPU engine unavailable \(no_adapter: .*\); decoding on the CPU engine/);
     expect(decisions.every((d) => d.stats.engine === 'cpu')).toBe(true);
     expect(withoutEngine(decisions)).toEqual(withoutEngine(await episode({ engine: 'cpu' })));
   });
@@ -146,7 +146,7 @@ describe.skipIf(runner === null)('the shipped planner on the WebGPU engine', () 
     const own = await nodeDevice({ timeoutMs: 20_000 });
     if (!own.ok) throw new Error(own.reason.message);
     const lines: string[] = [];
-    const planner = new LMPlanner({ bundle, engine: 'webgpu', gpu: () => Promise.resolve(own), log: (line) => lines.push(line), maxThoughtTokens: 4 });
+    const planner = new LMPlanner({ bundle, engine: 'webgpu', gpu: () => Promise.resolve(own), log: (line, kind) => lines.push(`${kind}: ${line}`), maxThoughtTokens: 4 });
     const engines: (string | undefined)[] = [];
     const result = await runEpisode({
       env: familyEnv('goto', { maxSteps: 3 }),
@@ -161,6 +161,6 @@ describe.skipIf(runner === null)('the shipped planner on the WebGPU engine', () 
     expect(result.steps).toBe(3);
     expect(engines).toEqual(['webgpu', 'cpu', 'cpu']);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/WebGPU engine unavailable .*lost.*; decoding on the CPU engine/i);
+    expect(lines[0]).toMatch(/^fallback: lm planner: WebGPU engine unavailable .*lost.*; decoding on the CPU engine/i);
   });
 });

@@ -67,12 +67,20 @@ describe('umwelt serve --engine', () => {
     const lines: string[] = [];
     const gpu = { requestAdapter: () => Promise.resolve(null) } as unknown as GPU;
     const noAdapter = () => acquireDevice(gpu, { timeoutMs: 1000 });
-    const chosen = await serveEngine(bundle, 'webgpu', (line) => lines.push(line), noAdapter);
+    const kinds: string[] = [];
+    const warn = (line: string, kind: string): void => {
+      lines.push(line);
+      kinds.push(kind);
+    };
+    const chosen = await serveEngine(bundle, 'webgpu', warn, noAdapter);
     expect(chosen.name).toBe('cpu');
     expect(chosen.engine).toBeInstanceOf(CpuAsyncEngine);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^umwelt: warning: no WebGPU engine \(no_adapter: .*\); serving on the CPU engine$/);
-    expect((await serveEngine(bundle, 'cpu', (line) => lines.push(line))).name).toBe('cpu');
+    expect((await serveEngine(bundle, 'cpu', warn)).name).toBe('cpu');
     expect(lines).toHaveLength(1);
+    // auto finding no adapter declines (the command says so only when --engine auto was given); webgpu fell back.
+    expect((await serveEngine(bundle, 'auto', warn, noAdapter)).name).toBe('cpu');
+    expect(kinds).toEqual(['fallback', 'declined']);
   });
 });
