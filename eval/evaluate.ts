@@ -40,8 +40,8 @@ export interface EvaluateOptions {
   checkpoint?: string;
   /** The remote planner's server and model (required when `planners` holds 'remote'); the key stays in the environment. */
   remote?: RemoteSettings;
-  /** The lm planner's settings (the defaults for those absent): its loop guard, thought rules and engine. An engine
-   *  other than cpu is settled once, before the workers start (lm-engine.ts). */
+  /** The lm planner's settings (the defaults for those absent): its loop guard, thought rules and engine; the engine
+   *  is settled once, before the workers start (lm-engine.ts), and they get cpu or webgpu. */
   lm?: Partial<LMSettings>;
   signal?: AbortSignal;
   /** Called with one line on what the run found: the lm planner on WebGPU, or on the CPU engine against what was
