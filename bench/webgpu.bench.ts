@@ -27,6 +27,7 @@ import { ropeTables } from '../agent/lm/rope.ts';
 import type { NamedTensors } from '../agent/lm/tensors.ts';
 import type { GpuHandle } from '../agent/lm/webgpu/device.ts';
 import { nodeDevice } from '../agent/lm/webgpu/device-node.ts';
+import { useWebGpuBackend } from '../agent/lm/tfjs-webgpu.ts';
 import { kernelSetFor, WebGpuEngine } from '../agent/lm/webgpu/engine.ts';
 import { intOption } from './args.ts';
 import { machine } from './machine.ts';
@@ -127,24 +128,6 @@ function options(): Options {
 
 // ---------------------------------------------------------------------------------------------------------
 // tfjs's webgpu backend on our device
-
-/**
- * tfjs-backend-webgpu on the device of `gpu`: navigator.gpu and the WebGPU globals (GPUBufferUsage, GPUMapMode, ...)
- * set before the package is imported (it registers its backend only where navigator.gpu exists), then the backend
- * registered again over this very GPUDevice, so that tfjs runs on the adapter WebGpuEngine runs on.
- */
-async function tfjsWebGpu(gpu: GpuHandle, matmulProgram: number): Promise<void> {
-  const { globals } = await import('webgpu');
-  Object.assign(globalThis, globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: gpu.gpu }, configurable: true, writable: true });
-  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
-  tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => new WebGPUBackend(gpu.device), 3);
-  if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed');
-  await tf.ready();
-  if (matmulProgram >= 0) tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', matmulProgram);
-  if (tf.getBackend() !== 'webgpu') throw new Error(`tfjs runs on ${tf.getBackend()}, not webgpu`);
-}
 
 /**
  * The GPT of model.ts in tfjs ops with a KV cache: keys and values of consumed positions per layer, [H, T, hd],
@@ -612,7 +595,8 @@ async function main(): Promise<void> {
   if (gpu === null) tfjsReady = 'no WebGPU adapter';
   else {
     try {
-      await tfjsWebGpu(gpu, opts.tfjsMatmul ?? (cpuDriver ? TFJS_MATMUL_ON_CPU_ADAPTERS : -1));
+      const matmulProgram = opts.tfjsMatmul ?? (cpuDriver ? TFJS_MATMUL_ON_CPU_ADAPTERS : -1);
+      await useWebGpuBackend(gpu, matmulProgram >= 0 ? { matmulProgram } : {});
       log(`tfjs ${tf.version_core} on ${tf.getBackend()}`);
     } catch (e) {
       tfjsReady = `tfjs-backend-webgpu did not start in Node: ${describe(e)}`;

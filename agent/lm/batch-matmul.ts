@@ -4,11 +4,15 @@
 // [32, 280, 32]) those loops took 85% of a training step. This runs each of the G products through the CPU
 // engine's SIMD gemm (engine/simd.ts) in a WebAssembly memory of its own, paying three copies of the operands.
 // `tf.matMul` stays the reference (tests/agent/lm/batch-matmul.test.ts ties the two) and the fallback where the
-// gemm does not apply (no SIMD, or n not a multiple of 4). Deterministic: each output is summed over k in order.
+// gemm does not apply (no SIMD, or n not a multiple of 4) and on backends whose tensors live on a GPU (webgpu:
+// reading them back would cost more than it saves, and Node cannot read them synchronously). Deterministic: each
+// output is summed over k in order.
 import * as tf from '@tensorflow/tfjs-core';
 import { gemmPanelsInto, lmKernels, type LmKernels } from './engine/simd.ts';
 
 const PAGE = 65536;
+/** Backends whose tensors are in CPU memory, where the SIMD path pays. */
+const CPU_BACKENDS = new Set(['wasm', 'cpu']);
 
 /** One WebAssembly memory and the kernels bound to it, grown as larger products come. */
 class Workspace {
@@ -69,7 +73,7 @@ export function batchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [Gb, kb, n] = b.shape as [number, number, number];
   if (G !== Gb || k !== kb) throw new RangeError(`batchMatMul: [${a.shape.join(', ')}] x [${b.shape.join(', ')}]`);
   const ws = shared();
-  if (ws === null || n % 4 !== 0 || G * m * k === 0) return tf.matMul(a, b);
+  if (ws === null || n % 4 !== 0 || G * m * k === 0 || !CPU_BACKENDS.has(tf.getBackend())) return tf.matMul(a, b);
   const out = ws.product(a.dataSync() as Float32Array, b.dataSync() as Float32Array, G, m, k, n);
   return tf.tensor3d(out, [G, m, n], 'float32');
 }

@@ -157,6 +157,31 @@ export interface StepResult {
 
 type IdsInput = tf.Tensor2D | number[][];
 
+/** The value of a scalar, which is then freed. */
+function readScalarSync(t: tf.Tensor): number {
+  const value = t.dataSync()[0] ?? NaN;
+  t.dispose();
+  return value;
+}
+
+/** readScalarSync without blocking (the webgpu backend in Node reads only asynchronously). */
+async function readScalar(t: tf.Tensor): Promise<number> {
+  const value = (await t.data())[0] ?? NaN;
+  t.dispose();
+  return value;
+}
+
+/** F32 copies of named tensors, in order. */
+function readAllSync(entries: readonly [string, tf.Tensor][]): NamedTensors {
+  return new Map(entries.map(([name, t]): [string, NamedTensor] => [name, { shape: [...t.shape], data: Float32Array.from(t.dataSync()) }]));
+}
+
+/** readAllSync without blocking. */
+async function readAll(entries: readonly [string, tf.Tensor][]): Promise<NamedTensors> {
+  const data = await Promise.all(entries.map(([, t]) => t.data()));
+  return new Map(entries.map(([name, t], i): [string, NamedTensor] => [name, { shape: [...t.shape], data: Float32Array.from(data[i]!) }]));
+}
+
 const asIds = (ids: IdsInput): tf.Tensor2D => (ids instanceof tf.Tensor ? ids : tf.tensor2d(ids, undefined, 'int32'));
 
 export class GptModel {
@@ -298,6 +323,19 @@ export class GptModel {
 
   /** One AdamW step on the mean loss of the batch; returns the loss before the step. */
   trainStep(ids: IdsInput, targets: IdsInput, options: TrainOptions): StepResult {
+    const { value, norm } = this.update(ids, targets, options);
+    return { loss: readScalarSync(value), gradNorm: readScalarSync(norm) };
+  }
+
+  /** trainStep, reading its two numbers without blocking: the webgpu backend in Node cannot read synchronously. */
+  async trainStepAsync(ids: IdsInput, targets: IdsInput, options: TrainOptions): Promise<StepResult> {
+    const { value, norm } = this.update(ids, targets, options);
+    const [loss, gradNorm] = await Promise.all([readScalar(value), readScalar(norm)]);
+    return { loss, gradNorm };
+  }
+
+  /** The step's update; the loss before it and the gradients' norm stay on the device (the caller reads and frees them). */
+  private update(ids: IdsInput, targets: IdsInput, options: TrainOptions): { value: tf.Scalar; norm: tf.Scalar } {
     const vars = [...this.vars.values()];
     const { value, grads } = tf.variableGrads(() => this.loss(ids, targets, options.mask), vars);
     const gradOf = (name: string, v: tf.Variable): tf.Tensor => {
@@ -305,23 +343,24 @@ export class GptModel {
       if (g === undefined) throw new Error(`no gradient for ${name}`);
       return g;
     };
-    const gradNorm = this.applyUpdate(gradOf, options.lr);
-    const loss = value.dataSync()[0] ?? NaN;
-    value.dispose();
+    const norm = this.applyUpdate(gradOf, options.lr);
     for (const g of Object.values(grads)) g.dispose();
-    return { loss, gradNorm };
+    return { value, norm };
   }
 
   /**
-   * Clips the gradients by global norm and takes one AdamW step with them; returns the norm before clipping.
-   * `gradOf(name, variable)` gives each weight's gradient (owned by the caller).
+   * Clips the gradients by global norm and takes one AdamW step with them; returns the norm before clipping (a
+   * scalar the caller frees). `gradOf(name, variable)` gives each weight's gradient (owned by the caller).
    */
-  private applyUpdate(gradOf: (name: string, v: tf.Variable) => tf.Tensor, lr: number): number {
+  private applyUpdate(gradOf: (name: string, v: tf.Variable) => tf.Tensor, lr: number): tf.Scalar {
     const { beta1, beta2, epsilon, weightDecay, clipNorm } = this.optimizer;
     this.steps += 1;
     const t = this.steps;
     const norm = tf.tidy(() => {
-      const gradNorm = tf.sqrt(tf.addN([...this.vars].map(([name, v]) => tf.sum(tf.square(gradOf(name, v)))))); // []
+      // Added in a chain, not by addN: tfjs-webgpu's addN binds every input at once, beyond an adapter's storage
+      // buffers per stage (28 weights against SwiftShader's 12). On wasm the two sums are the same bits.
+      const squares = [...this.vars].map(([name, v]) => tf.sum(tf.square(gradOf(name, v)))); // [] each
+      const gradNorm = tf.sqrt(squares.reduce((sum, x) => tf.add(sum, x))); // []
       const clip = clipNorm > 0 ? tf.minimum(1, tf.div(clipNorm, tf.add(gradNorm, 1e-6))) : tf.scalar(1); // []
       const c1 = 1 - Math.pow(beta1, t);
       const c2 = 1 - Math.pow(beta2, t);
@@ -340,9 +379,7 @@ export class GptModel {
       }
       return gradNorm;
     });
-    const gradNorm = norm.dataSync()[0] ?? NaN;
-    norm.dispose();
-    return gradNorm;
+    return norm as tf.Scalar;
   }
 
   /**
@@ -375,7 +412,7 @@ export class GptModel {
         if (g === undefined || g.data.length !== p.size) throw new Error(`no gradient of the right size for ${name}`);
         tensors.set(name, tf.tensor(g.data, p.shape, 'float32'));
       }
-      return this.applyUpdate((name) => tensors.get(name)!, lr);
+      return readScalarSync(this.applyUpdate((name) => tensors.get(name)!, lr));
     } finally {
       for (const t of tensors.values()) t.dispose();
     }
@@ -397,14 +434,21 @@ export class GptModel {
     return this.steps;
   }
 
+  private momentEntries(): [string, tf.Tensor][] {
+    return [...this.moments].flatMap(([name, s]): [string, tf.Tensor][] => [
+      [`adam.m.${name}`, s.m],
+      [`adam.v.${name}`, s.v],
+    ]);
+  }
+
   /** Copies of the Adam moments, named `adam.m.<weight>` and `adam.v.<weight>` (empty before the first step). */
   optimizerState(): NamedTensors {
-    const out: NamedTensors = new Map();
-    for (const [name, s] of this.moments) {
-      out.set(`adam.m.${name}`, { shape: [...s.m.shape], data: Float32Array.from(s.m.dataSync()) });
-      out.set(`adam.v.${name}`, { shape: [...s.v.shape], data: Float32Array.from(s.v.dataSync()) });
-    }
-    return out;
+    return readAllSync(this.momentEntries());
+  }
+
+  /** optimizerState, read without blocking. */
+  optimizerStateAsync(): Promise<NamedTensors> {
+    return readAll(this.momentEntries());
   }
 
   /** Restores what optimizerState gave, and the step count, so that training continues exactly. */
@@ -435,25 +479,33 @@ export class GptModel {
 
   /** Sum of the masked loss over a batch and the number of targets that counted (no gradient): for validation. */
   lossSum(ids: IdsInput, targets: IdsInput, mask: tf.Tensor2D | number[][]): { sum: number; count: number } {
-    const m = mask instanceof tf.Tensor ? tf.cast(mask, 'float32') : tf.tensor2d(mask); // [B, T]
-    const count = tf.sum(m); // []
-    const mean = this.loss(ids, targets, m); // []
-    const n = count.dataSync()[0] ?? 0;
-    const out = { sum: (mean.dataSync()[0] ?? NaN) * Math.max(n, 1), count: n };
-    if (m !== mask) m.dispose();
-    count.dispose();
-    mean.dispose();
-    return out;
+    const { count, mean } = this.lossParts(ids, targets, mask);
+    const n = readScalarSync(count);
+    return { sum: readScalarSync(mean) * Math.max(n, 1), count: n };
+  }
+
+  /** lossSum, read without blocking. */
+  async lossSumAsync(ids: IdsInput, targets: IdsInput, mask: tf.Tensor2D | number[][]): Promise<{ sum: number; count: number }> {
+    const { count, mean } = this.lossParts(ids, targets, mask);
+    const [n, m] = await Promise.all([readScalar(count), readScalar(mean)]);
+    return { sum: m * Math.max(n, 1), count: n };
+  }
+
+  /** The number of targets that count and their mean loss, on the device (the caller reads and frees them). */
+  private lossParts(ids: IdsInput, targets: IdsInput, mask: tf.Tensor2D | number[][]): { count: tf.Scalar; mean: tf.Scalar } {
+    // An array mask stays an array: loss() would read a tensor one back synchronously.
+    const count = mask instanceof tf.Tensor ? tf.tidy(() => tf.sum<tf.Scalar>(tf.cast(mask, 'float32'))) : tf.scalar(mask.flat().reduce((a, w) => a + w, 0)); // []
+    return { count, mean: this.loss(ids, targets, mask) };
   }
 
   /** A copy of the weights, canonical order. */
   weights(): NamedTensors {
-    const out: NamedTensors = new Map();
-    for (const [name, v] of this.vars) {
-      const tensor: NamedTensor = { shape: [...v.shape], data: Float32Array.from(v.dataSync()) };
-      out.set(name, tensor);
-    }
-    return out;
+    return readAllSync([...this.vars]);
+  }
+
+  /** weights, read without blocking. */
+  weightsAsync(): Promise<NamedTensors> {
+    return readAll([...this.vars]);
   }
 
   dispose(): void {

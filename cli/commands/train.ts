@@ -7,7 +7,7 @@ import { CheckpointError } from '../../agent/lm/checkpoint.ts';
 import { loadTrainConfig, STAGES, TrainConfigError, type Stage } from '../../agent/lm/train/config.ts';
 import { TrainDataError } from '../../agent/lm/train/data.ts';
 import { trainStage, TrainStateError, type StageResult, type TrainStageOptions } from '../../agent/lm/train/loop.ts';
-import { useWasmBackend } from '../../agent/lm/wasm-backend.ts';
+import { TRAIN_BACKENDS, useTrainBackend, type TrainBackendName } from '../../agent/lm/train/backend.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { simSuccess } from '../train-success.ts';
 import { printJson, type Output } from '../output.ts';
@@ -21,12 +21,20 @@ export interface TrainCommandOptions {
   resume?: boolean;
   steps?: number;
   workers?: number;
+  /** The tfjs backend (default auto: webgpu on a GPU's adapter, else wasm). */
+  backend?: TrainBackendName;
   json?: boolean;
 }
 
 function parseStage(value: string): Stage {
   if ((STAGES as readonly string[]).includes(value)) return value as Stage;
   throw new InvalidArgumentError(`unknown stage "${value}"; valid stages: ${STAGES.join(', ')}`);
+}
+
+function parseBackend(value: string): TrainBackendName {
+  const backend = TRAIN_BACKENDS.find((b) => b === value);
+  if (backend !== undefined) return backend;
+  throw new InvalidArgumentError(`unknown backend "${value}"; valid backends: ${TRAIN_BACKENDS.join(', ')}`);
 }
 
 function parseSteps(value: string): number {
@@ -91,13 +99,20 @@ export async function trainCommand(options: TrainCommandOptions, out: Output, si
   }
   const stageConfig = config[options.stage];
   if (stageConfig === undefined) throw new UsageError(`${options.config} has no ${options.stage} stage`);
-  await useWasmBackend();
+  const backend = await useTrainBackend(options.backend ?? 'auto');
+  // auto's choice of wasm is said only when --backend was given.
+  if (backend.note !== null && options.backend !== undefined) out.error(`umwelt: warning: ${backend.note}`);
+  if (backend.name === 'webgpu' && !options.json) {
+    out.line(`training on tfjs webgpu (${backend.adapter ?? 'unknown adapter'}); one process drives the GPU, so no data-parallel workers`);
+  }
+  // Data-parallel workers are wasm threads: on the GPU the run is one process.
+  const workers = backend.name === 'webgpu' ? 1 : options.workers;
   const hooks = display(out, options.json, options.stage);
   let result: StageResult;
   try {
     const successEpisodes = stageConfig.successEpisodes;
     const onEvaluate = successEpisodes > 0 ? (path: string): Promise<Record<string, number>> => simSuccess(path, successEpisodes, signal) : undefined;
-    result = await trainStage({ config, stage: options.stage, resume: options.resume, steps: options.steps, workers: options.workers, signal, clock: () => performance.now(), onStart: hooks.onStart, onProgress: hooks.onProgress, onEvaluate });
+    result = await trainStage({ config, stage: options.stage, resume: options.resume, steps: options.steps, workers, signal, clock: () => performance.now(), onStart: hooks.onStart, onProgress: hooks.onProgress, onEvaluate });
   } catch (e) {
     if (e instanceof TrainStateError || e instanceof TrainDataError) throw new UsageError(e.message);
     if (e instanceof CheckpointError) throw new UsageError(e.message);
@@ -105,7 +120,7 @@ export async function trainCommand(options: TrainCommandOptions, out: Output, si
   } finally {
     hooks.stop();
   }
-  if (options.json) printJson(out, result);
+  if (options.json) printJson(out, { ...result, backend: backend.name });
   else if (result.status === 'interrupted') out.error(`interrupted at step ${result.step}/${result.steps}; state saved, continue with --resume`);
   else {
     out.line(`${result.stage}: ${result.step} steps, loss ${fixed(result.loss, 4)}, validation ${fixed(result.valLoss, 4)}, ${Number.isFinite(result.tokensPerSec) ? `${Math.round(result.tokensPerSec)} tok/s` : 'no step run by this call'}, ${result.trainSeconds.toFixed(0)} s`);
@@ -136,7 +151,8 @@ export function registerTrain(program: Command, cli: CliContext): void {
     .option('-c, --config <file>', 'training config (JSON)', DEFAULT_TRAIN_CONFIG)
     .option('--resume', "continue the stage's saved state (needed when one exists)")
     .option('--steps <n>', "train this many steps instead of the config's (quick runs)", parseSteps)
-    .option('--workers <n>', "data-parallel threads instead of the config's workers", parseSteps)
+    .option('--workers <n>', "data-parallel threads instead of the config's workers (wasm only)", parseSteps)
+    .option('--backend <name>', `tfjs backend: ${TRAIN_BACKENDS.join(', ')} (default auto: webgpu where the adapter is a GPU, else wasm)`, parseBackend)
     .option('--json', 'print the result as one JSON object, nothing else')
     .addHelpText(
       'after',
@@ -144,7 +160,8 @@ export function registerTrain(program: Command, cli: CliContext): void {
 Examples:
   $ umwelt train --stage pretrain --resume
   $ umwelt train --stage sft --config models/planner/train.json --resume
-  $ umwelt train --stage pretrain --steps 20 --config my-train.json`,
+  $ umwelt train --stage pretrain --steps 20 --config my-train.json
+  $ umwelt train --stage sft --backend webgpu --resume   # on the GPU through tfjs-webgpu`,
     )
     .action(async (opts: TrainCommandOptions) => cli.exit(await trainCommand(opts, cli.out, cli.signal)));
 }

@@ -89,14 +89,14 @@ async function writeText(path: string, text: string): Promise<void> {
 }
 
 /** Mean masked loss over the whole validation set, in batches, no gradient (NaN when there is none). */
-function validationLoss(model: GptModel, data: StageData, batchSize: number, padId: number): number {
+async function validationLoss(model: GptModel, data: StageData, batchSize: number, padId: number): Promise<number> {
   let sum = 0;
   let count = 0;
   for (let i = 0; i < data.validation.length; i += batchSize) {
     const rows = data.validation.slice(i, i + batchSize);
     const T = Math.max(...rows.map((r) => r.ids.length));
     const pad = (xs: readonly number[], fill: number): number[] => [...xs, ...new Array<number>(T - xs.length).fill(fill)];
-    const r = model.lossSum(
+    const r = await model.lossSumAsync(
       rows.map((x) => pad(x.ids, padId)),
       rows.map((x) => pad(x.targets, padId)),
       rows.map((x) => pad(x.mask, 0)),
@@ -194,7 +194,7 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
       await writeText(lossSvgPath(config.out, stage), lossSvg(state.log, `${stage}: loss vs step`));
     };
     const checkpoint = async (): Promise<void> => {
-      await saveState(stateFile, state, model.weights(), model.optimizerState());
+      await saveState(stateFile, state, await model.weightsAsync(), await model.optimizerStateAsync());
       await writeLog();
     };
 
@@ -210,7 +210,7 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
       const lr = learningRate(step, schedule);
       const { batch, cursor } = stageData.nextBatch(state.cursor, stageConfig.batchSize, padId);
       const t0 = clock?.() ?? NaN;
-      const { loss } = parallel ? await parallel.step(model, batch, lr) : model.trainStep(batch.ids, batch.targets, { lr, mask: batch.mask });
+      const { loss } = parallel ? await parallel.step(model, batch, lr) : await model.trainStepAsync(batch.ids, batch.targets, { lr, mask: batch.mask });
       const dt = clock ? Math.max(1e-6, (clock() - t0) / 1000) : NaN;
       tokens += batch.tokens;
       if (clock) {
@@ -222,11 +222,11 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
       const row: LogRow = { step, lr, loss, tokensPerSec: batch.tokens / dt };
       const last = step === state.steps;
       if (step % stageConfig.evalEvery === 0 || last) {
-        row.valLoss = validationLoss(model, stageData, stageConfig.batchSize, padId);
+        row.valLoss = await validationLoss(model, stageData, stageConfig.batchSize, padId);
         // The weights of this evaluation as a planner model file, for the hook and for evaluating by hand
         // (`umwelt eval --planner lm --checkpoint OUT/<stage>-eval.safetensors`) while the run goes on.
         const path = evalModelPath(config.out, stage);
-        await saveCheckpoint(path, model.weights(), metadata());
+        await saveCheckpoint(path, await model.weightsAsync(), metadata());
         if (options.onEvaluate) row.metrics = await options.onEvaluate(path, step);
       }
       state.log.push(row);
@@ -238,7 +238,7 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
     if (status === 'interrupted') await checkpoint();
     else {
       await checkpoint();
-      await saveCheckpoint(modelPath(config.out, stage), model.weights(), metadata());
+      await saveCheckpoint(modelPath(config.out, stage), await model.weightsAsync(), metadata());
       files.push(modelPath(config.out, stage));
     }
     files.push(stateFile, lossCsvPath(config.out, stage), lossSvgPath(config.out, stage));
