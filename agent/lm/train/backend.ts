@@ -36,6 +36,10 @@ export async function useTrainBackend(asked: TrainBackendName): Promise<TrainBac
     declined.push(found.gpu);
     return wasm(`the adapter ${adapter} runs on the CPU, where wasm is faster; training on wasm`);
   }
-  await useWebGpuBackend(found.gpu);
+  try {
+    await useWebGpuBackend(found.gpu);
+  } catch (e) {
+    return wasm(`tfjs-webgpu did not start on ${adapter} (${e instanceof Error ? e.message : String(e)}); training on wasm`);
+  }
   return { name: 'webgpu', adapter, note: null };
 }
