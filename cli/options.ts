@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { BundleError } from '../agent/lm/bundle.ts';
 import { defaultCheckpointPath, loadBundleFile } from '../agent/lm/bundle-file.ts';
-import { LM_ENGINES, type LMEngineName } from '../agent/planners/lm-gpu.ts';
+import { LM_ENGINES, type EngineNoteKind, type LMEngineName } from '../agent/planners/lm-gpu.ts';
 import { isPlannerName, isRunPlannerName, PLANNERS, RUN_PLANNERS, type LMSettings, type PlannerName, type RunPlannerName } from '../agent/planners/index.ts';
 import { baseUrlProblem, REMOTE_MODES, type RemoteMode } from '../agent/planners/remote.ts';
 import { isFamilyName } from '../scenes/families.ts';
@@ -143,6 +143,14 @@ export function parseEngine(value: string): LMEngineName {
   if (engine !== undefined) return engine;
   throw new InvalidArgumentError(`unknown engine "${value}"; valid engines: ${LM_ENGINES.join(', ')}`);
 }
+
+/** Where an engine line goes: a failed WebGPU engine always; auto's choice of the CPU only when --engine was given
+ *  (a CPU machine's default runs stay quiet). */
+export const engineLog =
+  (engineGiven: boolean, print: (line: string) => void) =>
+  (line: string, kind: EngineNoteKind): void => {
+    if (kind === 'fallback' || engineGiven) print(line);
+  };
 
 /** The help of --engine, for `whose` engine (run: "the lm planner's"; serve: "the model's"). */
 export const engineHelp = (whose: string): string =>

@@ -11,7 +11,6 @@ import type { Planner } from '../../agent/planner.ts';
 import { FileLog } from '../../memory/persist/log.ts';
 import { changedLMSettings, makePlanner, RUN_PLANNERS, usesCheckpoint, type LMSettings, type RemoteSettings, type RunPlannerName } from '../../agent/planners/index.ts';
 import { LMPlanner, type LMEngineName } from '../../agent/planners/lm.ts';
-import type { EngineNoteKind } from '../../agent/planners/lm-gpu.ts';
 import { EpisodeRecorder, RecorderError } from '../../record/recorder.ts';
 import { familyEnv } from '../../scenes/env.ts';
 import { GenerationError } from '../../scenes/families.ts';
@@ -24,6 +23,7 @@ import {
   CHECKPOINT_HELP,
   checkpointPath,
   engineHelp,
+  engineLog,
   parseEngine,
   lmFlags,
   DEFAULT_FAMILY,
@@ -177,10 +177,7 @@ export async function runCommand(options: RunOptions, out: Output, signal?: Abor
   try {
     const reference = plannerName === 'oracle' ? undefined : await oracleReference(family, seed, maxSteps, signal);
     const env = familyEnv(family, { maxSteps });
-    // auto's choice of the CPU engine is said only when --engine was given; a failed WebGPU engine always.
-    const log = (line: string, kind: EngineNoteKind): void => {
-      if (kind === 'fallback' || options.engine !== undefined) out.error(line);
-    };
+    const log = engineLog(options.engine !== undefined, (line) => out.error(line));
     const made = makePlanner(plannerName, env, { checkpoint, remote, lm, log });
     // The checkpoint is already read; this builds the engine, so that the first decision's latency is its own.
     if (made instanceof LMPlanner) await made.ready();

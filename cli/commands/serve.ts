@@ -10,7 +10,7 @@ import { engineFor } from '../../agent/planners/lm.ts';
 import { chooseGpuEngine, type EngineNoteKind, type GpuSource, type LMEngineName } from '../../agent/planners/lm-gpu.ts';
 import { startServer, type RunningServer } from '../serve/server.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { CHECKPOINT_HELP, checkpointPath, engineHelp, INT8_HELP, parseEngine, parseEnvName, parseInteger, preloadCheckpoint, type CheckpointOptions } from '../options.ts';
+import { CHECKPOINT_HELP, checkpointPath, engineHelp, engineLog, INT8_HELP, parseEngine, parseEnvName, parseInteger, preloadCheckpoint, type CheckpointOptions } from '../options.ts';
 import { printJson, type Output } from '../output.ts';
 import type { CliContext } from './context.ts';
 
@@ -67,9 +67,7 @@ export async function serveCommand(options: ServeCommandOptions, out: Output, si
   const failed = await preloadCheckpoint(path, out);
   if (failed !== null) return failed;
   const bundle = await loadBundleFile(path);
-  const { engine, name: engineName } = await serveEngine(bundle, options.engine ?? 'auto', (line, kind) => {
-    if (kind === 'fallback' || options.engine !== undefined) out.error(line);
-  });
+  const { engine, name: engineName } = await serveEngine(bundle, options.engine ?? 'auto', engineLog(options.engine !== undefined, (line) => out.error(line)));
   let server: RunningServer;
   try {
     server = await startServer({
