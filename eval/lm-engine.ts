@@ -7,11 +7,13 @@ import { autoDeclines, deviceFor, type EngineNoteKind, type LMEngineName } from 
 
 export type SettledEngine =
   | { engine: 'webgpu'; note: string }
-  /** kind: why the CPU engine (absent when it was asked for). */
-  | { engine: 'cpu'; note: string; kind?: EngineNoteKind };
+  /** Asked for. */
+  | { engine: 'cpu'; kind: 'asked' }
+  /** Why the CPU engine when WebGPU was asked for (fallback) or auto found no GPU (declined). */
+  | { engine: 'cpu'; note: string; kind: EngineNoteKind };
 
 export async function settleEngine(requested: LMEngineName): Promise<SettledEngine> {
-  if (requested === 'cpu') return { engine: 'cpu', note: 'lm planner: decoding on the CPU engine' };
+  if (requested === 'cpu') return { engine: 'cpu', kind: 'asked' };
   const kind: EngineNoteKind = requested === 'auto' ? 'declined' : 'fallback';
   const found = await deviceFor();
   if (!found.ok) return { engine: 'cpu', kind, note: `lm planner: WebGPU engine unavailable (${found.reason.code}: ${found.reason.message}); decoding on the CPU engine` };
