@@ -4,7 +4,7 @@
 // [32, 280, 32]) those loops took 85% of a training step. This runs each of the G products through the CPU
 // engine's SIMD gemm (engine/simd.ts) in a WebAssembly memory of its own, paying three copies of the operands.
 // `tf.matMul` stays the reference (tests/agent/lm/batch-matmul.test.ts ties the two) and the fallback where the
-// gemm does not apply (no SIMD, or n not a multiple of 4) and on backends whose tensors live on a GPU (webgpu:
+// gemm does not apply (no SIMD) and on backends whose tensors live on a GPU (webgpu:
 // reading them back would cost more than it saves, and Node cannot read them synchronously). Deterministic: each
 // output is summed over k in order.
 import * as tf from '@tensorflow/tfjs-core';
@@ -23,14 +23,20 @@ class Workspace {
     return this.kernels !== null;
   }
 
-  /** out[g] = a[g] b[g] for g < G; a [G, m, k], b [G, k, n], out [G, m, n] (row-major); n % 4 == 0. */
+  /**
+   * out[g] = a[g] b[g] for g < G; a [G, m, k], b [G, k, n], out [G, m, n] (row-major). The gemm writes four columns
+   * at a time, so an n that is not a multiple of 4 is computed with b widened by zero columns to n4 and those
+   * columns dropped from the result (each output is the same sum over k either way).
+   */
   product(a: Float32Array, b: Float32Array, G: number, m: number, k: number, n: number): Float32Array {
-    // Layout (floats): A (G m k) | panels of one B[g] (k n) | zero bias (n) | Y (G m n).
+    const n4 = Math.ceil(n / 4) * 4;
+    const wide = n4 === n ? b : widen(b, G * k, n, n4);
+    // Layout (floats): A (G m k) | panels of one B[g] (k n4) | zero bias (n4) | Y (G m n4).
     const aAt = 0;
     const panelsAt = aAt + G * m * k;
-    const biasAt = panelsAt + k * n;
-    const yAt = biasAt + n;
-    const bytes = (yAt + G * m * n) * 4;
+    const biasAt = panelsAt + k * n4;
+    const yAt = biasAt + n4;
+    const bytes = (yAt + G * m * n4) * 4;
     if (bytes > this.memory.buffer.byteLength) {
       this.memory.grow(Math.ceil((bytes - this.memory.buffer.byteLength) / PAGE));
       this.kernels = lmKernels(this.memory);
@@ -39,13 +45,28 @@ class Workspace {
     if (kernels === null) throw new Error('SIMD kernels are not available');
     const heap = new Float32Array(this.memory.buffer);
     heap.set(a, aAt);
-    heap.fill(0, biasAt, biasAt + n);
+    heap.fill(0, biasAt, biasAt + n4);
     for (let g = 0; g < G; g++) {
-      gemmPanelsInto(b.subarray(g * k * n, (g + 1) * k * n), k, n, heap, panelsAt);
-      kernels.gemm(panelsAt * 4, (aAt + g * m * k) * 4, biasAt * 4, (yAt + g * m * n) * 4, k, n, m, k * 4, n * 4);
+      gemmPanelsInto(wide.subarray(g * k * n4, (g + 1) * k * n4), k, n4, heap, panelsAt);
+      kernels.gemm(panelsAt * 4, (aAt + g * m * k) * 4, biasAt * 4, (yAt + g * m * n4) * 4, k, n4, m, k * 4, n4 * 4);
     }
-    return heap.slice(yAt, yAt + G * m * n);
+    const y = heap.subarray(yAt, yAt + G * m * n4);
+    return n4 === n ? y.slice() : narrow(y, G * m, n4, n);
   }
+}
+
+/** rows x n -> rows x n4 (n4 >= n), the new columns zero. */
+function widen(x: Float32Array, rows: number, n: number, n4: number): Float32Array {
+  const out = new Float32Array(rows * n4);
+  for (let r = 0; r < rows; r++) out.set(x.subarray(r * n, r * n + n), r * n4);
+  return out;
+}
+
+/** rows x n4 -> rows x n, the first n columns of each row. */
+function narrow(x: Float32Array, rows: number, n4: number, n: number): Float32Array {
+  const out = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) out.set(x.subarray(r * n4, r * n4 + n), r * n);
+  return out;
 }
 
 let workspace: Workspace | null | undefined;
@@ -57,9 +78,10 @@ function shared(): Workspace | null {
   return workspace;
 }
 
-/** Whether `batchMatMul` takes the SIMD path for products with n output columns. */
-export function simdBatchMatMulApplies(n: number): boolean {
-  return n % 4 === 0 && shared() !== null;
+/** Which way `batchMatMul` computes a product: the SIMD gemm, or tf.matMul (rank 2, empty, no SIMD, a GPU backend). */
+export function batchMatMulPath(a: tf.Tensor, b: tf.Tensor): 'simd' | 'tfjs' {
+  if (a.rank !== 3 || b.rank !== 3 || a.size === 0 || b.size === 0) return 'tfjs';
+  return shared() !== null && CPU_BACKENDS.has(tf.getBackend()) ? 'simd' : 'tfjs';
 }
 
 /**
@@ -73,7 +95,7 @@ export function batchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [Gb, kb, n] = b.shape as [number, number, number];
   if (G !== Gb || k !== kb) throw new RangeError(`batchMatMul: [${a.shape.join(', ')}] x [${b.shape.join(', ')}]`);
   const ws = shared();
-  if (ws === null || n % 4 !== 0 || G * m * k === 0 || !CPU_BACKENDS.has(tf.getBackend())) return tf.matMul(a, b);
+  if (ws === null || batchMatMulPath(a, b) === 'tfjs') return tf.matMul(a, b);
   const out = ws.product(a.dataSync() as Float32Array, b.dataSync() as Float32Array, G, m, k, n);
   return tf.tensor3d(out, [G, m, n], 'float32');
 }

@@ -167,6 +167,8 @@ export interface Batch {
   ids: number[][];
   targets: number[][];
   mask: number[][];
+  /** Each row's length before padding. */
+  lengths: number[];
   /** Targets that count (sum of mask). */
   tokens: number;
 }
@@ -318,6 +320,7 @@ export function toBatch(rows: readonly Row[], padId: number): Batch {
     ids: rows.map((r) => padded(r.ids, padId)),
     targets: rows.map((r) => padded(r.targets, padId)),
     mask,
+    lengths: rows.map((r) => r.ids.length),
     tokens: mask.reduce((a, m) => a + m.reduce((x, y) => x + y, 0), 0),
   };
 }

@@ -2,7 +2,7 @@
 // shapes (odd sizes included), and the fallback where the SIMD gemm does not apply.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchMatMul, simdBatchMatMulApplies } from '../../../agent/lm/batch-matmul.ts';
+import { batchMatMul, batchMatMulPath } from '../../../agent/lm/batch-matmul.ts';
 import { lmSimdAvailable } from '../../../agent/lm/engine/simd.ts';
 import { Prng } from '../../../agent/lm/prng.ts';
 import { useWasmBackend } from '../../../agent/lm/wasm-backend.ts';
@@ -17,10 +17,27 @@ function random(rng: Prng, shape: number[]): tf.Tensor {
 }
 
 describe('batchMatMul', () => {
-  it('takes the SIMD path on this machine for n a multiple of 4 only', () => {
+  it('takes the SIMD path on this machine for every rank-3 product, n a multiple of 4 or not', () => {
     expect(lmSimdAvailable()).toBe(true);
-    expect(simdBatchMatMulApplies(32)).toBe(true);
-    expect(simdBatchMatMulApplies(30)).toBe(false);
+    const rng = new Prng('batch-matmul-path');
+    for (const n of [32, 321, 30, 1]) expect(batchMatMulPath(random(rng, [2, 5, 3]), random(rng, [2, 3, n])), `n ${n}`).toBe('simd');
+    expect(batchMatMulPath(random(rng, [5, 3]), random(rng, [3, 4]))).toBe('tfjs');
+  });
+
+  it('computes an n that is not a multiple of 4 as the first n columns of the product widened by zero columns', () => {
+    // The attention's scores of an odd-length batch ([G, T, hd] x [G, hd, T], T = 321) took tfjs-wasm's batched
+    // loop before; now they are the SIMD product of the widened operand, bit for bit.
+    const rng = new Prng('batch-matmul-odd');
+    for (const [G, m, k, n] of [[32, 321, 32, 321], [3, 5, 7, 1], [2, 9, 6, 6], [4, 13, 9, 10]] as const) {
+      const n4 = Math.ceil(n / 4) * 4;
+      const a = random(rng, [G, m, k]);
+      const b = random(rng, [G, k, n]);
+      const wide = tf.concat([b, tf.zeros([G, k, n4 - n])], 2);
+      const got = batchMatMul(a, b).dataSync();
+      const widened = tf.slice(batchMatMul(a, wide), [0, 0, 0], [G, m, n]).dataSync();
+      expect(got.length).toBe(G * m * n);
+      expect(Array.from(got), `[${G}, ${m}, ${k}] x [${G}, ${k}, ${n}]`).toEqual(Array.from(widened));
+    }
   });
 
   it('equals tf.matMul within 1e-4 relative on random shapes, odd sizes and growing workspaces included', () => {
@@ -33,6 +50,8 @@ describe('batchMatMul', () => {
       [8, 41, 16, 44],
       [32, 61, 32, 64],
       [4, 13, 9, 10],
+      [5, 7, 3, 1],
+      [32, 321, 32, 321],
       [64, 120, 120, 32],
     ];
     for (const [G, m, k, n] of shapes) {
