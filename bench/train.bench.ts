@@ -4,8 +4,8 @@
 // threads, then on the main thread again (so that a machine whose load changes shows it). Reports target tokens/s
 // (the response tokens the SFT loss counts) of each and the ratio of 2 workers over the mean of the two
 // single-thread runs. Then the attention's batched products at the shipped shapes (half a batch of 280-token
-// rows, as one worker sees it): batch-matmul.ts's SIMD gemm against tf.matMul (tfjs-wasm's batched loop), and
-// the ratio.
+// rows, as one worker sees it, and the scores of an odd-length batch): batch-matmul.ts's SIMD gemm against
+// tf.matMul (tfjs-wasm's batched loop), and the ratios.
 // Prints ONE JSON object to stdout, progress to stderr.
 // Usage: npx tsx bench/train.bench.ts [--steps N] [--quick]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,10 +31,17 @@ const { values } = parseArgs({ options: { steps: { type: 'string' }, quick: { ty
 const quick = values.quick === true;
 const steps = intOption(values.steps, quick ? 3 : 8, 'steps', 1);
 
-/** GMAC/s of scores (P [G, T, T] x V [G, T, hd]) products, SIMD gemm and tf.matMul, best of a few runs each. */
-function attentionProducts(G: number, T: number, hd: number): { shape: string; simdGmacPerSec: number; tfjsGmacPerSec: number; simdOverTfjs: number } {
-  const p = tf.randomUniform([G, T, T], 0, 1, 'float32', 1);
-  const v = tf.randomUniform([G, T, hd], -1, 1, 'float32', 2);
+interface ProductSpeed {
+  shape: string;
+  simdGmacPerSec: number;
+  tfjsGmacPerSec: number;
+  simdOverTfjs: number;
+}
+
+/** GMAC/s of [G, m, k] x [G, k, n] products, batchMatMul's SIMD gemm and tf.matMul, best of a few runs each. */
+function productSpeed(G: number, m: number, k: number, n: number): ProductSpeed {
+  const a = tf.randomUniform([G, m, k], 0, 1, 'float32', 1);
+  const b = tf.randomUniform([G, k, n], -1, 1, 'float32', 2);
   const time = (f: () => tf.Tensor): number => {
     let best = Infinity;
     for (let i = 0; i < 4; i++) {
@@ -46,12 +53,13 @@ function attentionProducts(G: number, T: number, hd: number): { shape: string; s
     }
     return best / 1000;
   };
-  const gmac = (G * T * T * hd) / 1e9;
-  const simd = gmac / time(() => batchMatMul(p, v));
-  const tfjs = gmac / time(() => tf.matMul(p, v));
-  tf.dispose([p, v]);
-  log(`attention products [${G}, ${T}, ${T}] x [${G}, ${T}, ${hd}]: SIMD ${simd.toFixed(2)} GMAC/s, tf.matMul ${tfjs.toFixed(2)} GMAC/s`);
-  return { shape: `[${G}, ${T}, ${T}] x [${G}, ${T}, ${hd}]`, simdGmacPerSec: round(simd), tfjsGmacPerSec: round(tfjs), simdOverTfjs: round(simd / tfjs) };
+  const gmac = (G * m * k * n) / 1e9;
+  const simd = gmac / time(() => batchMatMul(a, b));
+  const tfjs = gmac / time(() => tf.matMul(a, b));
+  tf.dispose([a, b]);
+  const shape = `[${G}, ${m}, ${k}] x [${G}, ${k}, ${n}]`;
+  log(`batched product ${shape}: SIMD ${simd.toFixed(2)} GMAC/s, tf.matMul ${tfjs.toFixed(2)} GMAC/s`);
+  return { shape, simdGmacPerSec: round(simd), tfjsGmacPerSec: round(tfjs), simdOverTfjs: round(simd / tfjs) };
 }
 
 await useWasmBackend();
@@ -78,7 +86,12 @@ try {
   const two = await run(2, 'two');
   const again = await run(1, 'one-b');
   const single = (first.targetTokensPerSec + again.targetTokensPerSec) / 2;
-  const attention = attentionProducts(shipped.model.heads * (shipped.sft.batchSize / 2), 280, shipped.model.dModel / shipped.model.heads);
+  // Half a batch of 280-token rows, as one worker sees it: the weighted values (P V, n = head size) and the scores of
+  // an odd-length batch (Q K^T, n = 281 columns: the gemm's four-column tail).
+  const G = shipped.model.heads * (shipped.sft.batchSize / 2);
+  const hd = shipped.model.dModel / shipped.model.heads;
+  const attention = productSpeed(G, 280, 280, hd);
+  const oddScores = productSpeed(G, 281, hd, 281);
   const report = {
     bench: 'train',
     environment: machine(),
@@ -88,7 +101,8 @@ try {
     examples: data.examples.length,
     runs: [first, two, again],
     attention,
-    ratios: { twoWorkersOverOne: round(two.targetTokensPerSec / single), simdOverTfjsBatchedProduct: attention.simdOverTfjs },
+    oddScores,
+    ratios: { twoWorkersOverOne: round(two.targetTokensPerSec / single), simdOverTfjsBatchedProduct: attention.simdOverTfjs, simdOverTfjsOddScores: oddScores.simdOverTfjs },
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } finally {
