@@ -149,7 +149,7 @@ export function registerTrain(program: Command, cli: CliContext): void {
     )
     .requiredOption('--stage <name>', `stage: ${STAGES.join(', ')}`, parseStage)
     .option('-c, --config <file>', 'training config (JSON)', DEFAULT_TRAIN_CONFIG)
-    .option('--resume', "continue the stage's saved state (needed when one exists)")
+    .option('--resume', "continue the stage's saved state (needed when one exists); with no state, a model file of this stage made by this config with these steps is taken as done")
     .option('--steps <n>', "train this many steps instead of the config's (quick runs)", parseSteps)
     .option('--workers <n>', "data-parallel threads instead of the config's workers (wasm only)", parseSteps)
     .option('--backend <name>', `tfjs backend: ${TRAIN_BACKENDS.join(', ')} (default auto: webgpu where the adapter is a GPU, else wasm)`, parseBackend)

@@ -3,7 +3,7 @@
 // every evalEvery steps, a resumable state every checkpointEvery steps, and at the end the stage's model file, its
 // loss CSV and its SVG chart. The training math never reads the clock; tokens/s is measured around it.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { saveCheckpoint } from '../checkpoint-file.ts';
@@ -14,7 +14,7 @@ import type { Tokenizer } from '../tokenizer.ts';
 import { DAGGER_STAGES, stageBefore, stageConfigOf, studentDirs, type DaggerStage, type Stage, type StageConfig, type TrainConfig } from './config.ts';
 import { readDataDir, readPromptFormat, readSftExamples, StageData, TrainDataError, type DataCounts } from './data.ts';
 import { evalModelPath, lineageAfter, lossCsvPath, lossSvgPath, META, modelPath, statePath, loadPlannerModel, type StageRecord } from './files.ts';
-import { lossCsv, lossSvg, type LogRow } from './report.ts';
+import { lastLosses, lossCsv, lossSvg, type LogRow } from './report.ts';
 import { learningRate } from './schedule.ts';
 import { loadState, saveState, type TrainState } from './state.ts';
 import { ensureTokenizer } from './tokenizer.ts';
@@ -107,6 +107,27 @@ async function validationLoss(model: GptModel, data: StageData, batchSize: numbe
   return count > 0 ? sum / count : NaN;
 }
 
+/**
+ * A stage finished earlier and kept as its model file alone (its state, three times larger with the optimizer's
+ * moments, deleted or never carried over): the file of this stage, made by this very config with this many steps.
+ * Null when there is no such file; the stage then trains as if new.
+ */
+async function finishedStage(config: TrainConfig, stage: Stage, steps: number, modelConfig: ModelConfig): Promise<Omit<StageResult, 'counts'> | null> {
+  const path = modelPath(config.out, stage);
+  if (!existsSync(path)) return null;
+  const { metadata } = await loadPlannerModel(path);
+  const same =
+    metadata[META.stage] === stage &&
+    metadata[META.steps] === String(steps) &&
+    metadata[META.config] === JSON.stringify(modelConfig) &&
+    metadata[META.trainConfig] === JSON.stringify(config);
+  if (!same) return null;
+  const csv = lossCsvPath(config.out, stage);
+  const { loss, valLoss } = existsSync(csv) ? lastLosses(await readFile(csv, 'utf8')) : { loss: NaN, valLoss: NaN };
+  const files = [path, ...[csv, lossSvgPath(config.out, stage)].filter((f) => existsSync(f))];
+  return { status: 'done', stage, step: steps, steps, loss, valLoss, tokensPerSec: NaN, trainSeconds: Number(metadata[META.trainSeconds] ?? NaN), files };
+}
+
 export async function trainStage(options: TrainStageOptions): Promise<StageResult> {
   const { config, stage } = options;
   const stageConfig = stageConfigOf(config, stage, 'the train config');
@@ -126,6 +147,10 @@ export async function trainStage(options: TrainStageOptions): Promise<StageResul
   const stageData = new StageData(data, tokenizer, { stage, seqLen: stageConfig.seqLen, longExamples: stageConfig.longExamples, seed: config.seed, validationFraction: stageConfig.validationFraction });
 
   const stateFile = statePath(config.out, stage);
+  if (options.resume === true && !existsSync(stateFile)) {
+    const finished = await finishedStage(config, stage, options.steps ?? stageConfig.steps, modelConfig);
+    if (finished !== null) return { ...finished, counts: stageData.counts };
+  }
   let state: TrainState;
   let weights: NamedTensors;
   let moments: NamedTensors = new Map();

@@ -24,6 +24,16 @@ export function lossCsv(rows: readonly LogRow[]): string {
   return `${header}\n${lines.map((l) => `${l}\n`).join('')}`;
 }
 
+/** The last train loss and the last validation loss a loss CSV holds (NaN where it holds none). */
+export function lastLosses(csv: string): { loss: number; valLoss: number } {
+  const [header = '', ...lines] = csv.trim().split('\n');
+  const columns = header.split(',');
+  const at = (name: string): number => columns.indexOf(name);
+  const values = (name: string): number[] =>
+    at(name) < 0 ? [] : lines.map((l) => l.split(',')[at(name)] ?? '').filter((v) => v !== '').map(Number).filter(Number.isFinite);
+  return { loss: values('train_loss').at(-1) ?? NaN, valLoss: values('val_loss').at(-1) ?? NaN };
+}
+
 const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Train loss (smoothed over a window so the line reads) and validation loss against step, log-scaled y. */

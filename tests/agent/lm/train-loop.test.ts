@@ -138,6 +138,31 @@ describe('training', () => {
     expect(csv(split.out)).toEqual(csv(straight.out));
   });
 
+  it('takes a finished stage kept as its model file alone as done with --resume, and only that stage of that config', async () => {
+    const config = tinyTrainConfig(dataDir, join(root, 'kept'));
+    const first = await trainStage({ config, stage: 'pretrain' });
+    const file = modelPath(config.out, 'pretrain');
+    const bytes = readFileSync(file);
+    rmSync(join(config.out, 'pretrain.state.safetensors'));
+    const starts: string[] = [];
+    const kept = await trainStage({ config, stage: 'pretrain', resume: true, onStart: (i) => starts.push(i.init) });
+    expect(kept).toMatchObject({ status: 'done', step: 6, steps: 6, trainSeconds: first.trainSeconds, counts: first.counts });
+    // The losses as the CSV has them (six significant digits).
+    expect(kept.loss).toBeCloseTo(first.loss, 4);
+    expect(kept.valLoss).toBeCloseTo(first.valLoss, 4);
+    expect(kept.tokensPerSec).toBeNaN();
+    expect(starts).toEqual([]);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    // Another step count, or another config, is not that stage: it trains anew (and without --resume, always).
+    const more = await trainStage({ config, stage: 'pretrain', resume: true, steps: 2, onStart: (i) => starts.push(i.init) });
+    expect(more).toMatchObject({ status: 'done', step: 2 });
+    expect(starts).toEqual(['scratch']);
+    rmSync(join(config.out, 'pretrain.state.safetensors'));
+    const other = tinyTrainConfig(dataDir, join(root, 'kept'), { seed: 4 });
+    await trainStage({ config: other, stage: 'pretrain', resume: true, steps: 2, onStart: (i) => starts.push(i.init) });
+    expect(starts).toEqual(['scratch', 'scratch']);
+  });
+
   it('writes a loadable model with metadata, the CSV with onEvaluate metrics, the SVG; SFT starts from pretraining', async () => {
     const config = tinyTrainConfig(dataDir, join(root, 'full'));
     await trainStage({ config, stage: 'pretrain', steps: 2 });
