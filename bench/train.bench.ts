@@ -77,7 +77,7 @@ try {
   const run = async (workers: number, label: string): Promise<{ workers: number; targetTokensPerSec: number; seconds: number }> => {
     const out = join(dir, `run-${label}`);
     const raw = JSON.parse(readFileSync('models/planner/train.json', 'utf8')) as Record<string, unknown>;
-    const config = parseTrainConfig({ ...raw, dataDir, out, workers, sft: { ...shipped.sft, steps, evalEvery: 10_000, checkpointEvery: 10_000, validationFraction: 0.05, successEpisodes: 0, init: 'scratch' } }, 'bench');
+    const config = parseTrainConfig({ ...raw, dataDir, out, workers, sft: { ...shipped.sft, steps, warmupSteps: Math.min(shipped.sft.warmupSteps, steps), evalEvery: 10_000, checkpointEvery: 10_000, validationFraction: 0.05, successEpisodes: 0, init: 'scratch' } }, 'bench');
     log(`${label}: ${steps} SFT steps, batch ${config.sft.batchSize}, ${workers} worker(s)`);
     const result = await trainStage({ config, stage: 'sft', steps, workers, clock: () => performance.now() });
     return { workers, targetTokensPerSec: round(result.tokensPerSec), seconds: round(result.trainSeconds) };
