@@ -53,9 +53,9 @@ async function ask(lane: Lane, request: WorkerRequest, transfer: ArrayBuffer[] =
  * A share is computed padded to its longest row, so its work is about rows x T x (6 dModel + T) for padded length T
  * (per position and layer: 12 dModel^2 multiply-adds in the projections and the MLP, 2 T dModel in attention). The
  * rows are sorted longest first and cut into n contiguous non-empty shares minimising the largest work: the share of
- * the longest rows takes fewer of them. Against halves of the batch in its own order this takes 11% off the wall time
- * of an SFT step of the shipped recipe (tokens of the slowest share, measured on its data), and the batch's gradient
- * is the same sum in another order.
+ * the longest rows takes fewer of them. Against halves of the batch in its own order, an SFT step of the shipped
+ * recipe (16 rows of its data, two threads) went from 3.9 s to 3.4 s; the batch's gradient is the same sum in another
+ * order.
  */
 export function balancedShares(lengths: readonly number[], n: number, dModel: number): number[][] {
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
