@@ -112,16 +112,18 @@ const promptFormat = meta[META.promptFormat] ?? '1';
 // The pretraining stage's file stays in the run directory (relative to the repository root, where this runs).
 const trainConfig = JSON.parse(meta[META.trainConfig] ?? '{}') as { out?: string; dataDir?: string };
 const trainOut = trainConfig.out;
-// A stage's model file in the run directory, or else what the shipped file's lineage records of that stage.
+// What the shipped file's lineage records of a stage, or else that stage's model file in the run directory. A file
+// there that disagrees with the lineage (another run since, in the same directory) is not this model's stage.
 const lineage = lineageOf(meta);
 const stageMeta = (stage: string): Record<string, string> | null => {
+  const record = lineage.find((r) => r.stage === stage);
+  if (record !== undefined) return { [META.stage]: record.stage, [META.steps]: record.steps, [META.trainSeconds]: record.trainSeconds, [META.data]: record.data };
   try {
     if (trainOut !== undefined) return decodeCheckpoint(new Uint8Array(readFileSync(join(trainOut, `${stage}.safetensors`)))).metadata;
   } catch {
-    // Not there: the lineage may know it.
+    // Not there either.
   }
-  const record = lineage.find((r) => r.stage === stage);
-  return record === undefined ? null : { [META.stage]: record.stage, [META.steps]: record.steps, [META.trainSeconds]: record.trainSeconds, [META.data]: record.data };
+  return null;
 };
 const pretrainMeta = stageMeta('pretrain');
 // The shipped file is the last stage's: with DAgger rounds, the SFT stage's file (and the earlier rounds') stay in
