@@ -16,15 +16,18 @@
 // --unguarded-*: the same model's reports under --no-loop-guard (agent/planners/loop-guard.ts), on the same episodes.
 // --compare: the pretraining comparison's directory (runs/compare): pretrained/ and scratch/, the SFT stages of
 // models/planner/compare-pretrained.json and compare-scratch.json (their model files and loss CSVs), and
-// eval-pretrained/ and eval-scratch/, their `umwelt eval` of the test split.
-import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// eval-pretrained/ and eval-scratch/, their `umwelt eval` of the test split. Its summary is kept as compare.json
+// beside the card; without --compare, the card reports the kept one and says what data it was measured on
+// (scripts/pretraining-comparison.ts).
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeCheckpoint } from '../agent/lm/checkpoint.ts';
 import { parameterCount, type ModelConfig } from '../agent/lm/config.ts';
 import { DAGGER_STAGES, parseTrainConfig, studentParts, type DaggerStage } from '../agent/lm/train/config.ts';
 import { lineageOf, META } from '../agent/lm/train/files.ts';
 import { EvalReportSchema, type EvalReport, type GroupSummary } from '../eval/report-schema.ts';
+import { COMPARISON_FILE, loadComparison, measureComparison, scenarioPath, type ComparisonArm } from './pretraining-comparison.ts';
 
 const { values } = parseArgs({
   options: {
@@ -56,29 +59,9 @@ const test = report(need('test'));
 const heldout = report(need('heldout'));
 const int8 = report(need('int8'));
 const smoke = report(need('smoke'));
-/** One arm of the pretraining comparison: its SFT model's metadata, validation losses and test report. */
-interface CompareArm {
-  meta: Record<string, string>;
-  /** [step, validation loss] at each evaluation of the SFT stage. */
-  val: [number, number][];
-  test: EvalReport;
-}
-const compareArm = (root: string, arm: 'pretrained' | 'scratch'): CompareArm => {
-  const meta = decodeCheckpoint(new Uint8Array(readFileSync(join(root, arm, 'sft.safetensors')))).metadata;
-  const rows = readFileSync(join(root, arm, 'sft-loss.csv'), 'utf8').trim().split('\n');
-  const header = rows[0]!.split(',');
-  const [stepAt, valAt] = [header.indexOf('step'), header.indexOf('val_loss')];
-  const val = rows
-    .slice(1)
-    .map((l) => l.split(','))
-    .filter((c) => c[valAt] !== undefined && c[valAt] !== '')
-    .map((c): [number, number] => [Number(c[stepAt]), Number(c[valAt])]);
-  // The arm's loss curve goes beside the card, which names it.
-  for (const ext of ['csv', 'svg']) copyFileSync(join(root, arm, `sft-loss.${ext}`), join(dir, `compare-${arm}-sft-loss.${ext}`));
-  return { meta, val, test: report(join(root, `eval-${arm}`, 'report.json')) };
-};
-// The pretraining comparison: the same SFT stage after the pipeline's pretraining and from random weights.
-const compare = values.compare === undefined ? null : { pretrained: compareArm(values.compare, 'pretrained'), scratch: compareArm(values.compare, 'scratch') };
+// The pretraining comparison: measured now from its run directory (--compare), or the one kept beside the card.
+const compare = values.compare === undefined ? loadComparison(dir) : measureComparison(values.compare, dir);
+const compareKept = values.compare === undefined;
 const freeTest = values['free-test'] === undefined ? null : report(values['free-test']);
 const freeHeldout = values['free-heldout'] === undefined ? null : report(values['free-heldout']);
 const memorySuite = values.memory === undefined ? null : report(values.memory);
@@ -134,12 +117,6 @@ const shippedRounds = DAGGER_STAGES.slice(0, (DAGGER_STAGES as readonly string[]
 /** The DAgger rounds the shipped model went through, each with its model file's metadata. */
 const rounds = shippedRounds.map((stage) => ({ stage, meta: stage === shippedStage ? meta : stageMeta(stage) }));
 
-/** A report's scenario file as the repository names it (the report may come from a worktree elsewhere). */
-const scenarioPath = (r: EvalReport): string => {
-  const path = relative(process.cwd(), r.source.path);
-  const at = path.lastIndexOf('scenes/scenarios/');
-  return at >= 0 ? path.slice(at) : path;
-};
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const ci = (g: GroupSummary): string => `${pct(g.successRate)} [${pct(g.successCi95.low)}, ${pct(g.successCi95.high)}]`;
 const lm = (r: EvalReport): GroupSummary => {
@@ -420,26 +397,23 @@ function compareLines(): string[] {
   if (compare === null) {
     return ['Not measured for this card: the comparison (`models/planner/compare-pretrained.json` against `compare-scratch.json`, the same SFT stage after pretraining and from random weights, evaluated on the same episodes) has not been run.'];
   }
-  const { pretrained, scratch } = compare;
-  const steps = (a: CompareArm): string => a.meta[META.steps] ?? '?';
-  if (steps(pretrained) !== steps(scratch)) throw new Error(`the comparison's arms trained ${steps(pretrained)} and ${steps(scratch)} SFT steps: not equal`);
-  const evaluated = (a: CompareArm): number => lm(a.test).episodes;
-  if (evaluated(pretrained) !== evaluated(scratch) || scenarioPath(pretrained.test) !== scenarioPath(scratch.test)) throw new Error("the comparison's arms were not evaluated on the same episodes");
-  const pretrainSteps = lineageOf(pretrained.meta).find((r) => r.stage === 'pretrain')?.steps ?? '?';
-  const valSteps = pretrained.val.map(([step]) => step);
-  const valAt = (a: CompareArm, step: number): string => a.val.find(([s]) => s === step)?.[1].toFixed(3) ?? '-';
-  const row = (name: string, a: CompareArm): string => {
-    const g = lm(a.test);
-    return `| ${name} | ${valSteps.map((step) => valAt(a, step)).join(' / ')} | ${ci(g)} | ${pct(meanOverFamilies(a.test))} | ${g.spl.toFixed(2)} | ${g.steps.mean.toFixed(1)} |`;
-  };
-  const gain = lm(pretrained.test).successRate - lm(scratch.test).successRate;
+  const valSteps = compare.pretrained.val.map(([step]) => step);
+  const valAt = (a: ComparisonArm, step: number): string => a.val.find(([s]) => s === step)?.[1].toFixed(3) ?? '-';
+  const rate = (a: ComparisonArm): number => a.successes / a.episodes;
+  const row = (name: string, a: ComparisonArm): string =>
+    `| ${name} | ${valSteps.map((step) => valAt(a, step)).join(' / ')} | ${pct(rate(a))} [${pct(a.successCi95.low)}, ${pct(a.successCi95.high)}] | ${pct(a.meanOverFamilies)} | ${a.spl.toFixed(2)} | ${a.meanSteps.toFixed(1)} |`;
+  const gain = rate(compare.pretrained) - rate(compare.scratch);
+  // A comparison kept from an earlier card was measured on that card's data, which may be another prompt format.
+  const provenance = compareKept
+    ? ` Measured for an earlier model of this recipe (\`${COMPARISON_FILE}\`), on training data in prompt format ${compare.promptFormat}${String(compare.promptFormat) === promptFormat ? ', the format of this model' : ` (this model's data: format ${promptFormat})`}.`
+    : '';
   return [
-    `\`models/planner/compare-pretrained.json\` and \`compare-scratch.json\`: the same SFT stage (the same data, ${steps(pretrained)} steps, schedule and seed), one started from the pretraining stage (${pretrainSteps} steps on the corpus), the other from random weights; each SFT model then on its own (no DAgger round), greedy under the loop guard, on the same ${evaluated(pretrained)} episodes of ${scenarioPath(pretrained.test)}.`,
+    `\`models/planner/compare-pretrained.json\` and \`compare-scratch.json\`: the same SFT stage (the same data, ${compare.sftSteps} steps, schedule and seed), one started from the pretraining stage (${compare.pretrainSteps} steps on the corpus), the other from random weights; each SFT model then on its own (no DAgger round), greedy under the loop guard, on the same ${compare.pretrained.episodes} episodes of ${compare.scenario}.${provenance}`,
     '',
     `| | validation loss at step ${valSteps.join(' / ')} | success [95% CI] | mean over families | SPL | mean steps |`,
     '|---|---|---|---|---|---|',
-    row('pretrained first', pretrained),
-    row('from scratch', scratch),
+    row('pretrained first', compare.pretrained),
+    row('from scratch', compare.scratch),
     '',
     `Pretraining first: ${gain >= 0 ? '+' : ''}${(100 * gain).toFixed(1)} points of success at equal SFT steps. The SFT loss curves: \`compare-pretrained-sft-loss.csv\` and \`compare-scratch-sft-loss.csv\` (and \`.svg\`).`,
   ];
