@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { build, preview, type PreviewServer } from 'vite';
+import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
 import type { Page } from 'playwright-core';
 
 const CONFIG = join(import.meta.dirname, '..', '..', 'web', 'vite.config.ts');
@@ -155,26 +156,31 @@ export interface ImageStats {
   colors: number;
 }
 
-/** Size, grey-level variance and distinct colours of a PNG, decoded by the page itself. */
-export function pngStats(page: Page, png: Uint8Array): Promise<ImageStats> {
-  return page.evaluate(async (base64) => {
-    const image = await createImageBitmap(await (await fetch(`data:image/png;base64,${base64}`)).blob());
-    const canvas = new OffscreenCanvas(image.width, image.height);
-    const ctx = canvas.getContext('2d');
-    if (ctx === null) throw new Error('no 2d context');
-    ctx.drawImage(image, 0, 0);
-    const { data } = ctx.getImageData(0, 0, image.width, image.height);
-    let sum = 0;
-    let sq = 0;
-    const colors = new Set<number>();
-    const n = data.length / 4;
-    for (let i = 0; i < data.length; i += 4) {
-      const g = (data[i]! + data[i + 1]! + data[i + 2]!) / 3;
-      sum += g;
-      sq += g * g;
-      colors.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
-    }
-    const mean = sum / n;
-    return { width: image.width, height: image.height, variance: sq / n - mean * mean, colors: colors.size };
-  }, Buffer.from(png).toString('base64'));
+/**
+ * Size, grey-level variance and distinct colours of a PNG, decoded here in Node (fast-png), not in the page: a
+ * million-pixel loop on the page's thread is itself a long task, and the episode test reads its screenshot while
+ * the episode runs.
+ */
+export function pngStats(png: Uint8Array): ImageStats {
+  const image = decodePng(png);
+  const rgb = image.palette === undefined ? null : convertIndexedToRgb(image);
+  const data = rgb ?? image.data;
+  const channels = rgb === null ? image.channels : image.palette![0]!.length;
+  // Levels as a canvas would give them: 8 bits a channel; grey images have one channel for all three.
+  const shift = rgb === null && image.depth === 16 ? 8 : 0;
+  const n = image.width * image.height;
+  let sum = 0;
+  let sq = 0;
+  const colors = new Set<number>();
+  for (let p = 0; p < n; p++) {
+    const at = p * channels;
+    const r = data[at]! >> shift;
+    const [g, b] = channels >= 3 ? [data[at + 1]! >> shift, data[at + 2]! >> shift] : [r, r];
+    const grey = (r + g + b) / 3;
+    sum += grey;
+    sq += grey * grey;
+    colors.add((r << 16) | (g << 8) | b);
+  }
+  const mean = sum / n;
+  return { width: image.width, height: image.height, variance: sq / n - mean * mean, colors: colors.size };
 }
