@@ -70,7 +70,9 @@ export class UmweltApp extends LitElement {
     .status { font-size: 0.85rem; color: #4a5563; }
     .error { color: #a3271f; }
     .log { flex: 1; min-height: 10rem; display: flex; flex-direction: column; }
-    umwelt-thought-log { flex: 1; min-height: 0; }
+    /* Strictly contained: a new step lays out and paints the log alone, not the page; its size comes from this
+       column, never from its rows. */
+    umwelt-thought-log { flex: 1; min-height: 0; contain: strict; }
     @media (max-width: 800px) {
       :host { height: auto; }
       main { grid-template-columns: 1fr; }

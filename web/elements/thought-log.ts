@@ -10,9 +10,7 @@ export class ThoughtLog extends LitElement {
   declare selected: number | null;
 
   static override styles = css`
-    /* Strict containment: a new step lays out and paints this list alone, not the whole page. Its size comes from
-       the page's layout (flex: 1 in a column), never from its rows. */
-    :host { display: block; overflow-y: auto; font-size: 0.9rem; contain: strict; }
+    :host { display: block; overflow-y: auto; font-size: 0.9rem; }
     ol { list-style: none; margin: 0; padding: 0; }
     li { padding: 6px 8px; border-bottom: 1px solid #e1e5ea; }
     li[data-selected] { background: #fff6d8; }
