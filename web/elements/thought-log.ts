@@ -39,8 +39,8 @@ export class ThoughtLog extends LitElement {
 
   override render() {
     // The legend is set in the rows' fonts and glyphs, so the page loads them (the monospace font above all) while
-    // it loads the model, not in the first step's frame: that load was 14-25 ms of a 55-92 ms first-step task (traced) on
-    // a busy 2-core machine.
+    // it loads the model, not in the first step's frame: that load was 14-25 ms of a 55-92 ms first-step task in a
+    // trace on a busy 2-core machine.
     if (this.steps.length === 0) {
       return html`<p class="empty">
         No steps yet. Each step will show what the agent thought, then its action (<span class="action">goto(mug_3)</span>)
