@@ -14,7 +14,8 @@
 # ABLATIONS=0 leaves out the same model without the loop guard (test, heldout, memory) and with a free thought
 # (test, heldout): five more evaluations, half the time. COMPARE=DIR hands the card the pretraining comparison
 # (pretrained/, scratch/, eval-pretrained/, eval-scratch/; see scripts/planner-card.ts). PREVIOUS=FILE hands it the
-# agreement of the planner the card before measured.
+# agreement of the planner the card before measured. VERSUS=FILE hands it this model against the one it replaces on the
+# same episodes (scripts/models-versus.ts --json).
 # Latencies in the reports are measured on this machine as it is: run it on an idle one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,4 +56,5 @@ if [ "${ABLATIONS:-1}" != 0 ]; then
 fi
 [ -z "${COMPARE:-}" ] || CARD+=(--compare "$COMPARE")
 [ -z "${PREVIOUS:-}" ] || CARD+=(--previous-agreement "$PREVIOUS")
+[ -z "${VERSUS:-}" ] || CARD+=(--versus "$VERSUS")
 node --import tsx scripts/planner-card.ts "${CARD[@]}" --dir "$MODELS"

@@ -7,7 +7,7 @@
 //     [--compare DIR]
 //     [--free-test R.json --free-heldout R.json] [--agreement A.json [--previous-agreement A.json]] [--memory R.json]
 //     [--unguarded-test R.json --unguarded-heldout R.json --unguarded-memory R.json]
-//     [--dir models/planner]
+//     [--versus V.json] [--dir models/planner]
 // --free-*: the same model's reports from decoding with a free thought (`--no-thought-rules`: none of the rules of
 // agent/planners/thought-marks.ts), for the comparison of the two decodings on the same episodes. --agreement: scripts/planner-agreement.ts --json of
 // this model (and of the planner the card before measured: an older model, or this one decoding under older rules),
@@ -18,7 +18,8 @@
 // models/planner/compare-pretrained.json and compare-scratch.json (their model files and loss CSVs), and
 // eval-pretrained/ and eval-scratch/, their `umwelt eval` of the test split. Its summary is kept as compare.json
 // beside the card; without --compare, the card reports the kept one and says what data it was measured on
-// (scripts/pretraining-comparison.ts).
+// (scripts/pretraining-comparison.ts). --versus: scripts/models-versus.ts --json of this model against the model it
+// replaces, on the same episodes.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ import { parameterCount, type ModelConfig } from '../agent/lm/config.ts';
 import { DAGGER_STAGES, parseTrainConfig, studentParts, type DaggerStage } from '../agent/lm/train/config.ts';
 import { lineageOf, META } from '../agent/lm/train/files.ts';
 import { EvalReportSchema, type EvalReport, type GroupSummary } from '../eval/report-schema.ts';
+import { VersusSchema, type Versus } from './models-versus.ts';
 import { COMPARISON_FILE, loadComparison, measureComparison, scenarioPath, type ComparisonArm } from './pretraining-comparison.ts';
 
 const { values } = parseArgs({
@@ -44,6 +46,7 @@ const { values } = parseArgs({
     'unguarded-test': { type: 'string' },
     'unguarded-heldout': { type: 'string' },
     'unguarded-memory': { type: 'string' },
+    versus: { type: 'string' },
     dir: { type: 'string', default: 'models/planner' },
   },
   strict: true,
@@ -86,6 +89,7 @@ interface Agreement {
 }
 const agreementOf = (path: string | undefined): Agreement | null => (path === undefined ? null : (JSON.parse(readFileSync(path, 'utf8')) as Agreement));
 const agreement = agreementOf(values.agreement);
+const versus: Versus | null = values.versus === undefined ? null : VersusSchema.parse(JSON.parse(readFileSync(values.versus, 'utf8')));
 const previousAgreement = agreementOf(values['previous-agreement']);
 
 const model = decodeCheckpoint(new Uint8Array(readFileSync(join(dir, 'planner.safetensors'))));
@@ -259,6 +263,7 @@ lines.push(
     evaluations(stage).map((e) => `| ${stage} | ${e.step} | ${e.val.toFixed(3)} | ${e.success === null ? '-' : pct(e.success)} |`),
   ),
   '',
+  ...versusLines(),
   '## Decoding: the thought kept to the prompt, the action to the thought',
   '',
   'The thought names what it chooses ("So: goto the yellow counter #3.") and the action copies its mark. The model often wrote the right description with a wrong number, or an action that named something else than its thought. Decoding masks, after a description, the marks the prompt does not give it; once the last step went to or opened a container, every container but that one (except where the thing could be or is remembered); and it limits the action\'s entities to those the thought\'s last "So:" clause names. Where the teacher\'s sentence is fixed by the prompt, the thought is held to it word by word, letting go as soon as the model departs from it: the thing "I need" is the first the Task names and has not marked done, and "So: pick the ..." picks it when it is in reach; "It could be on (in) the ..." is the first place of the Unsearched surfaces (containers) line; at a closed container just reached, "... is not in sight." goes on "I open the <it>"; "I have the" and "I put the" name the held thing, and "It goes on the ..." the place the Task names for it (agent/planners/thought-marks.ts; `--no-thought-rules` turns them all off). The same model on the same episodes:',
@@ -316,7 +321,6 @@ function memoryLines(): string[] {
   ];
 }
 
-/** The loop guard: the same model with and without it, on the same episodes. */
 /**
  * How long the recipe takes against the 90 minutes a from-scratch run should fit in: the stages' measured seconds
  * in order, where the 90th minute falls, and what the learning curve says a model of that point does.
@@ -342,6 +346,7 @@ function reproductionLines(): string[] {
   ];
 }
 
+/** The loop guard: the same model with and without it, on the same episodes. */
 function loopGuardLines(): string[] {
   const intro =
     'A greedy policy that comes back to a state it has been in goes round the same cycle until the step limit (traced: goto, open, goto, close of one cabinet, ten times over). The planner remembers, per episode, the action it chose in each prompt state (the prompt without its History section and its distances) and decodes a choice that repeats one again by sampling, seeded, at temperatures 1, 1.5, 2 and 2.5 in turn, keeping the first that repeats nothing and does not say `done` (only the greedy decode may end the episode), else the greedy one (agent/planners/loop-guard.ts; `--no-loop-guard` turns it off). The same model on the same episodes:';
@@ -356,6 +361,36 @@ function loopGuardLines(): string[] {
   }
   if (rows.length === 0) return [intro, '', 'Not measured for this card (no --unguarded-* report).'];
   return [intro, '', '| | without the guard | with the guard |', '|---|---|---|', ...rows];
+}
+
+/** This model against the one it replaces, on the same episodes (a section only with --versus). */
+function versusLines(): string[] {
+  if (versus === null) return [];
+  const rate = (k: number, n: number): string => `${k}/${n} (${pct(k / Math.max(1, n))})`;
+  const p = (x: number | null): string => (x === null ? '-' : x.toPrecision(2));
+  const labels = versus.splits.map((s) => s.label);
+  const families = [...new Set(versus.splits.flatMap((s) => s.families.map((f) => f.label)))];
+  const cell = (label: string, f: string, side: 'before' | 'after'): string => {
+    const g = versus.splits.find((s) => s.label === label)?.families.find((x) => x.label === f);
+    return g === undefined ? '-' : pct(g[side].successes / Math.max(1, g.episodes));
+  };
+  return [
+    `## Against ${versus.before}`,
+    '',
+    `\`scripts/models-versus.ts\`: this model (${versus.after}) and ${versus.before}, each greedy under the loop guard on the same episodes, paired episode by episode; McNemar's exact test over the episodes only one of them succeeds in.`,
+    '',
+    `| split | episodes | ${versus.before} | this model | only this model | only ${versus.before} | McNemar p | SPL before / now | mean steps before / now |`,
+    '|---|---|---|---|---|---|---|---|---|',
+    ...versus.splits.map(
+      (s) =>
+        `| ${s.label} | ${s.episodes} | ${rate(s.before.successes, s.episodes)} | ${rate(s.after.successes, s.episodes)} | ${s.discordant.afterOnly} | ${s.discordant.beforeOnly} | ${p(s.mcnemarP)} | ${s.before.spl.toFixed(2)} / ${s.after.spl.toFixed(2)} | ${s.before.meanSteps.toFixed(1)} / ${s.after.meanSteps.toFixed(1)} |`,
+    ),
+    '',
+    `| family | ${labels.map((l) => `${l}: before / now`).join(' | ')} |`,
+    `|---|${labels.map(() => '---|').join('')}`,
+    ...families.map((f) => `| ${f} | ${labels.map((l) => `${cell(l, f, 'before')} / ${cell(l, f, 'after')}`).join(' | ')} |`),
+    '',
+  ];
 }
 
 /** The agreement table: per kind of oracle decision, how often the planner chose the same action. */
