@@ -7,7 +7,8 @@
 //     [--compare DIR]
 //     [--free-test R.json --free-heldout R.json] [--agreement A.json [--previous-agreement A.json]] [--memory R.json]
 //     [--unguarded-test R.json --unguarded-heldout R.json --unguarded-memory R.json]
-//     [--versus V.json] [--dir models/planner]
+//     [--reproduction FILE --reproduction-test R.json --reproduction-heldout R.json] [--versus V.json]
+//     [--dir models/planner]
 // --free-*: the same model's reports from decoding with a free thought (`--no-thought-rules`: none of the rules of
 // agent/planners/thought-marks.ts), for the comparison of the two decodings on the same episodes. --agreement: scripts/planner-agreement.ts --json of
 // this model (and of the planner the card before measured: an older model, or this one decoding under older rules),
@@ -18,15 +19,17 @@
 // models/planner/compare-pretrained.json and compare-scratch.json (their model files and loss CSVs), and
 // eval-pretrained/ and eval-scratch/, their `umwelt eval` of the test split. Its summary is kept as compare.json
 // beside the card; without --compare, the card reports the kept one and says what data it was measured on
-// (scripts/pretraining-comparison.ts). --versus: scripts/models-versus.ts --json of this model against the model it
+// (scripts/pretraining-comparison.ts). --reproduction: the last stage's model file of a from-scratch run of the recipe
+// (`npm run train:planner`; its loss CSVs beside it) and its reports on the test and held-out episodes, for a model
+// whose own early stages are not known here or that the run did not reproduce. --versus: scripts/models-versus.ts --json of this model against the model it
 // replaces, on the same episodes.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeCheckpoint } from '../agent/lm/checkpoint.ts';
 import { parameterCount, type ModelConfig } from '../agent/lm/config.ts';
 import { DAGGER_STAGES, parseTrainConfig, studentParts, type DaggerStage } from '../agent/lm/train/config.ts';
-import { lineageOf, META } from '../agent/lm/train/files.ts';
+import { lineageAfter, lineageOf, META } from '../agent/lm/train/files.ts';
 import { EvalReportSchema, type EvalReport, type GroupSummary } from '../eval/report-schema.ts';
 import { VersusSchema, type Versus } from './models-versus.ts';
 import { COMPARISON_FILE, loadComparison, measureComparison, scenarioPath, type ComparisonArm } from './pretraining-comparison.ts';
@@ -47,6 +50,11 @@ const { values } = parseArgs({
     'unguarded-heldout': { type: 'string' },
     'unguarded-memory': { type: 'string' },
     versus: { type: 'string' },
+    reproduction: { type: 'string' },
+    'reproduction-test': { type: 'string' },
+    'reproduction-heldout': { type: 'string' },
+    'within-90-test': { type: 'string' },
+    'within-90-heldout': { type: 'string' },
     dir: { type: 'string', default: 'models/planner' },
   },
   strict: true,
@@ -89,6 +97,21 @@ interface Agreement {
 }
 const agreementOf = (path: string | undefined): Agreement | null => (path === undefined ? null : (JSON.parse(readFileSync(path, 'utf8')) as Agreement));
 const agreement = agreementOf(values.agreement);
+// A from-scratch run of the recipe: its last model file (lineage, config) and its reports on the card's episodes.
+const reproduction = (() => {
+  const file = values.reproduction;
+  if (file === undefined) return null;
+  const test = values['reproduction-test'];
+  const heldout = values['reproduction-heldout'];
+  if (test === undefined || heldout === undefined) throw new Error('--reproduction needs --reproduction-test and --reproduction-heldout');
+  const metadata = decodeCheckpoint(new Uint8Array(readFileSync(file))).metadata;
+  // The reports of the model of the last stage the run finished within 90 minutes, when measured.
+  const withinTest = values['within-90-test'];
+  const withinHeldout = values['within-90-heldout'];
+  if ((withinTest === undefined) !== (withinHeldout === undefined)) throw new Error('--within-90-test and --within-90-heldout go together');
+  const within = withinTest === undefined || withinHeldout === undefined ? null : { test: report(withinTest), heldout: report(withinHeldout) };
+  return { file, metadata, test: report(test), heldout: report(heldout), within };
+})();
 const versus: Versus | null = values.versus === undefined ? null : VersusSchema.parse(JSON.parse(readFileSync(values.versus, 'utf8')));
 const previousAgreement = agreementOf(values['previous-agreement']);
 
@@ -133,9 +156,9 @@ const meanOverFamilies = (r: EvalReport): number => {
   const groups = r.byFamily.filter((g) => g.planner === 'lm');
   return groups.reduce((s, g) => s + g.successRate, 0) / Math.max(1, groups.length);
 };
-const lastLoss = (stage: string): { step: number; loss: number; val: number } | null => {
+const lastLoss = (stage: string, csvDir = dir): { step: number; loss: number; val: number } | null => {
   try {
-    const rows = readFileSync(join(dir, `${stage}-loss.csv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = readFileSync(join(csvDir, `${stage}-loss.csv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     const last = rows[rows.length - 1];
     const lastVal = [...rows].reverse().find((r) => r[4] !== undefined && r[4] !== '');
     return last ? { step: Number(last[0]), loss: Number(last[2]), val: Number(lastVal?.[4] ?? NaN) } : null;
@@ -144,9 +167,9 @@ const lastLoss = (stage: string): { step: number; loss: number; val: number } | 
   }
 };
 /** The rows of a loss CSV that carry an evaluation: step, validation loss, sim success (and mean steps). */
-const evaluations = (stage: string): { step: number; val: number; success: number | null }[] => {
+const evaluations = (stage: string, csvDir = dir): { step: number; val: number; success: number | null }[] => {
   try {
-    const rows = readFileSync(join(dir, `${stage}-loss.csv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = readFileSync(join(csvDir, `${stage}-loss.csv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     return rows
       .filter((r) => r[4] !== undefined && r[4] !== '')
       .map((r) => ({ step: Number(r[0]), val: Number(r[4]), success: r[6] === undefined || r[6] === '' ? null : Number(r[6]) }));
@@ -251,7 +274,7 @@ lines.push(
     return `| ${round.stage} (instruction examples plus the student's states) | ${round.meta?.[META.steps] ?? '-'} | ${seconds(round.meta)} | ${loss ? loss.loss.toFixed(3) : '-'} | ${loss ? loss.val.toFixed(3) : '-'} |`;
   }),
   '',
-  ...reproductionLines(),
+  ...trainingTimeLines(),
   '',
   `![pretraining loss](pretrain-loss.svg) ![SFT loss](sft-loss.svg)${rounds.map((r) => ` ![${r.stage} loss](${r.stage}-loss.svg)`).join('')}`,
   '',
@@ -263,6 +286,7 @@ lines.push(
     evaluations(stage).map((e) => `| ${stage} | ${e.step} | ${e.val.toFixed(3)} | ${e.success === null ? '-' : pct(e.success)} |`),
   ),
   '',
+  ...reproductionLines(),
   ...versusLines(),
   '## Decoding: the thought kept to the prompt, the action to the thought',
   '',
@@ -321,29 +345,64 @@ function memoryLines(): string[] {
   ];
 }
 
+interface StageTime {
+  stage: string;
+  steps: number;
+  seconds: number;
+}
+
+/** The stages of this model's own training, as its lineage (or run directory) records them; null where one is unknown. */
+function ownStages(): StageTime[] | null {
+  const stages = [{ stage: 'pretrain', meta: pretrainMeta }, { stage: 'sft', meta: sftMeta }, ...rounds].map((x) => ({
+    stage: x.stage,
+    steps: Number(x.meta?.[META.steps] ?? NaN),
+    seconds: Number(x.meta?.[META.trainSeconds] ?? NaN),
+  }));
+  return stages.some((x) => !Number.isFinite(x.seconds) || !Number.isFinite(x.steps)) ? null : stages;
+}
+
 /**
  * How long the recipe takes against the 90 minutes a from-scratch run should fit in: the stages' measured seconds
- * in order, where the 90th minute falls, and what the learning curve says a model of that point does.
+ * in order, where the 90th minute falls, and what the learning curve (the loss CSVs in csvDir) says a model of that
+ * point does.
  */
-function reproductionLines(): string[] {
+function timeLines(stages: readonly StageTime[], csvDir: string, what: string): string {
   const budget = 90 * 60;
-  const stages = [
-    { stage: 'pretrain', meta: pretrainMeta },
-    { stage: 'sft', meta: sftMeta },
-    ...rounds,
-  ].map((x) => ({ stage: x.stage, steps: Number(x.meta?.[META.steps] ?? NaN), seconds: Number(x.meta?.[META.trainSeconds] ?? NaN) }));
-  if (stages.some((x) => !Number.isFinite(x.seconds) || !Number.isFinite(x.steps))) return ['Training time: not known here (a stage\'s model file is missing).'];
   const total = stages.reduce((a, x) => a + x.seconds, 0);
-  if (total <= budget) return [`Training takes ${Math.round(total)} s in all (${(total / 60).toFixed(0)} minutes), within the 90 minutes a from-scratch run should fit in (plus making the data).`];
+  if (total <= budget) return `${what} takes ${Math.round(total)} s in all (${(total / 60).toFixed(0)} minutes), within the 90 minutes a from-scratch run should fit in (plus making the data).`;
   let before = 0;
   const at = stages.find((x) => (before += x.seconds) > budget)!;
   const into = budget - (before - at.seconds);
   const step = Math.floor((into / at.seconds) * at.steps);
-  const reached = evaluations(at.stage).filter((e) => e.step <= step && e.success !== null).at(-1);
-  const curve = reached === undefined ? 'before its first evaluation' : `where the learning curve below measures ${pct(reached.success!)} sim success (step ${reached.step})`;
-  return [
-    `Training takes ${Math.round(total)} s in all (${(total / 3600).toFixed(1)} hours) on this machine, plus making the data, against the 90 minutes a from-scratch run should fit in: **not met**. At 90 minutes a run is at step ${step} of ${at.stage}, ${curve}; the success above needs every stage after it. The model is not cut down to fit the time.`,
-  ];
+  // The last evaluation the run has made by then: in this stage up to that step, else at the end of an earlier one.
+  const made = stages
+    .slice(0, stages.indexOf(at) + 1)
+    .flatMap((x) => evaluations(x.stage, csvDir).filter((e) => e.success !== null && (x !== at || e.step <= step)).map((e) => ({ ...e, stage: x.stage })));
+  const reached = made.at(-1);
+  const curve = reached === undefined ? 'before its first evaluation' : `where its learning curve last measured ${pct(reached.success!)} sim success (${reached.stage} step ${reached.step})`;
+  const finished = stageFinishedWithin(stages, budget);
+  const last = finished === null ? 'no stage is finished by then' : `the last stage finished by then is ${finished.stage}, at ${(finished.seconds / 60).toFixed(0)} minutes`;
+  return `${what} takes ${Math.round(total)} s in all (${(total / 3600).toFixed(1)} hours) on this machine, plus making the data, against the 90 minutes a from-scratch run should fit in: **not met**. At 90 minutes a run is at step ${step} of ${at.stage}, ${curve}; ${last}. The model is not cut down to fit the time.`;
+}
+
+/** The last stage a run of these stages has finished within `budget` seconds, and when. */
+function stageFinishedWithin(stages: readonly StageTime[], budget: number): { stage: string; seconds: number } | null {
+  let elapsed = 0;
+  let finished: { stage: string; seconds: number } | null = null;
+  for (const x of stages) {
+    elapsed += x.seconds;
+    if (elapsed > budget) break;
+    finished = { stage: x.stage, seconds: elapsed };
+  }
+  return finished;
+}
+
+/** The training time of this model, or (when its early stages are not known) of the from-scratch run. */
+function trainingTimeLines(): string[] {
+  const own = ownStages();
+  if (own !== null) return [timeLines(own, dir, 'Training')];
+  if (reproduction !== null) return [`This model's training time is not known here (a stage's model file is missing); the from-scratch run of the same recipe below says how long it takes.`];
+  return ["Training time: not known here (a stage's model file is missing)."];
 }
 
 /** The loop guard: the same model with and without it, on the same episodes. */
@@ -363,32 +422,110 @@ function loopGuardLines(): string[] {
   return [intro, '', '| | without the guard | with the guard |', '|---|---|---|', ...rows];
 }
 
-/** This model against the one it replaces, on the same episodes (a section only with --versus). */
+/** The from-scratch run of the recipe: its stages, how long they took, and how well its model plans. */
+function reproductionLines(): string[] {
+  if (reproduction === null) return [];
+  const { file, metadata } = reproduction;
+  const csvDir = dirname(file);
+  const records = lineageAfter(metadata);
+  const stages = records.map((r) => ({ stage: r.stage, steps: Number(r.steps), seconds: Number(r.trainSeconds) }));
+  const counts = (data: string): Record<string, number> => JSON.parse(data) as Record<string, number>;
+  // The recipe as each file records it, but for where its data and runs were written.
+  const recipe = (m: Record<string, string>): string => {
+    const { dataDir: _data, out: _out, ...rest } = JSON.parse(m[META.trainConfig] ?? '{}') as Record<string, unknown>;
+    return JSON.stringify(rest, (key, value: unknown) => (key === 'dir' ? undefined : value));
+  };
+  const sameRecipe = recipe(metadata) === recipe(meta);
+  const rt = lm(reproduction.test);
+  const rh = lm(reproduction.heldout);
+  const rtMean = meanOverFamilies(reproduction.test);
+  const rhMean = meanOverFamilies(reproduction.heldout);
+  // Stages both lineages record: the data each trained on.
+  const ownRecords = new Map(lineageAfter(meta).map((r) => [r.stage, r]));
+  const dataDiffers = records.flatMap((r) => {
+    const own = ownRecords.get(r.stage);
+    if (own === undefined) return [];
+    const a = counts(r.data).trainSequences;
+    const b = counts(own.data).trainSequences;
+    return a === b ? [] : [`${r.stage}: ${String(a)} examples in the run against ${String(b)} for this model`];
+  });
+  const row = (name: string, r: EvalReport, g: GroupSummary, mean: number): string =>
+    `| ${name} (${r.source.name}) | ${g.episodes} | ${ci(g)} | ${pct(mean)} | ${g.spl.toFixed(2)} | ${g.latencyMs.p50.toFixed(1)} / ${g.latencyMs.p95.toFixed(1)} ms |`;
+  const met = rtMean >= 0.95 && rhMean >= 0.85 && rt.spl >= 0.8 && rt.latencyMs.p95 <= 50;
+  // The model of the last stage finished within 90 minutes, on the same episodes (--within-90-*).
+  const finished = stageFinishedWithin(stages, 90 * 60);
+  const withinRows = (): string[] => {
+    if (reproduction.within === null || finished === null) return [];
+    const name = `its ${finished.stage} stage's model (done at ${(finished.seconds / 60).toFixed(0)} minutes)`;
+    const { test: wt, heldout: wh } = reproduction.within;
+    return [row(`${name}, test split`, wt, lm(wt), meanOverFamilies(wt)), row(`${name}, held-out split`, wh, lm(wh), meanOverFamilies(wh))];
+  };
+  const withinVerdict = (): string[] => {
+    if (reproduction.within === null || finished === null) return [];
+    const wt = lm(reproduction.within.test);
+    const tMean = meanOverFamilies(reproduction.within.test);
+    const hMean = meanOverFamilies(reproduction.within.heldout);
+    const ok = tMean >= 0.95 && hMean >= 0.85 && wt.spl >= 0.8 && wt.latencyMs.p95 <= 50;
+    return [
+      `The model a run has within 90 minutes (its ${finished.stage} stage's): ${pct(tMean)} averaged over families on test seeds (target 95%), ${pct(hMean)} held out (target 85%), SPL ${wt.spl.toFixed(2)} (target 0.8): ${ok ? 'it meets the targets' : '**below the targets**'}.`,
+      '',
+    ];
+  };
+  return [
+    '## Reproduction from scratch',
+    '',
+    `\`npm run train:planner\` run from scratch on this machine (\`${file}\`, prompt format ${metadata[META.promptFormat] ?? '1'}), ${sameRecipe ? 'with the training config this model records, but for its directories' : "with a training config that differs from the one this model records (beyond its directories)"}. Its stages, as its model file's lineage records them:`,
+    '',
+    '| stage | steps | seconds (this 2-core machine, both cores) | examples (episodes) | last validation loss |',
+    '|---|---|---|---|---|',
+    ...records.map((r) => {
+      const c = counts(r.data);
+      const loss = lastLoss(r.stage, csvDir);
+      return `| ${r.stage} | ${r.steps} | ${Math.round(Number(r.trainSeconds))} s | ${String(c.trainSequences)} (${String(c.trainEpisodes)}) | ${loss ? loss.val.toFixed(3) : '-'} |`;
+    }),
+    '',
+    timeLines(stages, csvDir, 'The from-scratch run'),
+    '',
+    `Its model, greedy under the loop guard, on the episodes of the first table: ${met ? 'it meets the targets' : '**below the targets**'}.`,
+    '',
+    '| | episodes | success [95% CI] | mean over families | SPL | decision latency p50 / p95 |',
+    '|---|---|---|---|---|---|',
+    row('test split', reproduction.test, rt, rtMean),
+    row('held-out split', reproduction.heldout, rh, rhMean),
+    ...withinRows(),
+    '',
+    ...withinVerdict(),
+    ...(dataDiffers.length === 0 ? [] : [`The two trained on different data where both lineages record a stage (${dataDiffers.join('; ')}).`, '']),
+  ];
+}
+
+/** This model against another on the same episodes, paired (a section only with --versus). */
 function versusLines(): string[] {
   if (versus === null) return [];
   const rate = (k: number, n: number): string => `${k}/${n} (${pct(k / Math.max(1, n))})`;
   const p = (x: number | null): string => (x === null ? '-' : x.toPrecision(2));
+  const other = versus.before;
   const labels = versus.splits.map((s) => s.label);
   const families = [...new Set(versus.splits.flatMap((s) => s.families.map((f) => f.label)))];
-  const cell = (label: string, f: string, side: 'before' | 'after'): string => {
+  const cell = (label: string, f: string): string => {
     const g = versus.splits.find((s) => s.label === label)?.families.find((x) => x.label === f);
-    return g === undefined ? '-' : pct(g[side].successes / Math.max(1, g.episodes));
+    return g === undefined ? '-' : `${pct(g.after.successes / Math.max(1, g.episodes))} / ${pct(g.before.successes / Math.max(1, g.episodes))}`;
   };
   return [
-    `## Against ${versus.before}`,
+    `## Against ${other}`,
     '',
-    `\`scripts/models-versus.ts\`: this model (${versus.after}) and ${versus.before}, each greedy under the loop guard on the same episodes, paired episode by episode; McNemar's exact test over the episodes only one of them succeeds in.`,
+    `\`scripts/models-versus.ts\`: this model (${versus.after}) and ${other}, each greedy under the loop guard on the same episodes, paired episode by episode; McNemar's exact test over the episodes only one of them succeeds in.`,
     '',
-    `| split | episodes | ${versus.before} | this model | only this model | only ${versus.before} | McNemar p | SPL before / now | mean steps before / now |`,
+    `| split | episodes | this model | ${other} | only this model | only ${other} | McNemar p | SPL (this / other) | mean steps (this / other) |`,
     '|---|---|---|---|---|---|---|---|---|',
     ...versus.splits.map(
       (s) =>
-        `| ${s.label} | ${s.episodes} | ${rate(s.before.successes, s.episodes)} | ${rate(s.after.successes, s.episodes)} | ${s.discordant.afterOnly} | ${s.discordant.beforeOnly} | ${p(s.mcnemarP)} | ${s.before.spl.toFixed(2)} / ${s.after.spl.toFixed(2)} | ${s.before.meanSteps.toFixed(1)} / ${s.after.meanSteps.toFixed(1)} |`,
+        `| ${s.label} | ${s.episodes} | ${rate(s.after.successes, s.episodes)} | ${rate(s.before.successes, s.episodes)} | ${s.discordant.afterOnly} | ${s.discordant.beforeOnly} | ${p(s.mcnemarP)} | ${s.after.spl.toFixed(2)} / ${s.before.spl.toFixed(2)} | ${s.after.meanSteps.toFixed(1)} / ${s.before.meanSteps.toFixed(1)} |`,
     ),
     '',
-    `| family | ${labels.map((l) => `${l}: before / now`).join(' | ')} |`,
+    `| family | ${labels.map((l) => `${l}: this / other`).join(' | ')} |`,
     `|---|${labels.map(() => '---|').join('')}`,
-    ...families.map((f) => `| ${f} | ${labels.map((l) => `${cell(l, f, 'before')} / ${cell(l, f, 'after')}`).join(' | ')} |`),
+    ...families.map((f) => `| ${f} | ${labels.map((l) => cell(l, f)).join(' | ')} |`),
     '',
   ];
 }
