@@ -15,7 +15,9 @@
 # (test, heldout): five more evaluations, half the time. COMPARE=DIR hands the card the pretraining comparison
 # (pretrained/, scratch/, eval-pretrained/, eval-scratch/; see scripts/planner-card.ts). PREVIOUS=FILE hands it the
 # agreement of the planner the card before measured. VERSUS=FILE hands it this model against the one it replaces on the
-# same episodes (scripts/models-versus.ts --json).
+# same episodes (scripts/models-versus.ts --json). REPRODUCTION=FILE with REPRODUCTION_EVAL=DIR hands it a from-scratch
+# run of the recipe: its last stage's model file and DIR/test, DIR/heldout, its evaluations on the same episodes
+# (and DIR/within-90-test, DIR/within-90-heldout, those of its last stage done within 90 minutes, where measured).
 # Latencies in the reports are measured on this machine as it is: run it on an idle one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,4 +59,9 @@ fi
 [ -z "${COMPARE:-}" ] || CARD+=(--compare "$COMPARE")
 [ -z "${PREVIOUS:-}" ] || CARD+=(--previous-agreement "$PREVIOUS")
 [ -z "${VERSUS:-}" ] || CARD+=(--versus "$VERSUS")
+if [ -n "${REPRODUCTION:-}" ]; then
+  CARD+=(--reproduction "$REPRODUCTION" --reproduction-test "$REPRODUCTION_EVAL/test/report.json" --reproduction-heldout "$REPRODUCTION_EVAL/heldout/report.json")
+  [ ! -f "$REPRODUCTION_EVAL/within-90-test/report.json" ] ||
+    CARD+=(--within-90-test "$REPRODUCTION_EVAL/within-90-test/report.json" --within-90-heldout "$REPRODUCTION_EVAL/within-90-heldout/report.json")
+fi
 node --import tsx scripts/planner-card.ts "${CARD[@]}" --dir "$MODELS"

@@ -449,8 +449,8 @@ function reproductionLines(): string[] {
     const b = counts(own.data).trainSequences;
     return a === b ? [] : [`${r.stage}: ${String(a)} examples in the run against ${String(b)} for this model`];
   });
-  const row = (name: string, r: EvalReport, g: GroupSummary, mean: number): string =>
-    `| ${name} (${r.source.name}) | ${g.episodes} | ${ci(g)} | ${pct(mean)} | ${g.spl.toFixed(2)} | ${g.latencyMs.p50.toFixed(1)} / ${g.latencyMs.p95.toFixed(1)} ms |`;
+  const row = (name: string, r: EvalReport, g: GroupSummary, mean: number, latency = true): string =>
+    `| ${name} (${r.source.name}) | ${g.episodes} | ${ci(g)} | ${pct(mean)} | ${g.spl.toFixed(2)} | ${latency ? `${g.latencyMs.p50.toFixed(1)} / ${g.latencyMs.p95.toFixed(1)} ms` : '-'} |`;
   const met = rtMean >= 0.95 && rhMean >= 0.85 && rt.spl >= 0.8 && rt.latencyMs.p95 <= 50;
   // The model of the last stage finished within 90 minutes, on the same episodes (--within-90-*).
   const finished = stageFinishedWithin(stages, 90 * 60);
@@ -458,16 +458,17 @@ function reproductionLines(): string[] {
     if (reproduction.within === null || finished === null) return [];
     const name = `its ${finished.stage} stage's model (done at ${(finished.seconds / 60).toFixed(0)} minutes)`;
     const { test: wt, heldout: wh } = reproduction.within;
-    return [row(`${name}, test split`, wt, lm(wt), meanOverFamilies(wt)), row(`${name}, held-out split`, wh, lm(wh), meanOverFamilies(wh))];
+    // Measured beside other work: its success and SPL, not its latency (the same architecture as the rows above).
+    return [row(`${name}, test split`, wt, lm(wt), meanOverFamilies(wt), false), row(`${name}, held-out split`, wh, lm(wh), meanOverFamilies(wh), false)];
   };
   const withinVerdict = (): string[] => {
     if (reproduction.within === null || finished === null) return [];
     const wt = lm(reproduction.within.test);
     const tMean = meanOverFamilies(reproduction.within.test);
     const hMean = meanOverFamilies(reproduction.within.heldout);
-    const ok = tMean >= 0.95 && hMean >= 0.85 && wt.spl >= 0.8 && wt.latencyMs.p95 <= 50;
+    const ok = tMean >= 0.95 && hMean >= 0.85 && wt.spl >= 0.8;
     return [
-      `The model a run has within 90 minutes (its ${finished.stage} stage's): ${pct(tMean)} averaged over families on test seeds (target 95%), ${pct(hMean)} held out (target 85%), SPL ${wt.spl.toFixed(2)} (target 0.8): ${ok ? 'it meets the targets' : '**below the targets**'}.`,
+      `The model a run has within 90 minutes (its ${finished.stage} stage's): ${pct(tMean)} averaged over families on test seeds (target 95%), ${pct(hMean)} held out (target 85%), SPL ${wt.spl.toFixed(2)} (target 0.8): ${ok ? 'it meets the success targets' : '**below the success targets**'}.`,
       '',
     ];
   };
