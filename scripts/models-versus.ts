@@ -1,7 +1,8 @@
 // Two planner models on the same episodes: each split's pair of `umwelt eval` run directories (the same scenario and
 // seeds, one model each), paired episode by episode. Per split and family: the successes of each, the episodes only
-// one of them succeeds in and the exact McNemar p-value over them, SPL and mean steps. The model card reports it when
-// a model replaces another (scripts/planner-card.ts --versus).
+// one of them succeeds in and the exact McNemar p-value over them, SPL and mean steps. --after names the model the
+// card is about, --before the one it is compared with (the model it replaces, or a from-scratch run's); the model
+// card reports it (scripts/planner-card.ts --versus).
 //
 //   node --import tsx scripts/models-versus.ts --before NAME --after NAME --split LABEL=BEFORE_DIR,AFTER_DIR ... [--json]
 import { readFileSync } from 'node:fs';

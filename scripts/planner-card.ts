@@ -7,7 +7,8 @@
 //     [--compare DIR]
 //     [--free-test R.json --free-heldout R.json] [--agreement A.json [--previous-agreement A.json]] [--memory R.json]
 //     [--unguarded-test R.json --unguarded-heldout R.json --unguarded-memory R.json]
-//     [--reproduction FILE --reproduction-test R.json --reproduction-heldout R.json] [--versus V.json]
+//     [--reproduction FILE --reproduction-test R.json --reproduction-heldout R.json
+//       [--within-90-test R.json --within-90-heldout R.json]] [--versus V.json]
 //     [--dir models/planner]
 // --free-*: the same model's reports from decoding with a free thought (`--no-thought-rules`: none of the rules of
 // agent/planners/thought-marks.ts), for the comparison of the two decodings on the same episodes. --agreement: scripts/planner-agreement.ts --json of
@@ -21,8 +22,9 @@
 // beside the card; without --compare, the card reports the kept one and says what data it was measured on
 // (scripts/pretraining-comparison.ts). --reproduction: the last stage's model file of a from-scratch run of the recipe
 // (`npm run train:planner`; its loss CSVs beside it) and its reports on the test and held-out episodes, for a model
-// whose own early stages are not known here or that the run did not reproduce. --versus: scripts/models-versus.ts --json of this model against the model it
-// replaces, on the same episodes.
+// whose own early stages are not known here or that the run did not reproduce; --within-90-*: the reports of the
+// model of the last stage that run finished within 90 minutes. --versus: scripts/models-versus.ts --json with this
+// model as --after and another (the model it replaces, or the from-scratch run's) as --before, on the same episodes.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -458,7 +460,8 @@ function reproductionLines(): string[] {
     if (reproduction.within === null || finished === null) return [];
     const name = `its ${finished.stage} stage's model (done at ${(finished.seconds / 60).toFixed(0)} minutes)`;
     const { test: wt, heldout: wh } = reproduction.within;
-    // Measured beside other work: its success and SPL, not its latency (the same architecture as the rows above).
+    // Its success and SPL only: its latency is the same architecture's as the rows above, and these runs need not
+    // have had an idle machine.
     return [row(`${name}, test split`, wt, lm(wt), meanOverFamilies(wt), false), row(`${name}, held-out split`, wh, lm(wh), meanOverFamilies(wh), false)];
   };
   const withinVerdict = (): string[] => {
